@@ -1,0 +1,7 @@
+// Importing this module registers the JS kernels of the basic primitives.
+import '../../src/prims';
+import './kernels/structural';
+import './kernels/basic';
+export { jsBackend, registerJsKernel, like, type JsTensor, type JsKernel } from './registry';
+export * from './kernels/linalg';
+export { softmaxRows } from './kernels/basic';

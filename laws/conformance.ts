@@ -1,0 +1,81 @@
+import type { Backend } from '../src/backend/backend';
+import { lowerOrThrow } from '../src/lower/program';
+import { checkOrThrow } from '../src/spec/check';
+import type { Term } from '../src/spec/term';
+import { initParams } from '../src/train/init';
+import { rng, randn } from '../src/tensor/rng';
+import type { HostTensor } from '../src/tensor/tensor';
+import type { Shape } from '../src/tensor/shape';
+import { closeness } from './compare';
+
+/** One conformance case: a term, its input shapes, and optionally how to make valid inputs. */
+export interface ConformanceCase {
+  readonly name: string;
+  readonly term: Term;
+  readonly inputs: readonly Shape[];
+  /** Inputs that must be valid (ids, labels); random normals otherwise. */
+  readonly sample?: (seed: number) => HostTensor[];
+  /** Plan-level variant choices to check, by node path; default: the term's own. */
+  readonly variants?: readonly Readonly<Record<string, string>>[];
+}
+
+export interface ConformanceReport {
+  readonly name: string;
+  readonly ok: boolean;
+  /** Worst closeness over outputs and gradients (≤ 1 passes). */
+  readonly worst: number;
+  readonly where: string;
+}
+
+/**
+ * Backend conformance: every kernel of `candidate` agrees with `reference` (forward outputs,
+ * input and parameter gradients) within `rtol`/`atol`, on random data from `seed`.
+ */
+export const conforms = <T, R>(
+  c: ConformanceCase,
+  candidate: Backend<T>,
+  reference: Backend<R>,
+  seed: number,
+  tol: { rtol: number; atol: number },
+): ConformanceReport => {
+  const model = checkOrThrow(c.term, c.inputs);
+  const params = initParams(model, seed, 'float64');
+  const r = rng(seed);
+  const inputs = c.sample ? c.sample(seed) : c.inputs.map((s) => randn(s, r.fork('x')));
+  let worst = 0;
+  let where = '';
+  const note = (e: number, w: string) => {
+    if (e > worst || Number.isNaN(e)) {
+      worst = Number.isNaN(e) ? Infinity : e;
+      where = w;
+    }
+  };
+  for (const variants of c.variants ?? [{}]) {
+    const run = <U>(be: Backend<U>) => {
+      const prog = lowerOrThrow(model, be, { variants });
+      const dev = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, be.upload(v)]));
+      const { outputs, residual } = prog.forward(dev, inputs.map((x) => be.upload(x)));
+      const dys = outputs.map((o, i) => randn(be.shapeOf(o), rng(seed).fork(`dy${i}`)));
+      const g = prog.backward(residual, dys.map((x) => be.upload(x)));
+      return {
+        outputs: outputs.map((o) => be.download(o)),
+        dInputs: g.dInputs.map((x) => (x === null ? null : be.download(x))),
+        dParams: Object.fromEntries(Object.entries(g.dParams).map(([k, v]) => [k, be.download(v)])),
+      };
+    };
+    const a = run(candidate);
+    const b = run(reference);
+    const tag = JSON.stringify(variants);
+    a.outputs.forEach((o, i) => note(closeness(o, b.outputs[i]!, tol.rtol, tol.atol), `output ${i} ${tag}`));
+    a.dInputs.forEach((g, i) => {
+      const h = b.dInputs[i];
+      if ((g === null) !== (h === null || h === undefined)) note(Infinity, `input gradient ${i} presence ${tag}`);
+      else if (g && h) note(closeness(g, h, tol.rtol, tol.atol), `input gradient ${i} ${tag}`);
+    });
+    for (const [k, g] of Object.entries(b.dParams)) {
+      const h = a.dParams[k];
+      note(h ? closeness(h, g, tol.rtol, tol.atol) : Infinity, `parameter gradient ${k} ${tag}`);
+    }
+  }
+  return { name: c.name, ok: worst <= 1, worst, where };
+};

@@ -1,0 +1,12 @@
+/**
+ * Law suites for catoptric: pure predicates plus fast-check wrappers, for checking your own
+ * optics, plans and backends.
+ *
+ * @packageDocumentation
+ */
+export * from './compare';
+export * from './gradient';
+export * from './plan';
+export * from './conformance';
+export * from './cases';
+export * from './optic';

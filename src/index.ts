@@ -1,0 +1,14 @@
+/**
+ * catoptric: differentiable models as optics. A model is a term; shapes, cost, programs and
+ * pictures are interpretations of it.
+ *
+ * @packageDocumentation
+ */
+import './prims';
+export * from './tensor';
+export * from './spec';
+export * from './prims';
+export * from './backend';
+export * from './lower';
+export * from './train';
+export * from '../backends/js';

@@ -1,0 +1,3 @@
+// Importing this module registers the basic primitives.
+export * from './structural';
+export * from './basic';

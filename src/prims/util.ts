@@ -1,0 +1,48 @@
+import * as t from 'io-ts';
+import * as E from 'fp-ts/lib/Either.js';
+import { Shape, shapeEq, showShape, sizeOf } from '../tensor/shape';
+import type { Cost, PrimShapes } from '../spec/primitive';
+
+/** Attributes codec for primitives that take none (extra keys are rejected). */
+export const NoAttrs = t.exact(t.type({}));
+
+export const ok = (outputs: readonly Shape[], params: Record<string, Shape> = {}): E.Either<string, PrimShapes> =>
+  E.right({ outputs, params });
+export const bad = (msg: string): E.Either<string, PrimShapes> => E.left(msg);
+
+export const cost = (fwdFlops: number, bwdFlops: number, residualElems: number, paramElems = 0): Cost => ({
+  fwdFlops,
+  bwdFlops,
+  residualElems,
+  paramElems,
+});
+
+export const lastDim = (s: Shape): number => (s.length ? s[s.length - 1]! : 1);
+
+/** Shape rule helper: all inputs equal, or a message naming the first that differs. */
+export const allSame = (inputs: readonly Shape[]): string | null => {
+  for (let i = 1; i < inputs.length; i++)
+    if (!shapeEq(inputs[i]!, inputs[0]!)) return `input ${i} has shape ${showShape(inputs[i]!)} but input 0 has ${showShape(inputs[0]!)}`;
+  return null;
+};
+
+export const needRank = (s: Shape, min: number, what: string): string | null =>
+  s.length < min ? `${what} needs rank ≥ ${min}, got ${showShape(s)}` : null;
+
+export { sizeOf };
+
+/** A positive-integer codec with a readable name. */
+export const Dim = new t.Type<number, number, unknown>(
+  'positive integer',
+  (u): u is number => typeof u === 'number' && Number.isInteger(u) && u > 0,
+  (u, c) => (typeof u === 'number' && Number.isInteger(u) && u > 0 ? t.success(u) : t.failure(u, c)),
+  (a) => a,
+);
+
+/** Scaled normal initialisation (fan-in), used for weight matrices. */
+export const fanInNormal = (fanIn: number, n: number, rng: { normal(): number }): Float64Array => {
+  const out = new Float64Array(n);
+  const s = 1 / Math.sqrt(fanIn);
+  for (let i = 0; i < n; i++) out[i] = rng.normal() * s;
+  return out;
+};

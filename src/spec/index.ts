@@ -1,0 +1,5 @@
+export * from './error';
+export * from './term';
+export * from './primitive';
+export * from './check';
+export { formatErrors } from './report';

@@ -1,0 +1,104 @@
+import type { HostTensor } from '../tensor/tensor';
+import { alloc, dtypeOf } from '../tensor/tensor';
+
+/**
+ * An optimiser as a lens used for reparametrisation (Para): `get` reads the parameters out of
+ * (state, params); `put` takes the gradient and gives the next (state, params). State and
+ * parameters are flat maps keyed by parameter path, on the host.
+ */
+export interface Optimizer<S> {
+  readonly name: string;
+  init(params: Readonly<Record<string, HostTensor>>): S;
+  get(sp: readonly [S, Readonly<Record<string, HostTensor>>]): Readonly<Record<string, HostTensor>>;
+  put(
+    sp: readonly [S, Readonly<Record<string, HostTensor>>],
+    grads: Readonly<Record<string, HostTensor>>,
+  ): readonly [S, Record<string, HostTensor>];
+}
+
+const zerosLike = (t: HostTensor): HostTensor => ({ shape: t.shape, data: alloc(dtypeOf(t.data), t.data.length) });
+const mapParams = <A>(ps: Readonly<Record<string, HostTensor>>, f: (k: string, t: HostTensor) => A): Record<string, A> =>
+  Object.fromEntries(Object.entries(ps).map(([k, t]) => [k, f(k, t)]));
+
+const gradOf = (grads: Readonly<Record<string, HostTensor>>, k: string): HostTensor => {
+  const g = grads[k];
+  if (!g) throw new Error(`optimiser: no gradient for parameter '${k}'`);
+  return g;
+};
+
+/**
+ * SGD with (heavy-ball) momentum and optional decoupled weight decay.
+ *
+ * @example
+ * const opt = sgd({ lr: 0.1, momentum: 0.9 });
+ */
+export const sgd = (o: { lr: number; momentum?: number; weightDecay?: number }): Optimizer<Record<string, HostTensor>> => ({
+  name: 'sgd',
+  init: (ps) => mapParams(ps, (_k, t) => zerosLike(t)),
+  get: ([, p]) => p,
+  put([vel, ps], grads) {
+    const mu = o.momentum ?? 0;
+    const wd = o.weightDecay ?? 0;
+    const nextV: Record<string, HostTensor> = {};
+    const nextP: Record<string, HostTensor> = {};
+    for (const [k, p] of Object.entries(ps)) {
+      const g = gradOf(grads, k).data;
+      const v = zerosLike(p);
+      const np = zerosLike(p);
+      for (let i = 0; i < p.data.length; i++) {
+        v.data[i] = mu * vel[k]!.data[i]! + g[i]!;
+        np.data[i] = p.data[i]! * (1 - o.lr * wd) - o.lr * v.data[i]!;
+      }
+      nextV[k] = v;
+      nextP[k] = np;
+    }
+    return [nextV, nextP];
+  },
+});
+
+export interface AdamState {
+  readonly t: number;
+  readonly m: Record<string, HostTensor>;
+  readonly v: Record<string, HostTensor>;
+}
+
+/**
+ * Adam, or AdamW when `weightDecay` is set (decoupled decay, Loshchilov & Hutter).
+ *
+ * @example
+ * const opt = adam({ lr: 1e-3, weightDecay: 0.01 });
+ */
+export const adam = (o: { lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }): Optimizer<AdamState> => ({
+  name: o.weightDecay ? 'adamw' : 'adam',
+  init: (ps) => ({ t: 0, m: mapParams(ps, (_k, t) => zerosLike(t)), v: mapParams(ps, (_k, t) => zerosLike(t)) }),
+  get: ([, p]) => p,
+  put([s, ps], grads) {
+    const b1 = o.beta1 ?? 0.9;
+    const b2 = o.beta2 ?? 0.999;
+    const eps = o.eps ?? 1e-8;
+    const wd = o.weightDecay ?? 0;
+    const t = s.t + 1;
+    const c1 = 1 - b1 ** t;
+    const c2 = 1 - b2 ** t;
+    const m: Record<string, HostTensor> = {};
+    const v: Record<string, HostTensor> = {};
+    const next: Record<string, HostTensor> = {};
+    for (const [k, p] of Object.entries(ps)) {
+      const g = gradOf(grads, k).data;
+      const mk = zerosLike(p);
+      const vk = zerosLike(p);
+      const np = zerosLike(p);
+      for (let i = 0; i < p.data.length; i++) {
+        const gi = g[i]!;
+        mk.data[i] = b1 * s.m[k]!.data[i]! + (1 - b1) * gi;
+        vk.data[i] = b2 * s.v[k]!.data[i]! + (1 - b2) * gi * gi;
+        const step = mk.data[i]! / c1 / (Math.sqrt(vk.data[i]! / c2) + eps);
+        np.data[i] = p.data[i]! - o.lr * (step + wd * p.data[i]!);
+      }
+      m[k] = mk;
+      v[k] = vk;
+      next[k] = np;
+    }
+    return [{ t, m, v }, next];
+  },
+});

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import * as E from 'fp-ts/lib/Either.js';
+import { SpecError, check, named, par, prim, seq } from '../src/index';
+
+const errorOf = (term: unknown, inputs: number[][]): SpecError => {
+  const r = check(term, inputs);
+  if (E.isRight(r)) throw new Error('expected a SpecError');
+  expect(r.left).toBeInstanceOf(SpecError);
+  return r.left;
+};
+
+describe('SpecError names the node', () => {
+  it('unknown primitive', () => {
+    const e = errorOf(seq(prim('linear', { out: 3 }), named('head', prim('lineer', { out: 2 }))), [[4, 5]]);
+    expect(e.path).toEqual(['head']);
+    expect(e.message).toBe("head (lineer): unknown primitive 'lineer'");
+  });
+  it('wrong attribute type', () => {
+    const e = errorOf(seq(named('blocks', seq(prim('tanh'), named('proj', prim('linear', { out: 'wide' }))))), [[4, 5]]);
+    expect(e.path).toEqual(['blocks', 'proj']);
+    expect(e.primitive).toBe('linear');
+    expect(e.message).toMatch(/blocks\.proj \(linear\): bad attributes: attrs\.out: expected positive integer, got "wide"/);
+  });
+  it('mismatched shapes', () => {
+    const e = errorOf(seq(prim('copy'), par(prim('linear', { out: 3 }), prim('tanh')), prim('add')), [[4, 5]]);
+    expect(e.path).toEqual(['2']);
+    expect(e.message).toMatch(/input 1 has shape \[4,5\] but input 0 has \[4,3\]/);
+  });
+  it('wrong number of wires', () => {
+    const e = errorOf(seq(prim('tanh'), prim('mse')), [[4, 5]]);
+    expect(e.message).toMatch(/^1 \(mse\): expects 2 input wire\(s\), got 1/);
+  });
+  it('malformed objects are errors, not exceptions', () => {
+    expect(errorOf(null, [[1]]).message).toMatch(/expected a term object/);
+    expect(errorOf({ op: 'loop' }, [[1]]).message).toMatch(/unknown op "loop"/);
+    expect(errorOf({ op: 'seq', terms: [] }, [[1]]).message).toMatch(/non-empty array/);
+    expect(errorOf(seq(prim('tanh', { extra: 1 })), [[1]]).message).toMatch(/0 \(tanh\): unknown attribute\(s\) 'extra'; expected none/);
+    expect(errorOf(prim('softmax', {}, { variant: 'nope' }), [[2]]).message).toMatch(/unknown variant 'nope'/);
+  });
+  it('duplicate parameter paths', () => {
+    const e = errorOf(par(named('a', prim('linear', { out: 2 })), named('a', prim('linear', { out: 2 }))), [[3, 2], [3, 2]]);
+    expect(e.message).toMatch(/share the name 'a'|defined twice/);
+  });
+});
