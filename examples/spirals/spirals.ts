@@ -1,0 +1,47 @@
+import {
+  adam, checkOrThrow, id, initParams, jsBackend, lowerOrThrow, par, prim, seq, train, type HostTensor, type Term,
+} from '../../src/index';
+import { twoSpirals } from '../../src/tasks/spirals';
+
+/** The classifier: 2 → 64 → 64 → 2 with tanh. */
+export const spiralsMlp = (width = 64): Term =>
+  seq(prim('linear', { out: width }), prim('tanh'), prim('linear', { out: width }), prim('tanh'), prim('linear', { out: 2 }));
+
+const argmaxAccuracy = (logits: HostTensor, labels: HostTensor): number => {
+  const c = logits.shape[1]!;
+  let right = 0;
+  for (let i = 0; i < labels.data.length; i++) {
+    let best = 0;
+    for (let j = 1; j < c; j++) if (logits.data[i * c + j]! > logits.data[i * c + best]!) best = j;
+    if (best === labels.data[i]) right++;
+  }
+  return right / labels.data.length;
+};
+
+/** Train on 2×200 points, test on a fresh 2×200, from one seed: everything is deterministic. */
+export const runSpirals = (o: { steps: number; seed: number; onStep?: (i: number, loss: number) => void }) => {
+  const trainSet = twoSpirals(200, o.seed);
+  const testSet = twoSpirals(200, o.seed + 1_000_003);
+  const n = trainSet.y.shape[0]!;
+  const mlp = spiralsMlp();
+  const lossModel = checkOrThrow(seq(par(mlp, id(1)), prim('softmax_xent')), [[n, 2], [n]]);
+  const be = jsBackend('float32');
+  const program = lowerOrThrow(lossModel, be);
+  const { params, losses } = train({
+    program,
+    backend: be,
+    optimizer: adam({ lr: 0.01 }),
+    params: initParams(lossModel, o.seed),
+    steps: o.steps,
+    batch: () => [trainSet.x, trainSet.y],
+    onStep: o.onStep,
+  });
+  // The classifier alone, sharing the trained parameters (its paths sit under `0.0` in the loss model).
+  const evalAcc = (set: { x: HostTensor; y: HostTensor }) => {
+    const m = checkOrThrow(mlp, [set.x.shape]);
+    const p = Object.fromEntries([...m.params.keys()].map((k) => [k, params[`0.0.${k}`]!]));
+    const { outputs } = lowerOrThrow(m, be).forward(p, [set.x]);
+    return argmaxAccuracy(outputs[0]!, set.y);
+  };
+  return { losses, trainAccuracy: evalAcc(trainSet), testAccuracy: evalAcc(testSet) };
+};
