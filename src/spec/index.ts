@@ -3,3 +3,4 @@ export * from './term';
 export * from './primitive';
 export * from './check';
 export { formatErrors } from './report';
+export * from './builder';
