@@ -1,0 +1,23 @@
+// The WebAssembly backend: Rust (std only, SIMD128) compiled to wasm32-unknown-unknown, loaded by
+// the hand-written loader in ./pkg. Importing this module registers the wasm kernels; call
+// `await initWasm()` (or `initWasmSync()`) once, then `wasmBackend()`.
+import './kernels/structural';
+import './kernels/basic';
+export {
+  initWasm,
+  initWasmSync,
+  wasmBackend,
+  freshWasmBackend,
+  freshWasmBackendSync,
+  registerWasmKernel,
+  backendOn,
+  WasmRuntime,
+  WasmMemoryError,
+  MAX_TENSOR_BYTES,
+  type WasmBackend,
+  type WasmBuffer,
+  type WasmTensor,
+  type WasmKernelFactory,
+} from './runtime';
+export { gemm, rowsCols } from './kernels/basic';
+export { ABI_VERSION } from './pkg/catoptric_wasm.js';

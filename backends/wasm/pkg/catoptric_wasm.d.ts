@@ -1,0 +1,45 @@
+/** The raw exports of catoptric_wasm_bg.wasm. Pointers are byte addresses in `memory`; sizes in floats unless named `bytes`. */
+export interface CatoptricWasmExports {
+  readonly memory: WebAssembly.Memory;
+  cat_abi_version(): number;
+  cat_alloc(bytes: number): number;
+  cat_alloc_zeroed(bytes: number): number;
+  cat_free(ptr: number, bytes: number): void;
+  cat_live_bytes(): number;
+  cat_fill_zero(ptr: number, n: number): void;
+  cat_copy(src: number, dst: number, n: number): void;
+  cat_gemm(m: number, n: number, k: number, a: number, rsa: number, csa: number, b: number, rsb: number, csb: number, c: number, ldc: number, accumulate: number): number;
+  cat_peak_kernel(iters: number, seed: number): number;
+  cat_unary_fwd(op: number, x: number, y: number, n: number): number;
+  cat_unary_bwd(op: number, x: number, dy: number, dx: number, n: number): number;
+  cat_add(x: number, y: number, z: number, n: number): void;
+  cat_scale(a: number, x: number, z: number, n: number): void;
+  cat_add_bias(y: number, b: number, m: number, c: number): void;
+  cat_col_sum(x: number, out: number, m: number, c: number, accumulate: number): void;
+  cat_softmax_fwd(x: number, y: number, m: number, c: number): void;
+  cat_softmax_bwd(y: number, dy: number, dx: number, m: number, c: number): void;
+  cat_layernorm_fwd(x: number, g: number, b: number, y: number, xhat: number, rstd: number, m: number, c: number, eps: number): void;
+  cat_layernorm_bwd(xhat: number, rstd: number, g: number, dy: number, dx: number, dg: number, db: number, m: number, c: number): void;
+  cat_rmsnorm_fwd(x: number, g: number, y: number, rinv: number, m: number, c: number, eps: number): void;
+  cat_rmsnorm_bwd(x: number, rinv: number, g: number, dy: number, dx: number, dg: number, m: number, c: number): void;
+  cat_mse_fwd(a: number, b: number, diff: number, out: number, n: number): void;
+  cat_mse_bwd(diff: number, dy: number, da: number, db: number, n: number): void;
+  cat_xent_fwd(logits: number, labels: number, prob: number, out: number, m: number, c: number): number;
+  cat_xent_bwd(prob: number, labels: number, dy: number, d: number, m: number, c: number): void;
+  cat_embedding_fwd(ids: number, table: number, y: number, n: number, vocab: number, d: number): number;
+  cat_embedding_bwd(ids: number, dy: number, dtable: number, n: number, vocab: number, d: number): void;
+  /** Further kernels (components) are looked up by name. */
+  readonly [name: string]: unknown;
+}
+
+/** What the loaders accept: bytes, a compiled module, a Response (or its promise), or a URL to fetch. */
+export type InitInput = BufferSource | WebAssembly.Module | Response | Promise<Response> | URL | string;
+
+export declare const ABI_VERSION: number;
+export declare function embeddedBytes(): Uint8Array;
+export declare function instantiate(input?: InitInput): Promise<CatoptricWasmExports>;
+export declare function instantiateSync(input?: BufferSource | WebAssembly.Module): CatoptricWasmExports;
+export default function init(input?: InitInput): Promise<CatoptricWasmExports>;
+export declare function initSync(input?: BufferSource | WebAssembly.Module): CatoptricWasmExports;
+export declare function initialised(): CatoptricWasmExports | undefined;
+export declare function f32View(exports: CatoptricWasmExports, ptr: number, len: number): Float32Array;
