@@ -1,0 +1,63 @@
+// `npm run bench` (tsx bench/main.ts): the wasm-vs-js-vs-tfjs-wasm table, then every other
+// bench/*.ts module that exports `run(opts)` (attention, delta, pooling, tensor products) if present.
+// `--json` prints ONE JSON document: the list of rows. `--quick` uses smaller sizes.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { run as runWasm, withRatios, type BenchRow } from './wasm';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const quick = args.includes('--quick');
+const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Other engineers' benchmark modules, run when their file exists. */
+const modules = ['attention', 'delta', 'pooling', 'tensor-product'];
+
+const fmt = (x: number | undefined, d = 2) => (x === undefined ? '' : x.toFixed(d));
+
+const table = (rows: readonly BenchRow[]): string => {
+  const head = ['op', 'size', 'impl', 'GFLOP/s', '× tfjs-wasm', '× js', 'of peak'];
+  const body = rows.map((r) => [
+    r.op,
+    r.size,
+    r.impl,
+    fmt(r.gflops),
+    fmt(r.ratioVsTfjsWasm),
+    fmt(r.ratioVsJs, 1),
+    r.fractionOfPeak === undefined ? '' : `${(100 * r.fractionOfPeak).toFixed(0)}%`,
+  ]);
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(w[i]!)).join(' | ')} |`;
+  return [line(head), `|${w.map((x) => '-'.repeat(x + 2)).join('|')}|`, ...body.map(line)].join('\n');
+};
+
+const main = async () => {
+  const rows: BenchRow[] = [];
+  if (!only || only.includes('wasm')) rows.push(...(await runWasm({ json, quick })));
+  const peak = rows.find((r) => r.op.startsWith('simd128 peak'))?.gflops;
+  for (const m of modules) {
+    if (only && !only.includes(m)) continue;
+    const file = join(here, `${m}.ts`);
+    if (!existsSync(file)) continue;
+    const mod = (await import(pathToFileURL(file).href)) as { run?: (o: { json?: boolean; quick?: boolean }) => Promise<BenchRow[]> };
+    if (typeof mod.run !== 'function') continue;
+    try {
+      rows.push(...withRatios(await mod.run({ json, quick }), peak));
+    } catch (e) {
+      console.error(`bench/${m}.ts failed: ${(e as Error).stack ?? e}`);
+      process.exitCode = 1;
+    }
+  }
+  if (json) console.log(JSON.stringify(rows));
+  else {
+    console.log(`catoptric benchmarks (${process.platform} ${process.arch}, Node ${process.version}, single thread)\n`);
+    console.log(table(rows));
+  }
+};
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,203 @@
+// wasm vs js vs tfjs-wasm, side by side in one process: matmul, the basic kernels' forward+backward,
+// and the machine's WebAssembly SIMD128 peak (independent multiply–adds). Run by bench/main.ts.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { checkOrThrow, initParams, jsBackend, lowerOrThrow, prim, rng, randn, type Backend, type Term } from '../src/index';
+import { matmul } from '../backends/js/index';
+import { gemm, initWasm, type WasmBackend } from '../backends/wasm/index';
+
+/** One measured row: GFLOP/s of `impl` on `op` at `size`, with ratios of the wasm row to the baselines. */
+export interface BenchRow {
+  op: string;
+  size: string;
+  impl: string;
+  gflops: number;
+  ratioVsTfjsWasm?: number;
+  ratioVsJs?: number;
+  /** Fraction of the measured WebAssembly SIMD128 peak (wasm rows). */
+  fractionOfPeak?: number;
+}
+
+/** Seconds per call of `f`: best mean over `batches` batches, each long enough (≥ `minMs`). */
+export const timeIt = (f: () => void, minMs = 150, batches = 3): number => {
+  f();
+  let reps = 1;
+  for (;;) {
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) f();
+    const dt = performance.now() - t0;
+    if (dt >= minMs / batches || reps > 1e6) break;
+    reps *= 2;
+  }
+  let best = Infinity;
+  for (let b = 0; b < batches; b++) {
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) f();
+    best = Math.min(best, (performance.now() - t0) / reps);
+  }
+  return best / 1000;
+};
+
+/** tfjs-core with the tfjs-backend-wasm backend, single-threaded (SIMD on), or undefined if unavailable. */
+export const loadTfjsWasm = async (): Promise<typeof import('@tensorflow/tfjs-core') | undefined> => {
+  try {
+    const tf = await import('@tensorflow/tfjs-core');
+    const wasmBe = await import('@tensorflow/tfjs-backend-wasm');
+    const req = createRequire(import.meta.url);
+    const dir = dirname(req.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
+    wasmBe.setWasmPaths(join(dir, '/'));
+    wasmBe.setThreadsCount(1);
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    await tf.setBackend('wasm');
+    await tf.ready();
+    return tf;
+  } catch (e) {
+    console.error(`tfjs-wasm unavailable: ${(e as Error).message}`);
+    return undefined;
+  }
+};
+
+/** The shared wasm backend (initialised once). */
+export const wasmBe = async (): Promise<WasmBackend> => initWasm();
+
+/** GFLOP/s of the SIMD128 peak kernel: 12 independent chains of f32x4 multiply then add. */
+export const measurePeak = (be: WasmBackend): number => {
+  const iters = 2_000_000;
+  let sink = 0;
+  const s = timeIt(() => (sink += be.runtime.exports.cat_peak_kernel(iters, 0.5)), 200);
+  if (sink === 42) console.log('');
+  return (iters * 12 * 4 * 2) / s / 1e9;
+};
+
+/** Fill in the ratios of each wasm row against the tfjs-wasm and js rows of the same op and size. */
+export const withRatios = (rows: BenchRow[], peak?: number): BenchRow[] =>
+  rows.map((r) => {
+    if (r.impl !== 'wasm') return r;
+    const tf = rows.find((o) => o.op === r.op && o.size === r.size && o.impl === 'tfjs-wasm');
+    const js = rows.find((o) => o.op === r.op && o.size === r.size && o.impl === 'js');
+    return {
+      ...r,
+      ...(tf ? { ratioVsTfjsWasm: r.gflops / tf.gflops } : {}),
+      ...(js ? { ratioVsJs: r.gflops / js.gflops } : {}),
+      ...(peak ? { fractionOfPeak: r.gflops / peak } : {}),
+    };
+  });
+
+/** Time forward+backward of a one-primitive program on a backend (allocations included, arena reset). */
+export const fwdBwd = <T>(be: Backend<T>, term: Term, inputs: number[][], reset?: { mark(): number; resetTo(m: number): void }): number => {
+  const model = checkOrThrow(term, inputs);
+  const prog = lowerOrThrow(model, be);
+  const params = Object.fromEntries(Object.entries(initParams(model, 1, 'float32')).map(([k, v]) => [k, be.upload(v)]));
+  const xs = inputs.map((s, i) => be.upload(randn(s, rng(2).fork(`x${i}`))));
+  const dys = model.root.outputs.map((s, i) => be.upload(randn(s, rng(3).fork(`dy${i}`))));
+  return timeIt(() => {
+    const m = reset?.mark();
+    const { residual } = prog.forward(params, xs);
+    prog.backward(residual, dys);
+    if (reset && m !== undefined) reset.resetTo(m);
+  });
+};
+
+/** Flops of forward+backward of a one-primitive term, from its cost interpretation. */
+export const fwdBwdFlops = (term: Term, inputs: number[][]): number => {
+  const root = checkOrThrow(term, inputs).root;
+  if (root.kind !== 'prim') throw new Error('fwdBwdFlops: one primitive');
+  return root.cost.fwdFlops + root.cost.bwdFlops;
+};
+
+export interface WasmBenchOptions {
+  json?: boolean;
+  /** Smaller sizes, for a quick look. */
+  quick?: boolean;
+}
+
+/** The wasm-vs-js-vs-tfjs table for matmul and the basic kernels. */
+export async function run(opts: WasmBenchOptions = {}): Promise<BenchRow[]> {
+  const be = await wasmBe();
+  const tf = await loadTfjsWasm();
+  const log = (s: string) => (opts.json ? undefined : console.error(s));
+  const rows: BenchRow[] = [];
+  const peak = measurePeak(be);
+  rows.push({ op: 'simd128 peak (independent mul+add)', size: '-', impl: 'wasm', gflops: peak, fractionOfPeak: 1 });
+  log(`wasm SIMD128 peak: ${peak.toFixed(1)} GFLOP/s`);
+
+  // matmul
+  const sizes = opts.quick ? [128, 256] : [128, 256, 512, 1024];
+  for (const n of sizes) {
+    const size = `${n}×${n}×${n}`;
+    const flops = 2 * n * n * n;
+    const a = randn([n, n], rng(1).fork('a'));
+    const b = randn([n, n], rng(1).fork('b'));
+    // wasm: output allocated and released per call, like a kernel does
+    const rt = be.runtime;
+    const wa = be.keep(be.upload(a));
+    const wb = be.keep(be.upload(b));
+    const sw = timeIt(() => {
+      const c = rt.tensor([n, n]);
+      gemm(rt, n, n, n, rt.ptr(wa), n, 1, rt.ptr(wb), n, 1, c.buf.ptr, n);
+      rt.release(c);
+    });
+    rows.push({ op: 'matmul', size, impl: 'wasm', gflops: flops / sw / 1e9 });
+    be.release(wa);
+    be.release(wb);
+    if (tf) {
+      const ta = tf.tensor2d(Float32Array.from(a.data), [n, n]);
+      const tb = tf.tensor2d(Float32Array.from(b.data), [n, n]);
+      const st = timeIt(() => {
+        const c = tf.matMul(ta, tb);
+        c.dataSync();
+        c.dispose();
+      });
+      ta.dispose();
+      tb.dispose();
+      rows.push({ op: 'matmul', size, impl: 'tfjs-wasm', gflops: flops / st / 1e9 });
+    }
+    if (n <= 512 || !opts.quick) {
+      const ja = Float32Array.from(a.data);
+      const jb = Float32Array.from(b.data);
+      const sj = timeIt(() => matmul(ja, jb, new Float32Array(n * n), n, n, n), 100, 1);
+      rows.push({ op: 'matmul', size, impl: 'js', gflops: flops / sj / 1e9 });
+    }
+    log(`matmul ${size} done`);
+  }
+
+  // basic kernels, forward+backward through a lowered one-primitive program
+  const js = jsBackend('float32');
+  const R = opts.quick ? 256 : 1024;
+  const basics: [string, Term, number[][]][] = [
+    ['linear fwd+bwd', prim('linear', { out: 512 }), [[R, 512]]],
+    ['gelu fwd+bwd', prim('gelu'), [[R, 1024]]],
+    ['silu fwd+bwd', prim('silu'), [[R, 1024]]],
+    ['softmax fwd+bwd', prim('softmax'), [[R, 1024]]],
+    ['layernorm fwd+bwd', prim('layernorm'), [[R, 1024]]],
+    ['rmsnorm fwd+bwd', prim('rmsnorm'), [[R, 1024]]],
+    ['softmax_xent fwd+bwd', prim('softmax_xent'), [[R, 1024], [R]]],
+  ];
+  for (const [op, term, inputs] of basics) {
+    const size = inputs.map((s) => s.join('×')).join(', ');
+    const flops = fwdBwdFlops(term, inputs);
+    const labels = op.startsWith('softmax_xent');
+    const fix = <T>(b: Backend<T>) => {
+      if (!labels) return fwdBwd(b, term, inputs, 'mark' in b ? (b as unknown as WasmBackend) : undefined);
+      // labels must be class ids
+      const model = checkOrThrow(term, inputs);
+      const prog = lowerOrThrow(model, b);
+      const x = b.upload(randn(inputs[0]!, rng(2).fork('x')));
+      const y = b.upload({ shape: inputs[1]!, data: Float64Array.from({ length: inputs[1]![0]! }, (_, i) => i % inputs[0]![1]!) });
+      const one = b.upload({ shape: [], data: new Float64Array([1]) });
+      const reset = 'mark' in b ? (b as unknown as WasmBackend) : undefined;
+      return timeIt(() => {
+        const m = reset?.mark();
+        const { residual } = prog.forward({}, [x, y]);
+        prog.backward(residual, [one]);
+        if (reset && m !== undefined) reset.resetTo(m);
+      });
+    };
+    const sw = be.scope(() => fix(be));
+    rows.push({ op, size, impl: 'wasm', gflops: flops / sw / 1e9 });
+    const sj = fix(js);
+    rows.push({ op, size, impl: 'js', gflops: flops / sj / 1e9 });
+    log(`${op} done`);
+  }
+  return withRatios(rows, peak);
+}
