@@ -1,0 +1,72 @@
+/**
+ * What a command may touch: output streams and files. Commands take an {@link Io} so tests can run
+ * them in-process and read what they printed.
+ */
+import * as fs from 'node:fs';
+import * as E from 'fp-ts/lib/Either.js';
+import { type CheckedSpec, formatIssues, loadSpec } from '../spec/codec';
+import { UserError } from './args';
+
+export interface Io {
+  /** Standard output (results). */
+  out(s: string): void;
+  /** Standard error (progress, messages). */
+  err(s: string): void;
+  /** True when stderr is a terminal (progress bars redraw in place). */
+  readonly errIsTTY: boolean;
+  readFile(path: string): string;
+  writeFile(path: string, text: string): void;
+  /** Milliseconds, for timings. */
+  now(): number;
+}
+
+/** The process's streams and the file system. */
+export const processIo = (): Io => ({
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  errIsTTY: Boolean(process.stderr.isTTY),
+  readFile: (p) => fs.readFileSync(p, 'utf8'),
+  writeFile: (p, text) => fs.writeFileSync(p, text),
+  now: () => performance.now(),
+});
+
+/** Several error lines at once (each already names its file and path). */
+export class UserErrors extends UserError {
+  constructor(readonly lines: readonly string[]) {
+    super(lines.join('\n'));
+  }
+}
+
+/** Read a file, turning "no such file" and friends into a {@link UserError}. */
+export const readText = (io: Io, file: string, what = 'file'): string => {
+  try {
+    return io.readFile(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new UserError(`${file}: cannot read ${what}: ${why}`);
+  }
+};
+
+/** Write a file, turning failures into a {@link UserError}. */
+export const writeText = (io: Io, file: string, text: string): void => {
+  try {
+    io.writeFile(file, text);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new UserError(`${file}: cannot write: ${why}`);
+  }
+};
+
+/** Read, decode and check a spec file; every problem becomes a line `file: json.path: message`. */
+export const readSpec = (io: Io, file: string): CheckedSpec => {
+  const r = loadSpec(readText(io, file, 'spec'));
+  if (E.isLeft(r)) {
+    const lines = formatIssues(r.left, file);
+    const shown = lines.slice(0, 20);
+    if (lines.length > shown.length) shown.push(`${file}: ... and ${lines.length - shown.length} more`);
+    throw new UserErrors(shown);
+  }
+  return r.right;
+};
