@@ -1,0 +1,6 @@
+/**
+ * The space–time planner: the cost interpretation of a term, predicted memory of a plan, Revolve's
+ * binomial checkpointing, and budgeted planning over the Pareto frontier of peak memory against flops.
+ */
+export * from './cost';
+export * from './memory';

@@ -1,0 +1,246 @@
+import type { TypedModel, TypedNode } from '../spec/check';
+import { sizeOf } from '../tensor/shape';
+import { type Plan, type Schedule, pathKey, segmentRange } from '../lower/plan';
+import type { MemoryKind } from '../lower/program';
+import { primUnderPlan } from './cost';
+
+/**
+ * What one forward + backward under a plan costs, predicted from shapes and each primitive's `cost`
+ * without running anything. Follows exactly the accounting rules of `MemoryMeter` (src/lower/program.ts),
+ * so a run with a meter must report the same `peakBytes`, `flops` and `forwardCalls`.
+ */
+export interface Prediction {
+  readonly peakBytes: number;
+  /** Bytes by kind at the moment of the peak. */
+  readonly peakLive: Readonly<Record<MemoryKind, number>>;
+  /** Forward flops run in total (first sweep plus recomputation). */
+  readonly fwdFlops: number;
+  /** Forward flops of recomputation only (`fwdFlops` minus one forward of every primitive). */
+  readonly recomputeFlops: number;
+  readonly bwdFlops: number;
+  /** `fwdFlops + bwdFlops`. */
+  readonly flops: number;
+  /** Bytes held between forward and backward (the residual handed to the caller). */
+  readonly residualBytes: number;
+  /** Largest number of checkpoint entries held at once. */
+  readonly maxCheckpoints: number;
+  /** Forward runs per primitive path. */
+  readonly forwardCalls: ReadonlyMap<string, number>;
+}
+
+type W = number | null;
+
+class Sim {
+  readonly live: Record<MemoryKind, number> = { residual: 0, activation: 0, gradient: 0 };
+  peak = 0;
+  peakLive: Record<MemoryKind, number> = { residual: 0, activation: 0, gradient: 0 };
+  fwd = 0;
+  bwd = 0;
+  ckpt = 0;
+  maxCkpt = 0;
+  readonly calls = new Map<string, number>();
+  readonly store = new Map<string, number>();
+  constructor(readonly bpe: number, readonly plan: Plan) {}
+  alloc(k: MemoryKind, e: number): void {
+    this.live[k] += e * this.bpe;
+    const t = this.live.residual + this.live.activation + this.live.gradient;
+    if (t > this.peak) {
+      this.peak = t;
+      this.peakLive = { ...this.live };
+    }
+  }
+  free(k: MemoryKind, e: number): void {
+    this.live[k] -= e * this.bpe;
+  }
+  keep(key: string, ws: readonly number[]): void {
+    const e = sum(ws);
+    this.store.set(key, e);
+    this.alloc('residual', e);
+    this.ckpt++;
+    this.maxCkpt = Math.max(this.maxCkpt, this.ckpt);
+  }
+  take(key: string): void {
+    const e = this.store.get(key);
+    if (e === undefined) throw new Error(`simulate: no checkpoint '${key}'`);
+    this.store.delete(key);
+    this.free('residual', e);
+    this.ckpt--;
+    this.alloc('activation', e);
+  }
+}
+
+const sum = (ws: readonly W[]): number => ws.reduce<number>((s, w) => s + (w ?? 0), 0);
+const sizes = (shapes: readonly (readonly number[])[]): number[] => shapes.map(sizeOf);
+
+type Item = { readonly leaf: number } | { readonly key: string; readonly items: readonly Item[] };
+const items = (key: string, s: Schedule): Item[] =>
+  s.map((it) => {
+    if (typeof it === 'number') return { leaf: it };
+    const [a, b] = segmentRange(it);
+    return { key: `${key}@${a}-${b}`, items: items(key, it) };
+  });
+
+const remat = (sim: Sim, key: string): boolean => (sim.plan.remat ?? []).includes(key);
+
+/** Forward of a node: mirrors `compile(...).fwd` of src/lower/program.ts; returns output wire sizes. */
+const fwd = (sim: Sim, node: TypedNode, ins: readonly number[], store: boolean): number[] => {
+  const key = pathKey(node.path);
+  if (remat(sim, key)) {
+    if (store) sim.keep(`${key}@`, ins);
+    return fwdInner(sim, node, ins, false);
+  }
+  return fwdInner(sim, node, ins, store);
+};
+
+const fwdInner = (sim: Sim, node: TypedNode, ins: readonly number[], store: boolean): number[] => {
+  const key = pathKey(node.path);
+  if (node.kind === 'prim') {
+    const p = primUnderPlan(node, sim.plan);
+    const outs = sizes(p.outputs);
+    sim.fwd += p.cost.fwdFlops;
+    sim.calls.set(key, (sim.calls.get(key) ?? 0) + 1);
+    sim.alloc('activation', sum(outs));
+    if (store) {
+      sim.store.set(key, p.cost.residualElems);
+      sim.alloc('residual', p.cost.residualElems);
+    }
+    sim.free('activation', sum(ins));
+    return outs;
+  }
+  if (node.kind === 'seq') {
+    const run = (its: readonly Item[], w: readonly number[], st: boolean): number[] => {
+      for (const it of its) {
+        if ('leaf' in it) w = fwd(sim, node.children[it.leaf]!, w, st);
+        else {
+          if (st) sim.keep(it.key, w);
+          w = run(it.items, w, false);
+        }
+      }
+      return [...w];
+    };
+    return run(seqItems(sim, node), ins, store);
+  }
+  const outs: number[] = [];
+  let o = 0;
+  for (const c of node.children) {
+    outs.push(...fwd(sim, c, ins.slice(o, o + c.inputs.length), store));
+    o += c.inputs.length;
+  }
+  return outs;
+};
+
+const seqItems = (sim: Sim, node: { readonly path: readonly string[]; readonly children: readonly TypedNode[] }): Item[] => {
+  const key = pathKey(node.path);
+  const s = sim.plan.schedules?.[key];
+  return s ? items(key, s) : node.children.map((_, i) => ({ leaf: i }));
+};
+
+const zeros = (sim: Sim, gs: readonly W[], shapes: readonly (readonly number[])[]): number[] =>
+  gs.map((g, j) => {
+    if (g !== null) return g;
+    const e = sizeOf(shapes[j]!);
+    sim.alloc('gradient', e);
+    return e;
+  });
+
+/** Backward of a node: mirrors `compile(...).bwd`; returns input gradient sizes (null: no gradient). */
+const bwd = (sim: Sim, node: TypedNode, dOuts: readonly W[]): W[] => {
+  const key = pathKey(node.path);
+  if (remat(sim, key)) {
+    sim.take(`${key}@`);
+    const outs = fwdInner(sim, node, sizes(node.inputs), true);
+    sim.free('activation', sum(outs));
+  }
+  if (node.kind === 'prim') {
+    const p = primUnderPlan(node, sim.plan);
+    const nondiff = new Set(p.def.nondiff?.(p.attrs) ?? []);
+    const dIns: W[] = p.inputs.map((s, i) => (nondiff.has(i) || p.outputs.length === 0 ? null : sizeOf(s)));
+    const r = sim.store.get(key);
+    if (r === undefined) throw new Error(`simulate: no residual for '${key}'`);
+    sim.store.delete(key);
+    sim.bwd += p.cost.bwdFlops;
+    sim.alloc('gradient', sum(dIns));
+    sim.free('gradient', sum(dOuts));
+    sim.free('residual', r);
+    return dIns;
+  }
+  if (node.kind === 'seq') {
+    const runFwd = (its: readonly Item[], w: readonly number[]): number[] => {
+      for (const it of its) {
+        if ('leaf' in it) w = fwd(sim, node.children[it.leaf]!, w, true);
+        else {
+          sim.keep(it.key, w);
+          w = runFwdNoStore(it.items, w);
+        }
+      }
+      return [...w];
+    };
+    const runFwdNoStore = (its: readonly Item[], w: readonly number[]): number[] => {
+      for (const it of its) w = 'leaf' in it ? fwd(sim, node.children[it.leaf]!, w, false) : runFwdNoStore(it.items, w);
+      return [...w];
+    };
+    const firstLeaf = (it: Item): number => ('leaf' in it ? it.leaf : firstLeaf(it.items[0]!));
+    const run = (its: readonly Item[], g: readonly W[]): W[] => {
+      for (let i = its.length - 1; i >= 0; i--) {
+        const it = its[i]!;
+        if ('leaf' in it) {
+          const c = node.children[it.leaf]!;
+          g = bwd(sim, c, zeros(sim, g, c.outputs));
+        } else {
+          sim.take(it.key);
+          const outs = runFwd(it.items, sizes(node.children[firstLeaf(it)]!.inputs));
+          sim.free('activation', sum(outs));
+          g = run(it.items, g);
+        }
+      }
+      return [...g];
+    };
+    return run(seqItems(sim, node), dOuts);
+  }
+  const dIns: W[] = [];
+  let o = 0;
+  for (const c of node.children) {
+    const slice = dOuts.slice(o, o + c.outputs.length);
+    o += c.outputs.length;
+    dIns.push(...bwd(sim, c, zeros(sim, slice, c.outputs)));
+  }
+  return dIns;
+};
+
+/**
+ * Predict one forward + backward under `plan`: peak bytes of live residual entries and wires, flops
+ * (with recomputation) and checkpoints, following the accounting rules of `MemoryMeter`.
+ *
+ * @example
+ * simulate(model, { schedules: { '': [[0, 1], 2, 3] } }, 4).peakBytes
+ */
+export const simulate = (model: TypedModel, plan: Plan, bytesPerElem: number): Prediction => {
+  const sim = new Sim(bytesPerElem, plan);
+  const root = model.root;
+  const ins = sizes(root.inputs);
+  sim.alloc('activation', sum(ins));
+  const outs = fwd(sim, root, ins, true);
+  sim.free('activation', sum(outs));
+  const residualBytes = sim.live.residual;
+  sim.alloc('gradient', sum(outs));
+  const dIns = bwd(sim, root, outs);
+  sim.free('gradient', sum(dIns));
+  const once = onceFwdFlops(model, plan);
+  return {
+    peakBytes: sim.peak,
+    peakLive: sim.peakLive,
+    fwdFlops: sim.fwd,
+    recomputeFlops: sim.fwd - once,
+    bwdFlops: sim.bwd,
+    flops: sim.fwd + sim.bwd,
+    residualBytes,
+    maxCheckpoints: sim.maxCkpt,
+    forwardCalls: sim.calls,
+  };
+};
+
+/** Forward flops of running every primitive once under the plan's variants. */
+const onceFwdFlops = (model: TypedModel, plan: Plan): number => {
+  const go = (n: TypedNode): number => (n.kind === 'prim' ? primUnderPlan(n, plan).cost.fwdFlops : n.children.reduce((s, c) => s + go(c), 0));
+  return go(model.root);
+};
