@@ -1,5 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { basicCases, conforms } from '../laws/index';
+import { basicCases, conforms, type ConformanceCase } from '../laws/index';
+import { deltaCases, variantsAgree } from '../laws/delta';
+// component JS kernels not yet wired into backends/js/index.ts register on import
+import '../backends/js/kernels/delta';
 import { jsBackend } from '../src/index';
 import { initWasm, type WasmBackend } from '../backends/wasm/index';
 
@@ -18,8 +21,11 @@ beforeAll(async () => {
   wasm = await initWasm();
 });
 
-describe('wasm backend conforms to js float64 on the basic cases', () => {
-  for (const c of basicCases) {
+/** Every conformance suite the wasm backend runs, by name. */
+const suites: Record<string, readonly ConformanceCase[]> = { basic: basicCases, delta: deltaCases };
+
+describe('wasm backend conforms to js float64', () => {
+  for (const c of Object.values(suites).flat()) {
     const gap = expectedGaps[c.name];
     if (gap) {
       it.fails(`${c.name}: known gap — ${gap}`, () => {
@@ -37,6 +43,12 @@ describe('wasm backend conforms to js float64 on the basic cases', () => {
       });
     }
   }
+  for (const algorithm of ['recurrent', 'chunkwise'] as const)
+    it(`delta_rule ${algorithm}: residual variants agree and keep exactly the predicted elements`, () =>
+      wasm.scope(() => {
+        const rep = variantsAgree(wasm, { B: 2, T: 11, H: 2, dk: 5, dv: 6 }, { heads: 2, algorithm, chunk: 4 }, 3, WASM_TOL);
+        expect(rep.ok, rep.detail).toBe(true);
+      }));
   it('has a kernel for every primitive the JS backend has (or lists the gap)', () => {
     const missing = f64.kernelNames().filter((k) => !wasm.kernelNames().includes(k) && !expectedGaps[`kernel:${k}`]);
     expect(missing).toEqual([]);

@@ -3,6 +3,7 @@
 // `await initWasm()` (or `initWasmSync()`) once, then `wasmBackend()`.
 import './kernels/structural';
 import './kernels/basic';
+import './kernels/delta';
 export {
   initWasm,
   initWasmSync,

@@ -28,6 +28,12 @@ export interface CatoptricWasmExports {
   cat_xent_bwd(prob: number, labels: number, dy: number, d: number, m: number, c: number): void;
   cat_embedding_fwd(ids: number, table: number, y: number, n: number, vocab: number, d: number): number;
   cat_embedding_bwd(ids: number, dy: number, dtable: number, n: number, vocab: number, d: number): void;
+  cat_delta_fwd(q: number, k: number, v: number, beta: number, sk: number, sv: number, sb: number, t: number, dk: number, dv: number, s: number, o: number, keep: number, every: number): void;
+  cat_delta_bwd(q: number, k: number, v: number, beta: number, sk: number, sv: number, sb: number, t: number, dk: number, dv: number, kept: number, every: number, mode: number, dO: number, dS: number, dq: number, dk_: number, dv_: number, dbeta: number): number;
+  cat_l2norm_fwd(x: number, out: number, norms: number, rows: number, d: number, floor: number): void;
+  cat_l2norm_bwd(xhat: number, norms: number, dxhat: number, dx: number, rows: number, d: number, floor: number): void;
+  cat_scaled_sigmoid(logit: number, beta: number, n: number, scale: number): void;
+  cat_scaled_sigmoid_bwd(dbeta: number, beta: number, dlogit: number, n: number, scale: number): void;
   /** Further kernels (components) are looked up by name. */
   readonly [name: string]: unknown;
 }

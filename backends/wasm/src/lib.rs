@@ -7,6 +7,7 @@
 
 #![allow(clippy::missing_safety_doc)]
 
+mod delta;
 mod gemm;
 mod nn;
 mod vmath;
