@@ -177,10 +177,26 @@ const backwardCore = (
         const L = lse ? lse[li]! : 0;
         if (lse && L === -Infinity) continue; // fully masked row: no gradient flows
         const qo = (b * Tq + t) * qStride + h * dkey;
+        /** Apply the gradient `ds` of score (t, u) to dq_t and dk_u. */
+        const scoreGrad = (ds: number, u: number): void => {
+          const ko = (b * Tk + u) * kv.stride + h * kv.head;
+          const dko = (b * Tk + u) * dk.stride + h * dk.head;
+          for (let j = 0; j < dkey; j++) {
+            dqRow[j] += ds * kv.a[ko + j]!;
+            dk.a[dko + j] += ds * q[qo + j]!;
+          }
+        };
         const oo = (b * Tq + t) * H * dv + h * dv;
         let D = 0;
         for (let j = 0; j < dv; j++) D += dO[oo + j]! * o[oo + j]!;
         dqRow.fill(0);
+        // Saturated rows: for the key with P > 1/2 (there is at most one), P·(dp − D) cancels
+        // catastrophically (D ≈ dp there), leaving rounding noise far larger than the true value.
+        // The score gradients of a row sum to zero exactly, so that key's is set to minus the sum
+        // of the others, which are accurate. Mathematically identical; numerically it keeps
+        // gradients meaningful when attention has converged to one token.
+        let heavy = -1;
+        let dsOthers = 0;
         const kend = g.causal ? t + 1 : Tk;
         for (let k0 = 0; k0 < kend; k0 += block) {
           const k1 = Math.min(kend, k0 + block);
@@ -195,17 +211,18 @@ const backwardCore = (
             const vo = (b * Tk + u) * vv.stride + h * vv.head;
             let dp = 0;
             for (let j = 0; j < dv; j++) dp += dO[oo + j]! * vv.a[vo + j]!;
-            const ds = scale * pu * (dp - D);
-            const ko = (b * Tk + u) * kv.stride + h * kv.head;
-            const dko = (b * Tk + u) * dk.stride + h * dk.head;
-            for (let j = 0; j < dkey; j++) {
-              dqRow[j] += ds * kv.a[ko + j]!;
-              dk.a[dko + j] += ds * q[qo + j]!;
-            }
             const dvo = (b * Tk + u) * dvw.stride + h * dvw.head;
             for (let j = 0; j < dv; j++) dvw.a[dvo + j] += pu * dO[oo + j]!;
+            if (pu > 0.5) {
+              heavy = u;
+              continue;
+            }
+            const ds = scale * pu * (dp - D);
+            dsOthers += ds;
+            scoreGrad(ds, u);
           }
         }
+        if (heavy >= 0) scoreGrad(-dsOthers, heavy);
         for (let j = 0; j < dkey; j++) dq[qo + j] = dqRow[j]!;
       }
 };
