@@ -3,6 +3,8 @@ import { basicCases, conforms, type ConformanceCase } from '../laws/index';
 import { deltaCases, variantsAgree } from '../laws/delta';
 // component JS kernels not yet wired into backends/js/index.ts register on import
 import '../backends/js/kernels/delta';
+import '../backends/js/kernels/attention';
+import { attentionCases } from '../laws/attention';
 import { jsBackend } from '../src/index';
 import { initWasm, type WasmBackend } from '../backends/wasm/index';
 
@@ -22,7 +24,7 @@ beforeAll(async () => {
 });
 
 /** Every conformance suite the wasm backend runs, by name. */
-const suites: Record<string, readonly ConformanceCase[]> = { basic: basicCases, delta: deltaCases };
+const suites: Record<string, readonly ConformanceCase[]> = { basic: basicCases, attention: attentionCases, delta: deltaCases };
 
 describe('wasm backend conforms to js float64', () => {
   for (const c of Object.values(suites).flat()) {

@@ -4,6 +4,7 @@
 import './kernels/structural';
 import './kernels/basic';
 import './kernels/delta';
+import './kernels/attention';
 export {
   initWasm,
   initWasmSync,

@@ -34,6 +34,8 @@ export interface CatoptricWasmExports {
   cat_l2norm_bwd(xhat: number, norms: number, dxhat: number, dx: number, rows: number, d: number, floor: number): void;
   cat_scaled_sigmoid(logit: number, beta: number, n: number, scale: number): void;
   cat_scaled_sigmoid_bwd(dbeta: number, beta: number, dlogit: number, n: number, scale: number): void;
+  cat_attn_fwd(q: number, qs: number, k: number, ks: number, v: number, vs: number, mask: number, tq: number, tk: number, dkey: number, dv: number, scale: number, causal: number, o: number, os: number, lse: number, p: number): number;
+  cat_attn_bwd(q: number, qs: number, k: number, ks: number, v: number, vs: number, mask: number, tq: number, tk: number, dkey: number, dv: number, scale: number, causal: number, o: number, os: number, dO: number, lse: number, p: number, dq: number, dqs: number, dk: number, dks: number, dv_: number, dvs: number): number;
   /** Further kernels (components) are looked up by name. */
   readonly [name: string]: unknown;
 }

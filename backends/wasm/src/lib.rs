@@ -7,6 +7,7 @@
 
 #![allow(clippy::missing_safety_doc)]
 
+mod attn;
 mod delta;
 mod gemm;
 mod nn;
