@@ -6,13 +6,17 @@ import '../index';
 import { type CommandSpec, UserError, helpText } from './args';
 import { type Io, UserErrors } from './io';
 import { checkCommand, runCheck } from './check';
+import { trainCommand, runTrain } from './train';
 
 interface Command {
   readonly spec: CommandSpec;
   run(argv: readonly string[], io: Io): number | Promise<number>;
 }
 
-const commands: Command[] = [{ spec: checkCommand, run: runCheck }];
+const commands: Command[] = [
+  { spec: checkCommand, run: runCheck },
+  { spec: trainCommand, run: runTrain },
+];
 
 /** Register another command (used by the command modules below; the order is the help order). */
 export const addCommand = (spec: CommandSpec, run: Command['run']): void => {

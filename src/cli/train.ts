@@ -1,0 +1,267 @@
+/**
+ * `catoptric train <spec> --task NAME`: train a spec's model on a built-in task with Adam (or SGD),
+ * with a progress bar on stderr, a summary on stdout, parameters (and optimiser state) saved to a
+ * file that `--resume` continues from bit for bit.
+ *
+ * The spec's model outputs logits `[..., classes]`; training appends the softmax cross-entropy
+ * against the task's labels: `seq(net: par(model, id), loss: softmax_xent)`.
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import type { Backend } from '../backend/backend';
+import { lower } from '../lower/program';
+import type { Plan } from '../lower/plan';
+import { type TypedModel, check } from '../spec/check';
+import { type SpecPlan, formatIssues } from '../spec/codec';
+import { id, named, par, prim, seq } from '../spec/term';
+import { showShape } from '../tensor/shape';
+import type { DType, HostTensor } from '../tensor/tensor';
+import { scalarOf } from '../tensor/tensor';
+import { initParams } from '../train/init';
+import { lossAndGrad } from '../train/loop';
+import { type AdamState, type Optimizer, adam, sgd } from '../train/optim';
+import { linePlot } from '../render/plot';
+import '../tasks';
+import { type TaskBatch, prepareTask, taskNames } from '../tasks/task';
+import { type CommandSpec, UserError, parseArgs } from './args';
+import { BACKENDS, backendByName } from './backends';
+import { grouped } from './format';
+import { type Io, UserErrors, readSpec, readText, writeText } from './io';
+import { type OptState, checkParamsFit, decodeParamsFile, encodeParamsFile } from './params-file';
+import { progressBar } from './progress';
+
+export const trainCommand: CommandSpec = {
+  name: 'train',
+  summary: 'Train a spec on a built-in task (spirals, parity, modular, att-svm); save parameters that --resume continues from.',
+  positionals: [{ name: 'spec', doc: 'a JSON spec file whose model outputs logits [..., classes]' }],
+  options: {
+    task: { type: 'string', arg: 'NAME', doc: 'task (default: the spec\'s "task")' },
+    backend: { type: 'string', arg: 'NAME', doc: 'backend (default js)', choices: BACKENDS },
+    dtype: { type: 'string', arg: 'DTYPE', doc: 'precision (default float32)', choices: ['float32', 'float64'] },
+    steps: { type: 'nat', arg: 'N', doc: 'steps to run (default: the spec\'s train.steps, else 100); with --resume, steps more' },
+    seed: { type: 'nat', arg: 'S', doc: 'seed of the initial parameters and the data (default: spec, else 0)' },
+    lr: { type: 'number', arg: 'LR', doc: 'learning rate (default: spec, else 0.01)' },
+    optimizer: { type: 'string', arg: 'NAME', doc: 'optimiser (default adam)', choices: ['adam', 'sgd'] },
+    out: { type: 'string', arg: 'FILE', doc: 'where to save parameters (default NAME.params.json)' },
+    'no-save': { type: 'bool', doc: 'do not save parameters' },
+    resume: { type: 'string', arg: 'FILE', doc: 'continue from a saved parameter file' },
+    'loss-svg': { type: 'string', arg: 'FILE', doc: 'write the loss curve as SVG' },
+    json: { type: 'bool', doc: 'print the summary as JSON (losses included)' },
+    quiet: { type: 'bool', doc: 'no progress bar' },
+  },
+  notes: [
+    'Examples:',
+    '  catoptric train examples/spirals/spirals.json --steps 300 --out spirals.params.json',
+    '  catoptric train examples/spirals/spirals.json --resume spirals.params.json --steps 100',
+    '',
+    'Batches are a pure function of (seed, step), and the file keeps the optimiser state and the step,',
+    'so training N steps and then M more with --resume gives the same parameters as N + M at once.',
+  ].join('\n'),
+};
+
+/** Run a step under the backend's arena if it has one (wasm), so memory is given back every step. */
+const arena = <R>(be: Backend<any>, f: () => R): R => {
+  const b = be as Backend<any> & { mark?(): number; resetTo?(m: number): void };
+  if (!b.mark || !b.resetTo) return f();
+  const m = b.mark();
+  try {
+    return f();
+  } finally {
+    b.resetTo(m);
+  }
+};
+
+const PREFIX = 'net.model';
+const prefixed = (k: string): string => (k ? `${PREFIX}.${k}` : PREFIX);
+const mapKeys = <A>(r: Readonly<Record<string, A>>, f: (k: string) => string): Record<string, A> =>
+  Object.fromEntries(Object.entries(r).map(([k, v]) => [f(k), v]));
+const unprefixed = (k: string): string => k.slice(PREFIX.length + 1);
+
+const planUnder = (p: SpecPlan | undefined): Plan =>
+  ({
+    ...(p?.variants ? { variants: mapKeys(p.variants, prefixed) } : {}),
+    ...(p?.remat ? { remat: p.remat.map(prefixed) } : {}),
+    ...(p?.schedules ? { schedules: mapKeys(p.schedules, prefixed) } : {}),
+  }) as Plan;
+
+const argmaxAccuracy = (logits: HostTensor, labels: HostTensor): number => {
+  const c = logits.shape[logits.shape.length - 1]!;
+  let right = 0;
+  for (let i = 0; i < labels.data.length; i++) {
+    let best = 0;
+    for (let j = 1; j < c; j++) if (logits.data[i * c + j]! > logits.data[i * c + best]!) best = j;
+    if (best === labels.data[i]) right++;
+  }
+  return right / labels.data.length;
+};
+
+/** Summary of a run (what `--json` prints). */
+export interface TrainSummary {
+  readonly spec: string;
+  readonly task: string;
+  readonly backend: string;
+  readonly dtype: DType;
+  readonly seed: number;
+  readonly firstStep: number;
+  readonly steps: number;
+  readonly losses: number[];
+  readonly evalLoss: number;
+  readonly evalAccuracy: number;
+  readonly seconds: number;
+  readonly saved?: string;
+}
+
+export const runTrain = async (argv: readonly string[], io: Io): Promise<number> => {
+  const a = parseArgs(argv, trainCommand);
+  const file = a.pos[0]!;
+  const { doc, model } = readSpec(io, file);
+  const o = a.opts as Record<string, string | number | boolean | undefined>;
+
+  // The resume file decides seed, dtype and the first step.
+  const resumeFile = o.resume as string | undefined;
+  const resumed = resumeFile === undefined ? undefined : (() => {
+    const r = decodeParamsFile(readText(io, resumeFile, 'parameter file'));
+    if (E.isLeft(r)) throw new UserErrors(formatIssues(r.left.slice(0, 20), resumeFile));
+    return r.right;
+  })();
+  if (resumed) {
+    if (resumed.spec !== doc.name) throw new UserError(`${resumeFile}: spec: trained for spec '${resumed.spec}', but ${file} is '${doc.name}'`);
+    if (o.seed !== undefined && o.seed !== resumed.seed) throw new UserError(`${resumeFile} was trained with --seed ${resumed.seed}; drop --seed or pass --seed ${resumed.seed}`);
+    if (o.dtype !== undefined && o.dtype !== resumed.dtype) throw new UserError(`${resumeFile} holds ${resumed.dtype} parameters; drop --dtype or pass --dtype ${resumed.dtype}`);
+  }
+  const seed = resumed?.seed ?? (o.seed as number | undefined) ?? doc.train?.seed ?? 0;
+  const dtype: DType = resumed?.dtype ?? (o.dtype as DType | undefined) ?? doc.train?.dtype ?? 'float32';
+  const steps = (o.steps as number | undefined) ?? doc.train?.steps ?? 100;
+  const lr = (o.lr as number | undefined) ?? doc.train?.lr ?? 0.01;
+  const optName = (o.optimizer as string | undefined) ?? doc.train?.optimizer ?? 'adam';
+  const first = resumed?.step ?? 0;
+
+  // The task.
+  const taskName = (o.task as string | undefined) ?? resumed?.task ?? doc.task?.name;
+  if (!taskName) throw new UserError(`no task: pass --task NAME (one of ${taskNames().join(', ')}) or set "task" in ${file}`);
+  if (model.root.outputs.length !== 1)
+    throw new UserError(`${file}: model: train needs one output (logits [..., classes]), this model has ${model.root.outputs.length}: ${model.root.outputs.map(showShape).join(' ')}`);
+  const output = model.root.outputs[0]!;
+  if (output.length < 1) throw new UserError(`${file}: model: train needs logits [..., classes] as output, got a scalar ${showShape(output)} (leave the loss out of the spec: train adds softmax cross-entropy)`);
+  const options = doc.task?.name === taskName ? doc.task.options : {};
+  const fromSpec = o.task === undefined || doc.task?.name === taskName;
+  const ti = prepareTask(taskName, options, { inputs: doc.inputs, output, seed, dtype });
+  if (E.isLeft(ti))
+    throw fromSpec
+      ? new UserErrors(formatIssues(ti.left, file))
+      : new UserError(`--task ${taskName}: ${ti.left.map((i) => i.message).join('; ')}`);
+  const task = ti.right;
+
+  // Loss model: the spec's model, then softmax cross-entropy against the labels.
+  const labelShape = output.slice(0, -1);
+  const lossTerm = seq(named('net', par(named('model', doc.model), id(1))), named('loss', prim('softmax_xent')));
+  const lm = check(lossTerm, [...doc.inputs, labelShape]);
+  if (E.isLeft(lm)) throw new UserError(`${file}: model: cannot add the loss: ${lm.left.message}`);
+  const lossModel: TypedModel = lm.right;
+  const backendName = (o.backend as string | undefined) ?? 'js';
+  const be = await backendByName(backendName, dtype);
+  const lp = lower(lossModel, be, planUnder(doc.plan));
+  if (E.isLeft(lp)) throw new UserError(`${file}: cannot run on the ${backendName} backend: ${lp.left.message}`);
+  const pp = lower(model, be, (doc.plan ?? {}) as Plan);
+  if (E.isLeft(pp)) throw new UserError(`${file}: cannot run on the ${backendName} backend: ${pp.left.message}`);
+  const lossProg = lp.right;
+  const predProg = pp.right;
+
+  // Parameters and optimiser state, under the loss model's paths.
+  const shapes = new Map([...model.params.values()].map((p) => [p.key, p.shape] as const));
+  if (resumed) checkParamsFit(resumeFile!, resumed, shapes);
+  let params: Record<string, HostTensor> = mapKeys(resumed?.params ?? initParams(model, seed, dtype), prefixed);
+  const optimizer: Optimizer<any> = optName === 'sgd' ? sgd({ lr, momentum: 0.9, weightDecay: doc.train?.weightDecay }) : adam({ lr, weightDecay: doc.train?.weightDecay });
+  let state: unknown;
+  if (resumed?.optimizer) {
+    const ro = resumed.optimizer;
+    if ((ro.name === 'sgd') !== (optName === 'sgd')) throw new UserError(`${resumeFile}: optimizer: holds ${ro.name} state, but this run uses ${optName}`);
+    if (ro.name === 'sgd') state = mapKeys(ro.state, prefixed);
+    else state = { t: ro.state.t, m: mapKeys(ro.state.m, prefixed), v: mapKeys(ro.state.v, prefixed) } satisfies AdamState;
+    const keys = Object.keys(resumed.params).sort().join();
+    const sk = Object.keys(ro.name === 'sgd' ? ro.state : ro.state.m).sort().join();
+    if (keys !== sk) throw new UserError(`${resumeFile}: optimizer: its state does not cover the same parameters as params`);
+  } else state = optimizer.init(params);
+
+  const feed = (b: TaskBatch): HostTensor[] => [...b.inputs, b.labels];
+  const quiet = Boolean(o.quiet) || Boolean(o.json);
+  if (!quiet) io.err(`training ${doc.name} on ${taskName}: ${task.describe}\n`);
+  const bar = quiet ? undefined : progressBar(io, first, steps);
+  const losses: number[] = [];
+  const t0 = io.now();
+  for (let s = first; s < first + steps; s++) {
+    const batch = feed(task.batch(s));
+    let res: { loss: number; grads: Record<string, HostTensor> };
+    try {
+      res = arena(be, () => lossAndGrad(lossProg, be, optimizer.get([state, params]), batch));
+    } catch (e) {
+      const msg = (e as Error).message ?? '';
+      if (/the loss is/.test(msg)) {
+        bar?.done();
+        throw new UserError(`step ${s + 1}: ${msg.replace(/^lossAndGrad: /, '')}`);
+      }
+      throw e;
+    }
+    [state, params] = optimizer.put([state, params], res.grads) as [unknown, Record<string, HostTensor>];
+    losses.push(res.loss);
+    bar?.update(s, res.loss);
+  }
+  bar?.done();
+  const seconds = (io.now() - t0) / 1000;
+
+  // Evaluation on the held-out batch.
+  const ev = task.evalBatch();
+  const modelParams = Object.fromEntries([...model.params.keys()].map((k) => [k, params[prefixed(k)]!]));
+  const { evalLoss, evalAccuracy } = arena(be, () => {
+    const up = (ps: Record<string, HostTensor>) => Object.fromEntries(Object.entries(ps).map(([k, v]) => [k, be.upload(v)]));
+    const lo = lossProg.forward(up(params), feed(ev).map((x) => be.upload(x))).outputs[0]!;
+    const logits = predProg.forward(up(modelParams), ev.inputs.map((x) => be.upload(x))).outputs[0]!;
+    return { evalLoss: scalarOf(be.download(lo)), evalAccuracy: argmaxAccuracy(be.download(logits), ev.labels) };
+  });
+
+  // Save.
+  const outFile = o['no-save'] ? undefined : ((o.out as string | undefined) ?? `${doc.name}.params.json`);
+  if (outFile) {
+    const st = state as AdamState | Record<string, HostTensor>;
+    const optState: OptState =
+      optName === 'sgd'
+        ? { name: 'sgd', state: mapKeys(st as Record<string, HostTensor>, unprefixed) }
+        : { name: optimizer.name as 'adam' | 'adamw', state: { t: (st as AdamState).t, m: mapKeys((st as AdamState).m, unprefixed), v: mapKeys((st as AdamState).v, unprefixed) } };
+    writeText(
+      io,
+      outFile,
+      encodeParamsFile({ spec: doc.name, task: taskName, seed, step: first + steps, dtype, backend: be.name, lr, params: modelParams, optimizer: optState }),
+    );
+  }
+  const lossSvg = o['loss-svg'] as string | undefined;
+  if (lossSvg)
+    writeText(
+      io,
+      lossSvg,
+      linePlot([{ label: `${doc.name} on ${taskName}`, points: losses.map((l, i) => [first + i + 1, l] as const) }], {
+        title: `training loss — ${doc.name} (${taskName}, ${be.name}/${dtype}, seed ${seed})`,
+        xLabel: 'step',
+        yLabel: 'loss (softmax cross-entropy)',
+        logY: losses.every((l) => l > 0),
+      }),
+    );
+
+  const summary: TrainSummary = {
+    spec: doc.name, task: taskName, backend: be.name, dtype, seed, firstStep: first, steps, losses, evalLoss, evalAccuracy, seconds,
+    ...(outFile ? { saved: outFile } : {}),
+  };
+  if (o.json) {
+    io.out(JSON.stringify(summary) + '\n');
+    return 0;
+  }
+  const nParams = [...model.params.values()].reduce((s, p) => s + p.shape.reduce((x, y) => x * y, 1), 0);
+  const lines = [
+    `trained ${doc.name} on ${taskName} — ${be.name}/${dtype}, ${optimizer.name} lr ${lr}, seed ${seed}`,
+    `steps     ${first} → ${first + steps} in ${seconds.toFixed(2)} s${steps ? ` (${(steps / Math.max(seconds, 1e-9)).toFixed(1)} it/s)` : ''}`,
+    ...(losses.length ? [`loss      ${losses[0]!.toPrecision(5)} → ${losses[losses.length - 1]!.toPrecision(5)} (training batches)`] : []),
+    `held-out  loss ${evalLoss.toPrecision(5)}, accuracy ${(100 * evalAccuracy).toFixed(1)}%`,
+    ...(outFile ? [`saved     ${outFile} (${grouped(nParams)} parameters, optimiser state, step ${first + steps})`] : []),
+    ...(lossSvg ? [`loss plot ${lossSvg}`] : []),
+  ];
+  io.out(lines.join('\n') + '\n');
+  return 0;
+};

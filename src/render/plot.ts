@@ -1,0 +1,97 @@
+/**
+ * Small SVG line plots (loss curves, frontiers) as strings, with no dependencies.
+ */
+import { esc, fmtNum } from './svg';
+
+/** One series of a plot. */
+export interface Series {
+  readonly label: string;
+  readonly points: readonly (readonly [number, number])[];
+  readonly color?: string;
+  /** Draw markers at the points (for sparse series such as a frontier). */
+  readonly markers?: boolean;
+}
+
+export interface PlotOptions {
+  readonly title?: string;
+  readonly xLabel?: string;
+  readonly yLabel?: string;
+  readonly width?: number;
+  readonly height?: number;
+  /** Logarithmic y axis (values ≤ 0 are dropped). */
+  readonly logY?: boolean;
+  readonly logX?: boolean;
+}
+
+const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
+
+/** "Nice" tick values covering [lo, hi]. */
+export const ticks = (lo: number, hi: number, n = 5): number[] => {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / n;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  return out;
+};
+
+/**
+ * A line plot as a standalone SVG document.
+ *
+ * @example
+ * linePlot([{ label: 'loss', points: losses.map((l, i) => [i, l]) }], { logY: true, xLabel: 'step' })
+ */
+export const linePlot = (series: readonly Series[], o: PlotOptions = {}): string => {
+  const W = o.width ?? 640;
+  const H = o.height ?? 400;
+  const m = { l: 70, r: 20, t: o.title ? 34 : 14, b: 46 };
+  const fy = (v: number) => (o.logY ? Math.log10(v) : v);
+  const fx = (v: number) => (o.logX ? Math.log10(v) : v);
+  const pts = series.map((s) => s.points.filter(([x, y]) => Number.isFinite(y) && Number.isFinite(x) && (!o.logY || y > 0) && (!o.logX || x > 0)));
+  const all = pts.flat();
+  let [x0, x1] = all.length ? [Math.min(...all.map((p) => fx(p[0]))), Math.max(...all.map((p) => fx(p[0])))] : [0, 1];
+  let [y0, y1] = all.length ? [Math.min(...all.map((p) => fy(p[1]))), Math.max(...all.map((p) => fy(p[1])))] : [0, 1];
+  if (x1 === x0) [x0, x1] = [x0 - 1, x1 + 1];
+  if (y1 === y0) [y0, y1] = [y0 - 1, y1 + 1];
+  const pad = (y1 - y0) * 0.05;
+  y0 -= pad;
+  y1 += pad;
+  const sx = (x: number) => m.l + ((fx(x) - x0) / (x1 - x0)) * (W - m.l - m.r);
+  const sy = (y: number) => H - m.b - ((fy(y) - y0) / (y1 - y0)) * (H - m.t - m.b);
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
+  if (o.title) out.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(o.title)}</text>`);
+  // Axes and ticks.
+  out.push(`<path d="M${m.l},${m.t}V${H - m.b}H${W - m.r}" fill="none" stroke="#333"/>`);
+  for (const v of ticks(x0, x1)) {
+    const x = m.l + ((v - x0) / (x1 - x0)) * (W - m.l - m.r);
+    out.push(`<line x1="${fmtNum(x)}" y1="${H - m.b}" x2="${fmtNum(x)}" y2="${H - m.b + 4}" stroke="#333"/>`);
+    out.push(`<text x="${fmtNum(x)}" y="${H - m.b + 17}" text-anchor="middle">${esc(o.logX ? `1e${v}` : fmtTick(v))}</text>`);
+  }
+  for (const v of ticks(y0, y1)) {
+    const y = H - m.b - ((v - y0) / (y1 - y0)) * (H - m.t - m.b);
+    out.push(`<line x1="${m.l - 4}" y1="${fmtNum(y)}" x2="${W - m.r}" y2="${fmtNum(y)}" stroke="#eee"/>`);
+    out.push(`<text x="${m.l - 7}" y="${fmtNum(y + 4)}" text-anchor="end">${esc(o.logY ? fmtTick(10 ** v) : fmtTick(v))}</text>`);
+  }
+  if (o.xLabel) out.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 10}" text-anchor="middle">${esc(o.xLabel)}</text>`);
+  if (o.yLabel) out.push(`<text transform="translate(16 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`);
+  series.forEach((s, i) => {
+    const c = s.color ?? COLORS[i % COLORS.length]!;
+    const p = pts[i]!;
+    if (p.length) out.push(`<path d="${p.map(([x, y], j) => `${j ? 'L' : 'M'}${fmtNum(sx(x))},${fmtNum(sy(y))}`).join('')}" fill="none" stroke="${c}" stroke-width="1.5"/>`);
+    if (s.markers) for (const [x, y] of p) out.push(`<circle cx="${fmtNum(sx(x))}" cy="${fmtNum(sy(y))}" r="3" fill="${c}"/>`);
+    out.push(`<line x1="${W - m.r - 150}" y1="${m.t + 10 + 16 * i}" x2="${W - m.r - 130}" y2="${m.t + 10 + 16 * i}" stroke="${c}" stroke-width="2"/>`);
+    out.push(`<text x="${W - m.r - 125}" y="${m.t + 14 + 16 * i}">${esc(s.label)}</text>`);
+  });
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+};
+
+const fmtTick = (v: number): string => {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e4 || a < 1e-3) return v.toExponential(0);
+  return String(Number(v.toPrecision(3)));
+};

@@ -1,0 +1,7 @@
+/**
+ * Built-in synthetic tasks (spirals, parity, modular arithmetic, att-svm): seeded generators that
+ * fit a model's shapes. Importing this module registers them.
+ */
+export * from './task';
+export * from './builtin';
+export { twoSpirals } from './spirals';
