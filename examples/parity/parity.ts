@@ -37,7 +37,7 @@ export interface ParityResult {
   readonly testAcc: number;
   readonly losses: number[];
   readonly seconds: number;
-  /** CPU seconds of this process while training and testing this model. */
+  /** CPU seconds of the whole process while this model trained and was tested (all threads). */
   readonly cpuSeconds: number;
 }
 
