@@ -23,7 +23,7 @@ import { composeDataLens, identityDataLens } from '../src/optic/datalens';
 import type { Lens } from '../src/optic/lens';
 import { composeLens, identityLens } from '../src/optic/lens';
 import type { Chain, Concat, Empty, SomeOptic } from '../src/optic/optic';
-import { copy, discard, identityOptic, parOptic, recompute, seqOptic, seqOptics, swap } from '../src/optic/optic';
+import { copyOptic, discardOptic, identityOptic, parOptic, recompute, seqOptic, seqOptics, swapOptic } from '../src/optic/optic';
 import type { TwoCell } from '../src/optic/twocell';
 import { horizontal, vertical } from '../src/optic/twocell';
 
@@ -165,7 +165,7 @@ export const opticLaws = {
   symmetryInvolutive:
     <A, B, DA, DB>(E: OpticEq<[A, B], [DA, DB]>) =>
     (ab: [A, B], dab: [DA, DB]): boolean =>
-      observationallyEqual(seqOptic(swap<A, B, DA, DB>(), swap<B, A, DB, DA>()), identityOptic<[A, B], [DA, DB]>(), E)(
+      observationallyEqual(seqOptic(swapOptic<A, B, DA, DB>(), swapOptic<B, A, DB, DA>()), identityOptic<[A, B], [DA, DB]>(), E)(
         ab,
         dab,
       ),
@@ -175,8 +175,8 @@ export const opticLaws = {
     <A, B, C, D, DB, DD, DA, DC>(f: SomeOptic<A, B, DB, DA>, g: SomeOptic<C, D, DD, DC>, E: OpticEq<[D, B], [DA, DC]>) =>
     (ac: [A, C], ddb: [DD, DB]): boolean =>
       observationallyEqual(
-        seqOptic(parOptic(f, g), swap<B, D, DB, DD>()),
-        seqOptic(swap<A, C, DA, DC>(), parOptic(g, f)),
+        seqOptic(parOptic(f, g), swapOptic<B, D, DB, DD>()),
+        seqOptic(swapOptic<A, C, DA, DC>(), parOptic(g, f)),
         E,
       )(ac, ddb),
 
@@ -189,7 +189,7 @@ export const opticLaws = {
   copyCounit:
     <A, DA>(M: Concat<DA> & Empty<DA>, eqA: Eq<A>, eqDA: Eq<DA>) =>
     (a: A, da: DA): boolean => {
-      const o = seqOptic(copy<A, DA>(M), parOptic(identityOptic<A, DA>(), discard<A, DA>(M)));
+      const o = seqOptic(copyOptic<A, DA>(M), parOptic(identityOptic<A, DA>(), discardOptic<A, DA>(M)));
       const [m, [a2]] = o.fwd(a);
       return eqA.equals(a2, a) && eqDA.equals(o.bwd(m, [da, undefined]), da);
     },
@@ -198,7 +198,7 @@ export const opticLaws = {
   copyCommutative:
     <A, DA>(S: Concat<DA>, E: OpticEq<[A, A], DA>) =>
     (a: A, dd: [DA, DA]): boolean =>
-      observationallyEqual(seqOptic(copy<A, DA>(S), swap<A, A, DA, DA>()), copy<A, DA>(S), E)(a, dd),
+      observationallyEqual(seqOptic(copyOptic<A, DA>(S), swapOptic<A, A, DA, DA>()), copyOptic<A, DA>(S), E)(a, dd),
 
   /** The lens form computes the same thing: `recompute(f) = f` observationally. */
   recomputeAgrees:

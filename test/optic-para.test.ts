@@ -4,7 +4,7 @@ import { fc, test } from '@fast-check/vitest';
 import { MonoidSum } from 'fp-ts/lib/number.js';
 import { describe, expect } from 'vitest';
 import type { Para } from '../src/optic';
-import { bindParams, copy, gradientStep, liftPara, optic, paraPar, paraSeq, reparam, reparamLens, run } from '../src/optic';
+import { bindParams, copyOptic, gradientStep, liftPara, optic, paraPar, paraSeq, reparam, reparamLens, runOptic } from '../src/optic';
 import { arbDX, arbX, sinO } from './optic-fixtures';
 
 const params = { numRuns: 100 };
@@ -18,7 +18,7 @@ const scale: Para<[number, number], number, number, number, number, number, numb
 describe('Para', () => {
   test.prop([arbX, arbX, arbX, arbDX], params)('paraSeq pairs parameters and their gradients', (w1, w2, x, dy) => {
     const net = paraSeq(scale, scale);
-    const [[dw1, dw2], dx] = run(net, [[w1, w2], x], dy)[1];
+    const [[dw1, dw2], dx] = runOptic(net, [[w1, w2], x], dy)[1];
     expect(net.fwd([[w1, w2], x])[1]).toBe(w2 * (w1 * x));
     expect(dw2).toBe(w1 * x * dy);
     expect(dw1).toBe(x * (w2 * dy));
@@ -26,7 +26,7 @@ describe('Para', () => {
   });
   test('paraPar runs side by side', () => {
     const side = paraPar(scale, scale);
-    expect(run(side, [[2, 3], [5, 7]], [1, 1])).toEqual([
+    expect(runOptic(side, [[2, 3], [5, 7]], [1, 1])).toEqual([
       [10, 21],
       [
         [5, 7],
@@ -36,12 +36,12 @@ describe('Para', () => {
   });
   test('liftPara adds no parameters; bindParams freezes them', () => {
     const sinP = liftPara(sinO);
-    expect(run(sinP, [undefined, 0.5], 1)).toEqual([Math.sin(0.5), [undefined, Math.cos(0.5)]]);
-    expect(run(bindParams(scale, 3), 2, 1)).toEqual([6, 3]);
+    expect(runOptic(sinP, [undefined, 0.5], 1)).toEqual([Math.sin(0.5), [undefined, Math.cos(0.5)]]);
+    expect(runOptic(bindParams(scale, 3), 2, 1)).toEqual([6, 3]);
   });
   test.prop([arbX, arbX, arbDX], params)('reparametrising by copy ties weights and sums their gradients', (w, x, dy) => {
-    const tied = reparam(paraSeq(scale, scale), copy<number, number>(MonoidSum));
-    const [y, [dw, dx]] = run(tied, [w, x], dy);
+    const tied = reparam(paraSeq(scale, scale), copyOptic<number, number>(MonoidSum));
+    const [y, [dw, dx]] = runOptic(tied, [w, x], dy);
     expect(y).toBe(w * (w * x));
     expect(dw).toBe(x * (w * dy) + w * x * dy);
     expect(dx).toBe(w * (w * dy));

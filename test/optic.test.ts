@@ -7,22 +7,22 @@ import { describe, expect } from 'vitest';
 import { observationallyEqual, opticLaws, opticProperties } from '../laws/optic';
 import {
   andThen,
-  copy,
-  discard,
+  copyOptic,
+  discardOptic,
   first,
   fromLens,
   identityOptic,
   isChain,
   lens,
-  merge,
+  mergeOptic,
   OpticCategory,
   parOptic,
   recompute,
-  run,
+  runOptic,
   second,
   seqOptic,
   seqOptics,
-  swap,
+  swapOptic,
   toLens,
 } from '../src/optic';
 import { arbDX, arbScalar, arbX, deepEq, E, E2, eqExact, pairEq, sinO, squareO, tanhO } from './optic-fixtures';
@@ -39,7 +39,7 @@ describe('sequential composition', () => {
   });
 
   test('andThen is data-last seqOptic', () => {
-    expect(run(pipe(sinO, andThen(tanhO)), 0.7, 1)).toEqual(run(seqOptic(sinO, tanhO), 0.7, 1));
+    expect(runOptic(pipe(sinO, andThen(tanhO)), 0.7, 1)).toEqual(runOptic(seqOptic(sinO, tanhO), 0.7, 1));
   });
 
   test('left identity', () => {
@@ -68,7 +68,7 @@ describe('sequential composition', () => {
 
   test.prop([arbScalar, arbX], params)('backward is the derivative (central differences)', (f, x) => {
     const h = 1e-5;
-    const [, dx] = run(f, x, 1);
+    const [, dx] = runOptic(f, x, 1);
     const fd = (f.fwd(x + h)[1] - f.fwd(x - h)[1]) / (2 * h);
     expect(Math.abs(dx - fd)).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(fd)));
   });
@@ -96,30 +96,37 @@ describe('parallel composition and symmetry', () => {
   test('swap is natural', () => {
     fc.assert(opticProperties.symmetryNatural(arbScalar, arbX, arbDX, E2), params);
   });
+  test.prop([arbScalar, arbScalar, arbX, arbX, arbDX, arbDX], params)(
+    'first distributes over composition (a Strong law, observationally)',
+    (f, g, x, c, dx, dc) => {
+      const F = first<number>();
+      expect(observationallyEqual(F(seqOptic(f, g)), seqOptic(F(f), F(g)), E2)([x, c], [dx, dc])).toBe(true);
+    },
+  );
   test('first and second act on one component', () => {
-    expect(run(first<string>()(squareO), [3, 'x'], [1, 'dx'])).toEqual([
+    expect(runOptic(first<string>()(squareO), [3, 'x'], [1, 'dx'])).toEqual([
       [9, 'x'],
       [6, 'dx'],
     ]);
-    expect(run(second<string>()(squareO), ['x', 3], ['dx', 1])).toEqual([
+    expect(runOptic(second<string>()(squareO), ['x', 3], ['dx', 1])).toEqual([
       ['x', 9],
       ['dx', 6],
     ]);
   });
 });
 
-describe('copy, discard, merge', () => {
+describe('copyOptic, discardOptic, mergeOptic', () => {
   test('copy adds the two cotangents with the supplied semigroup', () => {
-    expect(run(copy<number, number>(MonoidSum), 3, [1, 2])).toEqual([[3, 3], 3]);
+    expect(runOptic(copyOptic<number, number>(MonoidSum), 3, [1, 2])).toEqual([[3, 3], 3]);
     // A non-numeric cotangent type works just as well.
     const concat = { concat: (x: string, y: string) => x + y };
-    expect(run(copy<number, string>(concat), 1, ['a', 'b'])).toEqual([[1, 1], 'ab']);
+    expect(runOptic(copyOptic<number, string>(concat), 1, ['a', 'b'])).toEqual([[1, 1], 'ab']);
   });
   test('discard sends back the supplied zero', () => {
-    expect(run(discard<number, number>(MonoidSum), 3, undefined)).toEqual([undefined, 0]);
+    expect(runOptic(discardOptic<number, number>(MonoidSum), 3, undefined)).toEqual([undefined, 0]);
   });
   test('merge is the transpose of copy', () => {
-    expect(run(merge<number, number>(MonoidSum), [1, 2], 5)).toEqual([3, [5, 5]]);
+    expect(runOptic(mergeOptic<number, number>(MonoidSum), [1, 2], 5)).toEqual([3, [5, 5]]);
   });
   test('copy ; (id ⊗ discard) = id (counit)', () => {
     fc.assert(opticProperties.copyCounit(MonoidSum, arbX, arbDX, eqExact, eqExact), params);
@@ -131,8 +138,8 @@ describe('copy, discard, merge', () => {
     );
   });
   test('using a value twice sums its gradients: d/dx (sin x · ... ) via copy ; (sin ⊗ square) ; merge', () => {
-    const f = seqOptics(copy<number, number>(MonoidSum), parOptic(sinO, squareO), merge<number, number>(MonoidSum));
-    const [y, dx] = run(f, 0.5, 1);
+    const f = seqOptics(copyOptic<number, number>(MonoidSum), parOptic(sinO, squareO), mergeOptic<number, number>(MonoidSum));
+    const [y, dx] = runOptic(f, 0.5, 1);
     expect(y).toBe(Math.sin(0.5) + 0.25);
     expect(dx).toBe(Math.cos(0.5) + 1);
   });
@@ -177,7 +184,7 @@ describe('fp-ts instances', () => {
     expect(C.compose(c, C.id<number>()).fwd(0.2)).toEqual(c.fwd(0.2));
   });
   test('compose(bc, ab) runs ab first', () => {
-    expect(run(C.compose(squareO, sinO), 0.5, 1)[0]).toBe(Math.sin(0.5) ** 2);
+    expect(runOptic(C.compose(squareO, sinO), 0.5, 1)[0]).toBe(Math.sin(0.5) ** 2);
   });
   test('opticLaws predicates are usable directly', () => {
     expect(opticLaws.leftIdentity(sinO, E)(0.1, 1)).toBe(true);
@@ -192,7 +199,7 @@ describe('the laws have teeth', () => {
     expect(observationallyEqual(badSeq, seqOptic(sinO, squareO), E)(0.5, 1)).toBe(false);
   });
   test('a non-involutive swap is caught', () => {
-    const badSwap = { fwd: swap<number, number>().fwd, bwd: (_: undefined, [a]: [number, number]): [number, number] => [a, a] };
+    const badSwap = { fwd: swapOptic<number, number>().fwd, bwd: (_: undefined, [a]: [number, number]): [number, number] => [a, a] };
     const twice = seqOptic(badSwap, badSwap);
     expect(observationallyEqual(twice, identityOptic<[number, number], [number, number]>(), E2)([1, 2], [3, 4])).toBe(
       false,

@@ -5,9 +5,9 @@
  *
  * @example
  * ```ts
- * import { optic, seqOptics, run } from 'catoptric';
+ * import { optic, seqOptics, runOptic } from 'catoptric';
  * const sin = optic((x: number) => [Math.cos(x), Math.sin(x)], (c: number, dy: number) => c * dy);
- * run(seqOptics(sin, sin), 1, 1); // [sin(sin 1), cos(sin 1)·cos 1]
+ * runOptic(seqOptics(sin, sin), 1, 1); // [sin(sin 1), cos(sin 1)·cos 1]
  * ```
  *
  * @module

@@ -13,7 +13,7 @@
  *   `seqOptics(seqOptics(f, g), h)` and `seqOptics(f, seqOptics(g, h))` are the
  *   same chain with the same residual — strictly associative.
  *
- * Structural optics ({@link swap}, {@link copy}, {@link discard}, {@link merge})
+ * Structural optics ({@link swapOptic}, {@link copyOptic}, {@link discardOptic}, {@link mergeOptic})
  * keep nothing (`undefined` residual), because their backward maps need no
  * information about the input.
  *
@@ -85,10 +85,10 @@ export const optic = <M, A, B, DB, DA>(
  *
  * @example
  * ```ts
- * run(sin, 0, 1); // [0, 1]
+ * runOptic(sin, 0, 1); // [0, 1]
  * ```
  */
-export const run = <M, A, B, DB, DA>(o: Optic<M, A, B, DB, DA>, a: A, db: DB): [B, DA] => {
+export const runOptic = <M, A, B, DB, DA>(o: Optic<M, A, B, DB, DA>, a: A, db: DB): [B, DA] => {
   const [m, b] = o.fwd(a);
   return [b, o.bwd(m, db)];
 };
@@ -98,7 +98,7 @@ export const run = <M, A, B, DB, DA>(o: Optic<M, A, B, DB, DA>, a: A, db: DB): [
  *
  * @example
  * ```ts
- * run(identityOptic<number, number>(), 3, 1); // [3, 1]
+ * runOptic(identityOptic<number, number>(), 3, 1); // [3, 1]
  * ```
  */
 export const identityOptic = <A, DA>(): Optic<undefined, A, A, DA, DA> => ({
@@ -180,7 +180,7 @@ export const isChain = <A, B, DB, DA>(o: SomeOptic<A, B, DB, DA>): o is Chain<A,
  *
  * @example
  * ```ts
- * const stages: AnyOptic[] = [sin, swap()];
+ * const stages: AnyOptic[] = [sin, swapOptic()];
  * ```
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -266,7 +266,7 @@ export function seqOptics(...os: ReadonlyArray<AnyOptic>): Chain<any, any, any, 
  * @example
  * ```ts
  * const both = parOptic(sin, sin);
- * run(both, [0, 0], [1, 2]); // [[0, 0], [1, 2]]
+ * runOptic(both, [0, 0], [1, 2]); // [[0, 0], [1, 2]]
  * ```
  */
 export const parOptic = <M, N, A, B, C, D, DB, DD, DA, DC>(
@@ -287,7 +287,7 @@ export const parOptic = <M, N, A, B, C, D, DB, DD, DA, DC>(
  *
  * @example
  * ```ts
- * run(first<number>()(sin), [0, 'x'], [1, 'dx']); // [[0, 'x'], [1, 'dx']]
+ * runOptic(first<number>()(sin), [0, 'x'], [1, 'dx']); // [[0, 'x'], [1, 'dx']]
  * ```
  */
 export const first =
@@ -300,7 +300,7 @@ export const first =
  *
  * @example
  * ```ts
- * run(second<string>()(sin), ['x', 0], ['dx', 1]); // [['x', 0], ['dx', 1]]
+ * runOptic(second<string>()(sin), ['x', 0], ['dx', 1]); // [['x', 0], ['dx', 1]]
  * ```
  */
 export const second =
@@ -313,10 +313,10 @@ export const second =
  *
  * @example
  * ```ts
- * run(swap<number, string, number, string>(), [1, 'a'], ['da', 1]); // [['a', 1], [1, 'da']]
+ * runOptic(swapOptic<number, string, number, string>(), [1, 'a'], ['da', 1]); // [['a', 1], [1, 'da']]
  * ```
  */
-export const swap = <A, B, DA = A, DB = B>(): Optic<undefined, [A, B], [B, A], [DB, DA], [DA, DB]> => ({
+export const swapOptic = <A, B, DA = A, DB = B>(): Optic<undefined, [A, B], [B, A], [DB, DA], [DA, DB]> => ({
   fwd: ([a, b]) => [undefined, [b, a]],
   bwd: (_m, [db, da]) => [da, db],
 });
@@ -352,10 +352,10 @@ export interface Empty<D> {
  * @example
  * ```ts
  * import { MonoidSum } from 'fp-ts/lib/number.js';
- * run(copy<number, number>(MonoidSum), 3, [1, 2]); // [[3, 3], 3]
+ * runOptic(copyOptic<number, number>(MonoidSum), 3, [1, 2]); // [[3, 3], 3]
  * ```
  */
-export const copy = <A, DA>(S: Concat<DA>): Optic<undefined, A, [A, A], [DA, DA], DA> => ({
+export const copyOptic = <A, DA>(S: Concat<DA>): Optic<undefined, A, [A, A], [DA, DA], DA> => ({
   fwd: (a) => [undefined, [a, a]],
   bwd: (_m, [d1, d2]) => S.concat(d1, d2),
 });
@@ -366,24 +366,24 @@ export const copy = <A, DA>(S: Concat<DA>): Optic<undefined, A, [A, A], [DA, DA]
  *
  * @example
  * ```ts
- * run(discard<number, number>({ empty: 0 }), 3, undefined); // [undefined, 0]
+ * runOptic(discardOptic<number, number>({ empty: 0 }), 3, undefined); // [undefined, 0]
  * ```
  */
-export const discard = <A, DA>(Z: Empty<DA>): Optic<undefined, A, undefined, unknown, DA> => ({
+export const discardOptic = <A, DA>(Z: Empty<DA>): Optic<undefined, A, undefined, unknown, DA> => ({
   fwd: () => [undefined, undefined],
   bwd: () => Z.empty,
 });
 
 /**
- * Merge (addition, the transpose of {@link copy}): forward adds two values,
+ * Merge (addition, the transpose of {@link copyOptic}): forward adds two values,
  * backward hands the same cotangent to both.
  *
  * @example
  * ```ts
- * run(merge<number, number>(MonoidSum), [1, 2], 5); // [3, [5, 5]]
+ * runOptic(mergeOptic<number, number>(MonoidSum), [1, 2], 5); // [3, [5, 5]]
  * ```
  */
-export const merge = <A, DA>(S: Concat<A>): Optic<undefined, [A, A], A, DA, [DA, DA]> => ({
+export const mergeOptic = <A, DA>(S: Concat<A>): Optic<undefined, [A, A], A, DA, [DA, DA]> => ({
   fwd: ([a1, a2]) => [undefined, S.concat(a1, a2)],
   bwd: (_m, d) => [d, d],
 });

@@ -116,7 +116,7 @@ export const bindParams = <M, P, A, B, DB, DP, DA>(f: Para<M, P, A, B, DB, DP, D
  * @example
  * ```ts
  * // share one weight w as both layers' weights
- * const tied = reparam(paraSeq(scale, scale), copy<number, number>(MonoidSum));
+ * const tied = reparam(paraSeq(scale, scale), copyOptic<number, number>(MonoidSum));
  * tied.fwd([3, 1])[1]; // 9
  * ```
  */
