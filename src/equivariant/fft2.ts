@@ -5,7 +5,6 @@
  *
  * @packageDocumentation
  */
-import type { FArray } from '../tensor/tensor';
 
 interface Twiddles {
   readonly cos: Float64Array;
@@ -45,7 +44,7 @@ const twiddles = (n: number): Twiddles => {
 };
 
 /** In-place 1-D FFT of n values at re[off + k·stride], im[off + k·stride]. */
-const fft1 = (re: FArray, im: FArray, off: number, stride: number, n: number, inverse: boolean): void => {
+const fft1 = (re: Float64Array, im: Float64Array, off: number, stride: number, n: number, inverse: boolean): void => {
   const { cos, sin, rev } = twiddles(n);
   for (let i = 0; i < n; i++) {
     const j = rev[i]!;
@@ -85,9 +84,28 @@ const fft1 = (re: FArray, im: FArray, off: number, stride: number, n: number, in
  * before the transform (the others are skipped in the first pass, since the FFT of zeros is zero);
  * omit it to transform every row.
  */
-export const fft2 = (re: FArray, im: FArray, n: number, inverse = false, rows?: readonly number[]): void => {
+export const fft2 = (re: Float64Array, im: Float64Array, n: number, inverse = false, rows?: readonly number[]): void => {
   if (re.length !== n * n || im.length !== n * n) throw new RangeError(`fft2: expected ${n}×${n} = ${n * n} values, got ${re.length} and ${im.length}`);
   if (rows) for (const r of rows) fft1(re, im, r * n, 1, n, inverse);
   else for (let r = 0; r < n; r++) fft1(re, im, r * n, 1, n, inverse);
-  for (let c = 0; c < n; c++) fft1(re, im, c, n, n, inverse);
+  // Columns through a contiguous buffer: strided access at n ≥ 64 thrashes the cache.
+  const tr = colBuf(n, 0), ti = colBuf(n, 1);
+  for (let c = 0; c < n; c++) {
+    for (let r = 0; r < n; r++) {
+      tr[r] = re[r * n + c]!;
+      ti[r] = im[r * n + c]!;
+    }
+    fft1(tr, ti, 0, 1, n, inverse);
+    for (let r = 0; r < n; r++) {
+      re[r * n + c] = tr[r]!;
+      im[r * n + c] = ti[r]!;
+    }
+  }
+};
+
+const bufs = new Map<number, [Float64Array, Float64Array]>();
+const colBuf = (n: number, k: 0 | 1): Float64Array => {
+  let b = bufs.get(n);
+  if (!b) bufs.set(n, (b = [new Float64Array(n), new Float64Array(n)]));
+  return b[k];
 };
