@@ -15,15 +15,15 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** Other engineers' benchmark modules, run when their file exists. */
 const modules = ['attention', 'delta', 'pooling', 'tensor-product'];
 
-const fmt = (x: number | undefined, d = 2) => (x === undefined ? '' : x.toFixed(d));
+const fmt = (x: number | undefined, d = 2) => (typeof x !== 'number' ? '' : x.toFixed(d));
 
 const table = (rows: readonly BenchRow[]): string => {
   const head = ['op', 'size', 'impl', 'GFLOP/s', '× tfjs-wasm', '× js', 'of peak'];
   const body = rows.map((r) => [
-    r.op,
-    r.size,
-    r.impl,
-    fmt(r.gflops),
+    String(r.op),
+    String(r.size),
+    String(r.impl),
+    fmt(typeof r.gflops === 'number' ? r.gflops : undefined),
     fmt(r.ratioVsTfjsWasm),
     fmt(r.ratioVsJs, 1),
     r.fractionOfPeak === undefined ? '' : `${(100 * r.fractionOfPeak).toFixed(0)}%`,

@@ -38,6 +38,60 @@ export const timeIt = (f: () => void, minMs = 150, batches = 3): number => {
   return best / 1000;
 };
 
+/**
+ * tfjs-core's Node (CJS) bundle ships without gradient registrations, and its ESM gradient files
+ * (extensionless imports) do not load under Node. For `tf.grads` we register the standard
+ * gradients of the four ops the attention baseline uses, with the same formulas as tfjs's own
+ * gradient files, so the backward pass runs on tfjs-wasm kernels op by op.
+ */
+const registerGradients = (tf: typeof import('@tensorflow/tfjs-core')): void => {
+  type T = import('@tensorflow/tfjs-core').Tensor;
+  if (!tf.getGradient('BatchMatMul'))
+    tf.registerGradient({
+      kernelName: 'BatchMatMul',
+      inputsToSave: ['a', 'b'],
+      gradFunc: (dy, saved, attrs) => {
+        const [a, b] = saved as [T, T];
+        const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+        const d = dy as T;
+        if (!transposeA && !transposeB) return { a: () => tf.matMul(d, b, false, true), b: () => tf.matMul(a, d, true, false) };
+        if (!transposeA && transposeB) return { a: () => tf.matMul(d, b, false, false), b: () => tf.matMul(d, a, true, false) };
+        if (transposeA && !transposeB) return { a: () => tf.matMul(b, d, false, true), b: () => tf.matMul(a, d, false, false) };
+        return { a: () => tf.matMul(b, d, true, true), b: () => tf.matMul(d, a, true, true) };
+      },
+    });
+  if (!tf.getGradient('Softmax'))
+    tf.registerGradient({
+      kernelName: 'Softmax',
+      outputsToSave: [true],
+      gradFunc: (dy, saved) => {
+        const [y] = saved as [T];
+        const d = dy as T;
+        return { logits: () => tf.mul(tf.sub(d, tf.sum(tf.mul(d, y), -1, true)), y) };
+      },
+    });
+  if (!tf.getGradient('Multiply'))
+    tf.registerGradient({
+      kernelName: 'Multiply',
+      inputsToSave: ['a', 'b'],
+      gradFunc: (dy, saved) => {
+        const [a, b] = saved as [T, T];
+        const d = dy as T;
+        const fit = (g: T, x: T) => (g.size === x.size ? g : tf.reshape(tf.sum(g), x.shape));
+        return { a: () => fit(tf.mul(d, b), a), b: () => fit(tf.mul(d, a), b) };
+      },
+    });
+  if (!tf.getGradient('Sum'))
+    tf.registerGradient({
+      kernelName: 'Sum',
+      inputsToSave: ['x'],
+      gradFunc: (dy, saved) => {
+        const [x] = saved as [T];
+        return { x: () => tf.mul(tf.onesLike(x), dy as T) };
+      },
+    });
+};
+
 /** tfjs-core with the tfjs-backend-wasm backend, single-threaded (SIMD on), or undefined if unavailable. */
 export const loadTfjsWasm = async (): Promise<typeof import('@tensorflow/tfjs-core') | undefined> => {
   try {
@@ -48,6 +102,7 @@ export const loadTfjsWasm = async (): Promise<typeof import('@tensorflow/tfjs-co
     wasmBe.setWasmPaths(join(dir, '/'));
     wasmBe.setThreadsCount(1);
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    registerGradients(tf);
     await tf.setBackend('wasm');
     await tf.ready();
     return tf;
@@ -117,9 +172,10 @@ export async function run(opts: WasmBenchOptions = {}): Promise<BenchRow[]> {
   const tf = await loadTfjsWasm();
   const log = (s: string) => (opts.json ? undefined : console.error(s));
   const rows: BenchRow[] = [];
-  const peak = measurePeak(be);
-  rows.push({ op: 'simd128 peak (independent mul+add)', size: '-', impl: 'wasm', gflops: peak, fractionOfPeak: 1 });
-  log(`wasm SIMD128 peak: ${peak.toFixed(1)} GFLOP/s`);
+  // The peak is measured at the start and again at the end; the larger counts (a shared machine's
+  // load only ever lowers a measurement).
+  const peak0 = measurePeak(be);
+  log(`wasm SIMD128 peak: ${peak0.toFixed(1)} GFLOP/s`);
 
   // matmul
   const sizes = opts.quick ? [128, 256] : [128, 256, 512, 1024];
@@ -199,5 +255,115 @@ export async function run(opts: WasmBenchOptions = {}): Promise<BenchRow[]> {
     rows.push({ op, size, impl: 'js', gflops: flops / sj / 1e9 });
     log(`${op} done`);
   }
+  rows.push(...(await runComponents(be, tf, opts)));
+  const peak = Math.max(peak0, measurePeak(be));
+  rows.unshift({ op: 'simd128 peak (independent mul+add)', size: '-', impl: 'wasm', gflops: peak, fractionOfPeak: 1 });
   return withRatios(rows, peak);
+}
+
+/** Time `f` and give GFLOP/s for `flops`. */
+const gf = (flops: number, f: () => void, minMs = 150, batches = 3): number => flops / timeIt(f, minMs, batches) / 1e9;
+
+/**
+ * Components on the wasm backend against js and tfjs-wasm: attention (one head, d = 64, self,
+ * q/k/v projections, no output projection) forward and forward+backward at T ∈ {128, 512, 1024},
+ * tfjs-wasm op by op (matMul, softmax) and `tf.grads` of the same; the delta rule (chunkwise
+ * attribute; the wasm kernel runs the recurrent form) at T ∈ {1024, 4096}, d = 64 (no tfjs op).
+ * GFLOP/s use the cost interpretation's flops of the 'probs' variant (attention) and of the
+ * chunkwise node (delta rule) for every implementation, so ratios are ratios of time.
+ */
+export async function runComponents(be: WasmBackend, tf: Awaited<ReturnType<typeof loadTfjsWasm>>, opts: WasmBenchOptions = {}): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const log = (s: string) => (opts.json ? undefined : console.error(s));
+  const js = jsBackend('float32');
+  const d = 64;
+  await import('../backends/js/kernels/attention');
+  await import('../backends/js/kernels/delta');
+  for (const T of opts.quick ? [128] : [128, 512, 1024]) {
+    const size = `T=${T} d=${d}`;
+    const attrs = { heads: 1, dk: d, dv: d, project: false };
+    const model = checkOrThrow(prim('attention', attrs, { variant: 'probs' }), [[T, d]]);
+    const root = model.root;
+    if (root.kind !== 'prim') throw new Error('attention bench: one primitive');
+    const fwdF = root.cost.fwdFlops;
+    const allF = fwdF + root.cost.bwdFlops;
+    const hostParams = initParams(model, 1, 'float32');
+    const x = randn([T, d], rng(2).fork('x'));
+    const dy = randn([T, d], rng(3).fork('dy'));
+    const measure = <U>(b: Backend<U>, variant: string, reset?: WasmBackend, heavy = false) => {
+      const prog = lowerOrThrow(model, b, { variants: { '': variant } });
+      const params = Object.fromEntries(Object.entries(hostParams).map(([k, v]) => [k, b.upload(v)]));
+      const xs = [b.upload(x)];
+      const dys = [b.upload(dy)];
+      const [minMs, batches] = heavy ? [50, 1] : [150, 3];
+      const f = gf(fwdF, () => {
+        const m = reset?.mark();
+        prog.forward(params, xs);
+        if (reset && m !== undefined) reset.resetTo(m);
+      }, minMs, batches);
+      const fb = gf(allF, () => {
+        const m = reset?.mark();
+        const { residual } = prog.forward(params, xs);
+        prog.backward(residual, dys);
+        if (reset && m !== undefined) reset.resetTo(m);
+      }, minMs, batches);
+      return [f, fb] as const;
+    };
+    for (const variant of ['probs', 'lse']) {
+      const [f, fb] = be.scope(() => measure(be, variant, be));
+      rows.push({ op: `attention fwd (${variant})`, size, impl: 'wasm', gflops: f });
+      rows.push({ op: `attention fwd+bwd (${variant})`, size, impl: 'wasm', gflops: fb });
+      const [jf, jfb] = measure(js, variant, undefined, T >= 512);
+      rows.push({ op: `attention fwd (${variant})`, size, impl: 'js', gflops: jf });
+      rows.push({ op: `attention fwd+bwd (${variant})`, size, impl: 'js', gflops: jfb });
+      if (tf) {
+        const t = (h: { data: ArrayLike<number> }, shape: [number, number]) => tf.tensor2d(Float32Array.from(h.data), shape);
+        const tx = t(x, [T, d]);
+        const tdy = t(dy, [T, d]);
+        const [wq, wk, wv] = ['wq', 'wk', 'wv'].map((k) => t(hostParams[k]!, [d, d]));
+        const scale = 1 / Math.sqrt(d);
+        const attn = (xx: typeof tx, a: typeof tx, b: typeof tx, c: typeof tx) => {
+          const q = tf.matMul(xx, a);
+          const k = tf.matMul(xx, b);
+          const v = tf.matMul(xx, c);
+          const p = tf.softmax(tf.mul(tf.matMul(q, k, false, true), scale));
+          return tf.matMul(p, v);
+        };
+        const tfF = gf(fwdF, () => {
+          const o = tf.tidy(() => attn(tx, wq!, wk!, wv!));
+          o.dataSync();
+          o.dispose();
+        });
+        const g = tf.grads((...ts: import('@tensorflow/tfjs-core').Tensor[]) => tf.sum(tf.mul(attn(...(ts as [typeof tx, typeof tx, typeof tx, typeof tx])), tdy)));
+        const tfFB = gf(allF, () => {
+          const gs = tf.tidy(() => g([tx, wq!, wk!, wv!]));
+          for (const gg of gs) gg.dataSync();
+          tf.dispose(gs);
+        });
+        rows.push({ op: `attention fwd (${variant})`, size, impl: 'tfjs-wasm', gflops: tfF });
+        rows.push({ op: `attention fwd+bwd (${variant})`, size, impl: 'tfjs-wasm', gflops: tfFB });
+        tf.dispose([tx, tdy, wq!, wk!, wv!]);
+      }
+    }
+    log(`attention ${size} done`);
+  }
+  for (const T of opts.quick ? [256] : [1024, 4096]) {
+    const size = `T=${T} dk=dv=${d}`;
+    const term = prim('delta_rule', { heads: 1, algorithm: 'chunkwise', chunk: 64 }, { variant: 'chunk-states' });
+    const inputs = [[1, T, d], [1, T, d], [1, T, d], [1, T, 1], [1, 1, d, d]];
+    const flops = fwdBwdFlops(term, inputs);
+    const sw = be.scope(() => fwdBwd(be, term, inputs, be));
+    rows.push({ op: 'delta_rule chunkwise fwd+bwd', size, impl: 'wasm', gflops: flops / sw / 1e9 });
+    const model = checkOrThrow(term, inputs);
+    const prog = lowerOrThrow(model, js);
+    const xs = inputs.map((s, i) => js.upload(randn(s, rng(2).fork(`x${i}`))));
+    const dys = model.root.outputs.map((s, i) => js.upload(randn(s, rng(3).fork(`dy${i}`))));
+    const sj = timeIt(() => {
+      const { residual } = prog.forward({}, xs);
+      prog.backward(residual, dys);
+    }, 50, 1);
+    rows.push({ op: 'delta_rule chunkwise fwd+bwd', size, impl: 'js', gflops: flops / sj / 1e9 });
+    log(`delta_rule ${size} done`);
+  }
+  return rows;
 }
