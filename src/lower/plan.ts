@@ -41,12 +41,23 @@ export const recomputeAll: Plan = { remat: [''] };
 export const pathKey = (path: readonly string[]): string => path.join('.');
 
 /** The leaves of a schedule in order (the children it covers). */
-export const scheduleLeaves = (s: Schedule): number[] => s.flatMap((i) => (typeof i === 'number' ? [i] : scheduleLeaves(i)));
+export const scheduleLeaves = (s: Schedule): number[] => {
+  const out: number[] = [];
+  const go = (x: Schedule): void => {
+    for (const i of x) if (typeof i === 'number') out.push(i);
+    else go(i);
+  };
+  go(s);
+  return out;
+};
 
-/** First and last child of a schedule segment. */
+/** First and last child of a (non-empty) schedule segment, found along its first and last items. */
 export const segmentRange = (s: Schedule): [number, number] => {
-  const l = scheduleLeaves(s);
-  return [l[0]!, l[l.length - 1]!];
+  let a: Schedule | number = s;
+  while (typeof a !== 'number') a = a[0]!;
+  let b: Schedule | number = s;
+  while (typeof b !== 'number') b = b[b.length - 1]!;
+  return [a, b];
 };
 
 /**

@@ -4,3 +4,5 @@
  */
 export * from './cost';
 export * from './memory';
+export * from './revolve';
+export * from './planner';

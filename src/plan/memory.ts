@@ -1,4 +1,4 @@
-import type { TypedModel, TypedNode } from '../spec/check';
+import type { TypedModel, TypedNode, TypedPrim } from '../spec/check';
 import { sizeOf } from '../tensor/shape';
 import { type Plan, type Schedule, pathKey, segmentRange } from '../lower/plan';
 import type { MemoryKind } from '../lower/program';
@@ -40,7 +40,60 @@ class Sim {
   maxCkpt = 0;
   readonly calls = new Map<string, number>();
   readonly store = new Map<string, number>();
-  constructor(readonly bpe: number, readonly plan: Plan) {}
+  readonly remat: ReadonlySet<string>;
+  /** Per-primitive facts under the plan, worked out once (path key, output sizes, cost). */
+  readonly prims = new Map<TypedNode, { key: string; outs: number[]; outSum: number; prim: TypedPrim; nondiff: ReadonlySet<number> }>();
+  readonly keys = new Map<TypedNode, string>();
+  readonly items = new Map<TypedNode, Item[]>();
+  readonly sweeps = new Map<TypedNode, Sweep>();
+  /** How many times each node ran a keep-nothing forward (expanded into `calls` at the end). */
+  readonly sweepCount = new Map<TypedNode, number>();
+  /** A keep-nothing forward of `node`, applied from its summary (exactly what running it would do). */
+  sweep(node: TypedNode): number[] {
+    let sw = this.sweeps.get(node);
+    if (!sw) {
+      const sub = new Sim(this.bpe, this.plan);
+      const ins = sizes(node.inputs);
+      sub.alloc('activation', sum(ins));
+      const outs = fwdInner(sub, node, ins, false);
+      const start = sum(ins) * this.bpe;
+      sw = { peakAbove: sub.peak - start, delta: sub.live.activation - start, flops: sub.fwd, calls: sub.allCalls(), outs };
+      this.sweeps.set(node, sw);
+    }
+    const t = this.live.residual + this.live.activation + this.live.gradient;
+    if (t + sw.peakAbove > this.peak) {
+      this.peak = t + sw.peakAbove;
+      this.peakLive = { ...this.live, activation: this.live.activation + sw.peakAbove };
+    }
+    this.live.activation += sw.delta;
+    this.fwd += sw.flops;
+    this.sweepCount.set(node, (this.sweepCount.get(node) ?? 0) + 1);
+    return sw.outs;
+  }
+  /** Forward calls per primitive, with the summarised sweeps expanded. */
+  allCalls(): Map<string, number> {
+    const out = new Map(this.calls);
+    for (const [node, n] of this.sweepCount) for (const [k, c] of this.sweeps.get(node)!.calls) out.set(k, (out.get(k) ?? 0) + n * c);
+    return out;
+  }
+  keyOf(node: TypedNode): string {
+    let k = this.keys.get(node);
+    if (k === undefined) this.keys.set(node, (k = pathKey(node.path)));
+    return k;
+  }
+  info(node: TypedPrim) {
+    let i = this.prims.get(node);
+    if (!i) {
+      const prim = primUnderPlan(node, this.plan);
+      const outs = sizes(prim.outputs);
+      i = { key: pathKey(node.path), outs, outSum: sum(outs), prim, nondiff: new Set(prim.def.nondiff?.(prim.attrs) ?? []) };
+      this.prims.set(node, i);
+    }
+    return i;
+  }
+  constructor(readonly bpe: number, readonly plan: Plan) {
+    this.remat = new Set(plan.remat ?? []);
+  }
   alloc(k: MemoryKind, e: number): void {
     this.live[k] += e * this.bpe;
     const t = this.live.residual + this.live.activation + this.live.gradient;
@@ -72,19 +125,29 @@ class Sim {
 const sum = (ws: readonly W[]): number => ws.reduce<number>((s, w) => s + (w ?? 0), 0);
 const sizes = (shapes: readonly (readonly number[])[]): number[] => shapes.map(sizeOf);
 
-type Item = { readonly leaf: number } | { readonly key: string; readonly items: readonly Item[] };
+type Item = { readonly leaf: number } | { readonly key: string; readonly first: number; readonly last: number; readonly items: readonly Item[] };
 const items = (key: string, s: Schedule): Item[] =>
   s.map((it) => {
     if (typeof it === 'number') return { leaf: it };
     const [a, b] = segmentRange(it);
-    return { key: `${key}@${a}-${b}`, items: items(key, it) };
+    return { key: `${key}@${a}-${b}`, first: a, last: b, items: items(key, it) };
   });
 
-const remat = (sim: Sim, key: string): boolean => (sim.plan.remat ?? []).includes(key);
+/** What a forward that keeps nothing does to the meter, relative to its start: worked out once per node. */
+interface Sweep {
+  readonly peakAbove: number;
+  readonly delta: number;
+  readonly flops: number;
+  readonly calls: ReadonlyMap<string, number>;
+  readonly outs: number[];
+}
+
+const remat = (sim: Sim, key: string): boolean => sim.remat.has(key);
 
 /** Forward of a node: mirrors `compile(...).fwd` of src/lower/program.ts; returns output wire sizes. */
 const fwd = (sim: Sim, node: TypedNode, ins: readonly number[], store: boolean): number[] => {
-  const key = pathKey(node.path);
+  if (!store) return sim.sweep(node);
+  const key = sim.keyOf(node);
   if (remat(sim, key)) {
     if (store) sim.keep(`${key}@`, ins);
     return fwdInner(sim, node, ins, false);
@@ -93,13 +156,11 @@ const fwd = (sim: Sim, node: TypedNode, ins: readonly number[], store: boolean):
 };
 
 const fwdInner = (sim: Sim, node: TypedNode, ins: readonly number[], store: boolean): number[] => {
-  const key = pathKey(node.path);
   if (node.kind === 'prim') {
-    const p = primUnderPlan(node, sim.plan);
-    const outs = sizes(p.outputs);
+    const { key, outs, outSum, prim: p } = sim.info(node);
     sim.fwd += p.cost.fwdFlops;
     sim.calls.set(key, (sim.calls.get(key) ?? 0) + 1);
-    sim.alloc('activation', sum(outs));
+    sim.alloc('activation', outSum);
     if (store) {
       sim.store.set(key, p.cost.residualElems);
       sim.alloc('residual', p.cost.residualElems);
@@ -113,7 +174,7 @@ const fwdInner = (sim: Sim, node: TypedNode, ins: readonly number[], store: bool
         if ('leaf' in it) w = fwd(sim, node.children[it.leaf]!, w, st);
         else {
           if (st) sim.keep(it.key, w);
-          w = run(it.items, w, false);
+          for (let i = it.first; i <= it.last; i++) w = fwd(sim, node.children[i]!, w, false);
         }
       }
       return [...w];
@@ -129,10 +190,15 @@ const fwdInner = (sim: Sim, node: TypedNode, ins: readonly number[], store: bool
   return outs;
 };
 
-const seqItems = (sim: Sim, node: { readonly path: readonly string[]; readonly children: readonly TypedNode[] }): Item[] => {
-  const key = pathKey(node.path);
-  const s = sim.plan.schedules?.[key];
-  return s ? items(key, s) : node.children.map((_, i) => ({ leaf: i }));
+const seqItems = (sim: Sim, node: TypedNode & { readonly children: readonly TypedNode[] }): Item[] => {
+  let its = sim.items.get(node);
+  if (!its) {
+    const key = sim.keyOf(node);
+    const s = sim.plan.schedules?.[key];
+    its = s ? items(key, s) : node.children.map((_, i) => ({ leaf: i }));
+    sim.items.set(node, its);
+  }
+  return its;
 };
 
 const zeros = (sim: Sim, gs: readonly W[], shapes: readonly (readonly number[])[]): number[] =>
@@ -145,15 +211,14 @@ const zeros = (sim: Sim, gs: readonly W[], shapes: readonly (readonly number[])[
 
 /** Backward of a node: mirrors `compile(...).bwd`; returns input gradient sizes (null: no gradient). */
 const bwd = (sim: Sim, node: TypedNode, dOuts: readonly W[]): W[] => {
-  const key = pathKey(node.path);
+  const key = sim.keyOf(node);
   if (remat(sim, key)) {
     sim.take(`${key}@`);
     const outs = fwdInner(sim, node, sizes(node.inputs), true);
     sim.free('activation', sum(outs));
   }
   if (node.kind === 'prim') {
-    const p = primUnderPlan(node, sim.plan);
-    const nondiff = new Set(p.def.nondiff?.(p.attrs) ?? []);
+    const { prim: p, nondiff } = sim.info(node);
     const dIns: W[] = p.inputs.map((s, i) => (nondiff.has(i) || p.outputs.length === 0 ? null : sizeOf(s)));
     const r = sim.store.get(key);
     if (r === undefined) throw new Error(`simulate: no residual for '${key}'`);
@@ -170,16 +235,11 @@ const bwd = (sim: Sim, node: TypedNode, dOuts: readonly W[]): W[] => {
         if ('leaf' in it) w = fwd(sim, node.children[it.leaf]!, w, true);
         else {
           sim.keep(it.key, w);
-          w = runFwdNoStore(it.items, w);
+          for (let j = it.first; j <= it.last; j++) w = fwd(sim, node.children[j]!, w, false);
         }
       }
       return [...w];
     };
-    const runFwdNoStore = (its: readonly Item[], w: readonly number[]): number[] => {
-      for (const it of its) w = 'leaf' in it ? fwd(sim, node.children[it.leaf]!, w, false) : runFwdNoStore(it.items, w);
-      return [...w];
-    };
-    const firstLeaf = (it: Item): number => ('leaf' in it ? it.leaf : firstLeaf(it.items[0]!));
     const run = (its: readonly Item[], g: readonly W[]): W[] => {
       for (let i = its.length - 1; i >= 0; i--) {
         const it = its[i]!;
@@ -188,7 +248,7 @@ const bwd = (sim: Sim, node: TypedNode, dOuts: readonly W[]): W[] => {
           g = bwd(sim, c, zeros(sim, g, c.outputs));
         } else {
           sim.take(it.key);
-          const outs = runFwd(it.items, sizes(node.children[firstLeaf(it)]!.inputs));
+          const outs = runFwd(it.items, sizes(node.children[it.first]!.inputs));
           sim.free('activation', sum(outs));
           g = run(it.items, g);
         }
@@ -235,7 +295,7 @@ export const simulate = (model: TypedModel, plan: Plan, bytesPerElem: number): P
     flops: sim.fwd + sim.bwd,
     residualBytes,
     maxCheckpoints: sim.maxCkpt,
-    forwardCalls: sim.calls,
+    forwardCalls: sim.allCalls(),
   };
 };
 
