@@ -11,4 +11,5 @@ export * from './prims';
 export * from './backend';
 export * from './lower';
 export * from './train';
+export * from './optic';
 export * from '../backends/js';
