@@ -2,11 +2,12 @@
  * The `catoptric` command line: dispatch to one module per command, turn user errors into messages
  * and exit code 1, never a stack trace.
  */
-import '../index';
+import './components';
 import { type CommandSpec, UserError, helpText } from './args';
 import { type Io, UserErrors } from './io';
 import { checkCommand, runCheck } from './check';
 import { trainCommand, runTrain } from './train';
+import { diagramCommand, runDiagram } from './diagram';
 
 interface Command {
   readonly spec: CommandSpec;
@@ -15,6 +16,7 @@ interface Command {
 
 const commands: Command[] = [
   { spec: checkCommand, run: runCheck },
+  { spec: diagramCommand, run: runDiagram },
   { spec: trainCommand, run: runTrain },
 ];
 

@@ -32,8 +32,19 @@ export const ticks = (lo: number, hi: number, n = 5): number[] => {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) out.push(Number((k * step).toPrecision(12)));
   return out;
+};
+
+/** Ticks 1·10^k, 2·10^k, 5·10^k within [lo, hi] (both > 0), for a logarithmic axis. */
+export const logTicks = (lo: number, hi: number): number[] => {
+  const out: number[] = [];
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++)
+    for (const m of [1, 2, 5]) {
+      const v = Number((m * 10 ** e).toPrecision(12));
+      if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(v);
+    }
+  return out.length >= 2 ? out : [lo, hi];
 };
 
 /**
@@ -65,15 +76,18 @@ export const linePlot = (series: readonly Series[], o: PlotOptions = {}): string
   if (o.title) out.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(o.title)}</text>`);
   // Axes and ticks.
   out.push(`<path d="M${m.l},${m.t}V${H - m.b}H${W - m.r}" fill="none" stroke="#333"/>`);
-  for (const v of ticks(x0, x1)) {
-    const x = m.l + ((v - x0) / (x1 - x0)) * (W - m.l - m.r);
+  const xTicks = o.logX ? logTicks(10 ** x0, 10 ** x1) : ticks(x0, x1);
+  for (const v of xTicks) {
+    const x = sx(v);
     out.push(`<line x1="${fmtNum(x)}" y1="${H - m.b}" x2="${fmtNum(x)}" y2="${H - m.b + 4}" stroke="#333"/>`);
-    out.push(`<text x="${fmtNum(x)}" y="${H - m.b + 17}" text-anchor="middle">${esc(o.logX ? `1e${v}` : fmtTick(v))}</text>`);
+    out.push(`<text x="${fmtNum(x)}" y="${H - m.b + 17}" text-anchor="middle">${esc(fmtTick(v))}</text>`);
   }
-  for (const v of ticks(y0, y1)) {
-    const y = H - m.b - ((v - y0) / (y1 - y0)) * (H - m.t - m.b);
+  // Tick values in data space, placed through the (possibly logarithmic) axis.
+  const yTicks = o.logY ? logTicks(10 ** y0, 10 ** y1) : ticks(y0, y1);
+  for (const v of yTicks) {
+    const y = sy(v);
     out.push(`<line x1="${m.l - 4}" y1="${fmtNum(y)}" x2="${W - m.r}" y2="${fmtNum(y)}" stroke="#eee"/>`);
-    out.push(`<text x="${m.l - 7}" y="${fmtNum(y + 4)}" text-anchor="end">${esc(o.logY ? fmtTick(10 ** v) : fmtTick(v))}</text>`);
+    out.push(`<text x="${m.l - 7}" y="${fmtNum(y + 4)}" text-anchor="end">${esc(fmtTick(v))}</text>`);
   }
   if (o.xLabel) out.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 10}" text-anchor="middle">${esc(o.xLabel)}</text>`);
   if (o.yLabel) out.push(`<text transform="translate(16 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`);

@@ -1,0 +1,324 @@
+/**
+ * The picture interpretation: a checked term as an SVG string diagram.
+ *
+ * By structural recursion on the typed term: a primitive is a box with its input wires on the left
+ * and outputs on the right; `seq` places boxes left to right and joins outputs to inputs with wires
+ * labelled by their shapes; `par` stacks boxes. Structural primitives are drawn as wiring (copy is a
+ * dot, add a ⊕, permute crossing wires, discard a ground), named composites as frames. Under every
+ * primitive that keeps a residual for the backward pass hangs a dashed tag with its size and
+ * variant; nodes a plan recomputes (lens form) get an orange frame.
+ *
+ * @example
+ * const svg = renderDiagram(checkOrThrow(term, [[8, 2]]), { title: 'mlp' });
+ */
+import type { TypedModel, TypedNode, TypedPrim } from '../spec/check';
+import { showShape, sizeOf } from '../tensor/shape';
+import { esc, fmtNum } from './svg';
+
+/** Choices of a run that change the picture. */
+export interface DiagramOptions {
+  readonly title?: string;
+  /** Residual variants by node path (a plan's `variants`). */
+  readonly variants?: Readonly<Record<string, string>>;
+  /** Nodes run in lens form (a plan's `remat`). */
+  readonly remat?: readonly string[];
+}
+
+const PITCH = 34;
+const CHAR = 6.6;
+const SMALL = 6.2;
+const VGAP = 12;
+const RES_H = 26;
+const FRAME_PAD = 10;
+const FRAME_TITLE = 16;
+
+interface Layout {
+  readonly w: number;
+  readonly h: number;
+  /** y of each input / output port, relative to the top. */
+  readonly ins: readonly number[];
+  readonly outs: readonly number[];
+  draw(x: number, y: number, out: string[]): void;
+}
+
+const centers = (n: number, h: number): number[] => Array.from({ length: n }, (_, i) => ((i + 0.5) * h) / n);
+
+const curve = (x0: number, y0: number, x1: number, y1: number, extra = ''): string => {
+  if (Math.abs(y0 - y1) < 0.01) return `<path d="M${fmtNum(x0)},${fmtNum(y0)}H${fmtNum(x1)}" class="wire"${extra}/>`;
+  const mx = (x0 + x1) / 2;
+  return `<path d="M${fmtNum(x0)},${fmtNum(y0)}C${fmtNum(mx)},${fmtNum(y0)} ${fmtNum(mx)},${fmtNum(y1)} ${fmtNum(x1)},${fmtNum(y1)}" class="wire"${extra}/>`;
+};
+
+const si = (n: number): string => {
+  for (const [v, s] of [[1e9, 'G'], [1e6, 'M'], [1e3, 'k']] as const) if (n >= v) return `${Number((n / v).toPrecision(3))}${s}`;
+  return String(n);
+};
+
+/** A short summary of a primitive's attributes for the box's second line. */
+const attrLine = (p: TypedPrim): string => {
+  const parts = Object.entries(p.term.attrs ?? {})
+    .filter(([, v]) => typeof v !== 'object' || v === null || Array.isArray(v))
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(',')}]` : String(v)}`);
+  const s = parts.join(' ');
+  return s.length > 30 ? `${s.slice(0, 29)}…` : s;
+};
+
+class Renderer {
+  residualTags = 0;
+  constructor(private readonly o: DiagramOptions) {}
+
+  layout(n: TypedNode): Layout {
+    const key = n.path.join('.');
+    const inner = n.kind === 'prim' ? this.prim(n) : n.kind === 'seq' ? this.seq(n.children) : this.par(n.children);
+    const remat = this.o.remat?.includes(key) ?? false;
+    const name = n.kind !== 'prim' ? n.term.name : undefined;
+    if (!remat && !name) return inner;
+    return this.frame(inner, remat ? `${name ? `${name} ` : ''}↺ recomputed in backward (lens form)` : name!, remat);
+  }
+
+  frame(c: Layout, label: string, remat: boolean): Layout {
+    const w = Math.max(c.w + 2 * FRAME_PAD, label.length * SMALL + 12);
+    const dx = (w - c.w) / 2;
+    const top = FRAME_PAD + FRAME_TITLE;
+    const h = c.h + top + FRAME_PAD;
+    return {
+      w,
+      h,
+      ins: c.ins.map((y) => y + top),
+      outs: c.outs.map((y) => y + top),
+      draw: (x, y, out) => {
+        out.push(`<rect x="${fmtNum(x + 2)}" y="${fmtNum(y + 2)}" width="${fmtNum(w - 4)}" height="${fmtNum(h - 4)}" rx="6" class="${remat ? 'remat' : 'frame'}"/>`);
+        out.push(`<text x="${fmtNum(x + 8)}" y="${fmtNum(y + 15)}" class="${remat ? 'rematlabel' : 'framelabel'}">${esc(label)}</text>`);
+        for (const py of c.ins) out.push(curve(x, y + top + py, x + dx, y + top + py));
+        for (const py of c.outs) out.push(curve(x + dx + c.w, y + top + py, x + w, y + top + py));
+        c.draw(x + dx, y + top, out);
+      },
+    };
+  }
+
+  prim(p: TypedPrim): Layout {
+    const nin = p.inputs.length;
+    const nout = p.outputs.length;
+    const name = p.def.name;
+    const wires = Math.max(nin, nout, 1);
+    const bh = wires * PITCH;
+    switch (name) {
+      case 'id': {
+        const ys = centers(nin, bh);
+        return { w: 16, h: bh, ins: ys, outs: ys, draw: (x, y, out) => ys.forEach((py) => out.push(curve(x, y + py, x + 16, y + py))) };
+      }
+      case 'copy': {
+        const outs = centers(nout, bh);
+        return {
+          w: 34, h: bh, ins: [bh / 2], outs,
+          draw: (x, y, out) => {
+            out.push(curve(x, y + bh / 2, x + 10, y + bh / 2));
+            for (const py of outs) out.push(curve(x + 10, y + bh / 2, x + 34, y + py));
+            out.push(`<circle cx="${fmtNum(x + 10)}" cy="${fmtNum(y + bh / 2)}" r="3.5" class="dot"><title>copy</title></circle>`);
+          },
+        };
+      }
+      case 'add': {
+        const ins = centers(nin, bh);
+        return {
+          w: 38, h: bh, ins, outs: [bh / 2],
+          draw: (x, y, out) => {
+            for (const py of ins) out.push(curve(x, y + py, x + 22, y + bh / 2));
+            out.push(curve(x + 28, y + bh / 2, x + 38, y + bh / 2));
+            out.push(`<circle cx="${fmtNum(x + 22)}" cy="${fmtNum(y + bh / 2)}" r="6" class="plus"><title>add</title></circle>`);
+            out.push(`<path d="M${fmtNum(x + 18)},${fmtNum(y + bh / 2)}h8M${fmtNum(x + 22)},${fmtNum(y + bh / 2 - 4)}v8" class="wire"/>`);
+          },
+        };
+      }
+      case 'discard':
+        return {
+          w: 22, h: bh, ins: [bh / 2], outs: [],
+          draw: (x, y, out) => {
+            out.push(curve(x, y + bh / 2, x + 12, y + bh / 2));
+            out.push(`<circle cx="${fmtNum(x + 13)}" cy="${fmtNum(y + bh / 2)}" r="3" class="ground"><title>discard</title></circle>`);
+          },
+        };
+      case 'permute': {
+        const perm = (p.attrs as { perm: number[] }).perm;
+        const ys = centers(nin, bh);
+        return {
+          w: 40, h: bh, ins: ys, outs: ys,
+          draw: (x, y, out) => perm.forEach((src, i) => out.push(curve(x, y + ys[src]!, x + 40, y + ys[i]!))),
+        };
+      }
+    }
+    const title = p.term.name ? `${p.term.name}: ${name}` : name;
+    const sub = attrLine(p);
+    const variant = this.o.variants?.[p.path.join('.')];
+    const cost = variant && variant !== p.variant && p.def.variants.includes(variant) ? p.def.cost(p.attrs, p.inputs, variant) : p.cost;
+    const v = variant && p.def.variants.includes(variant) ? variant : p.variant;
+    const res = cost.residualElems > 0;
+    const tag = res ? `M ${si(cost.residualElems)} (${v})` : '';
+    const w = Math.max(64, title.length * CHAR + 18, sub.length * SMALL + 14, tag.length * SMALL + 10);
+    const h = Math.max(bh, sub ? 40 : 28) + (res ? RES_H : 0);
+    const boxH = h - (res ? RES_H : 0);
+    const ins = centers(nin, boxH);
+    const outs = centers(nout, boxH);
+    if (res) this.residualTags++;
+    return {
+      w, h, ins, outs,
+      draw: (x, y, out) => {
+        const tip = `${p.path.length ? p.path.join('.') : '<root>'}: ${name} ${p.inputs.map(showShape).join(' ')} → ${p.outputs.map(showShape).join(' ')}; ${cost.fwdFlops} fwd flops, ${cost.bwdFlops} bwd flops, ${cost.paramElems} params, residual ${cost.residualElems} elements (${v})`;
+        out.push(`<g class="prim" data-path="${esc(p.path.join('.'))}" data-prim="${esc(name)}"><title>${esc(tip)}</title>`);
+        out.push(`<rect x="${fmtNum(x)}" y="${fmtNum(y)}" width="${fmtNum(w)}" height="${fmtNum(boxH)}" rx="4" class="box"/>`);
+        const ty = sub ? y + boxH / 2 - 3 : y + boxH / 2 + 4;
+        out.push(`<text x="${fmtNum(x + w / 2)}" y="${fmtNum(ty)}" text-anchor="middle" class="boxlabel">${esc(title)}</text>`);
+        if (sub) out.push(`<text x="${fmtNum(x + w / 2)}" y="${fmtNum(ty + 14)}" text-anchor="middle" class="attrs">${esc(sub)}</text>`);
+        if (res) {
+          const cx = x + w / 2;
+          out.push(`<path d="M${fmtNum(cx)},${fmtNum(y + boxH)}v8" class="reswire"/>`);
+          out.push(`<g class="residual"><rect x="${fmtNum(x + 3)}" y="${fmtNum(y + boxH + 8)}" width="${fmtNum(w - 6)}" height="16" rx="8" class="restag"/>`);
+          out.push(`<text x="${fmtNum(cx)}" y="${fmtNum(y + boxH + 20)}" text-anchor="middle" class="restext">${esc(tag)}</text></g>`);
+        }
+        out.push('</g>');
+      },
+    };
+  }
+
+  seq(children: readonly TypedNode[]): Layout {
+    const ls = children.map((c) => this.layout(c));
+    const H = Math.max(...ls.map((l) => l.h));
+    // Each gap is wide enough for the shape labels of the wires crossing it.
+    const gaps = children.slice(0, -1).map((c) => Math.max(30, ...c.outputs.map((s) => showShape(s).length * SMALL + 14)));
+    const W = ls.reduce((s, l) => s + l.w, 0) + gaps.reduce((s, g) => s + g, 0);
+    const offs: number[] = [];
+    let acc = 0;
+    ls.forEach((l, i) => {
+      offs.push(acc);
+      acc += l.w + (gaps[i] ?? 0);
+    });
+    const dy = ls.map((l) => (H - l.h) / 2);
+    return {
+      w: W,
+      h: H,
+      ins: ls[0]!.ins.map((y) => y + dy[0]!),
+      outs: ls[ls.length - 1]!.outs.map((y) => y + dy[ls.length - 1]!),
+      draw: (x, y, out) => {
+        ls.forEach((l, i) => l.draw(x + offs[i]!, y + dy[i]!, out));
+        for (let i = 0; i + 1 < ls.length; i++) {
+          const a = ls[i]!;
+          const b = ls[i + 1]!;
+          const x0 = x + offs[i]! + a.w;
+          const x1 = x + offs[i + 1]!;
+          a.outs.forEach((py, j) => {
+            const y0 = y + dy[i]! + py;
+            const y1 = y + dy[i + 1]! + b.ins[j]!;
+            out.push(curve(x0, y0, x1, y1));
+            out.push(`<text x="${fmtNum(x0 + 4)}" y="${fmtNum(y0 - 4)}" class="shape">${esc(showShape(children[i]!.outputs[j]!))}</text>`);
+          });
+        }
+      },
+    };
+  }
+
+  par(children: readonly TypedNode[]): Layout {
+    const ls = children.map((c) => this.layout(c));
+    const W = Math.max(...ls.map((l) => l.w));
+    const offs: number[] = [];
+    let acc = 0;
+    for (const l of ls) {
+      offs.push(acc);
+      acc += l.h + VGAP;
+    }
+    const H = acc - VGAP;
+    return {
+      w: W,
+      h: H,
+      ins: ls.flatMap((l, i) => l.ins.map((y) => y + offs[i]!)),
+      outs: ls.flatMap((l, i) => l.outs.map((y) => y + offs[i]!)),
+      draw: (x, y, out) => {
+        ls.forEach((l, i) => {
+          const lx = x + (W - l.w) / 2;
+          for (const py of l.ins) out.push(curve(x, y + offs[i]! + py, lx, y + offs[i]! + py));
+          for (const py of l.outs) out.push(curve(lx + l.w, y + offs[i]! + py, x + W, y + offs[i]! + py));
+          l.draw(lx, y + offs[i]!, out);
+        });
+      },
+    };
+  }
+}
+
+const STYLE = `<style>
+.wire{fill:none;stroke:#222;stroke-width:1.4}
+.box{fill:#eef4fb;stroke:#2b5d8c;stroke-width:1.4}
+.boxlabel{font:600 12px sans-serif;fill:#102a43}
+.attrs{font:10px monospace;fill:#486581}
+.shape{font:10px monospace;fill:#7b341e}
+.dot{fill:#222}.plus{fill:white;stroke:#222;stroke-width:1.4}.ground{fill:#222}
+.reswire{stroke:#b7791f;stroke-width:1.2;stroke-dasharray:3 2}
+.restag{fill:#fffbea;stroke:#b7791f;stroke-dasharray:4 2}
+.restext{font:10px monospace;fill:#8d5b0b}
+.frame{fill:none;stroke:#9fb3c8;stroke-dasharray:5 3}
+.framelabel{font:italic 11px sans-serif;fill:#627d98}
+.remat{fill:#fff8f1;fill-opacity:0.4;stroke:#dd6b20;stroke-width:1.4;stroke-dasharray:6 3}
+.rematlabel{font:italic 11px sans-serif;fill:#c05621}
+.io{font:11px monospace;fill:#222}
+.title{font:600 14px sans-serif;fill:#102a43}
+.legend{font:11px sans-serif;fill:#52606d}
+</style>`;
+
+/** What {@link renderDiagram} drew, for tests and summaries. */
+export interface Diagram {
+  readonly svg: string;
+  readonly width: number;
+  readonly height: number;
+  /** Number of primitives drawn with a residual tag. */
+  readonly residualTags: number;
+}
+
+/** Draw a checked model as an SVG string diagram (a standalone document). */
+export const renderDiagram = (model: TypedModel, o: DiagramOptions = {}): Diagram => {
+  const r = new Renderer(o);
+  const body = r.layout(model.root);
+  const inLabels = model.root.inputs.map((s, i) => `x${i} ${showShape(s)}`);
+  const outLabels = model.root.outputs.map((s, i) => `y${i} ${showShape(s)}`);
+  const lead = Math.max(50, ...inLabels.map((l) => l.length * SMALL + 16));
+  const tail = Math.max(50, ...outLabels.map((l) => l.length * SMALL + 16));
+  const top = o.title ? 40 : 16;
+  const legendH = 38;
+  const W = Math.ceil(lead + body.w + tail + 20);
+  const H = Math.ceil(top + body.h + legendH + 10);
+  const x0 = 10 + lead;
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">`);
+  out.push(STYLE);
+  out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
+  if (o.title) out.push(`<text x="10" y="24" class="title">${esc(o.title)}</text>`);
+  body.ins.forEach((py, i) => {
+    out.push(curve(10, top + py, x0, top + py));
+    out.push(`<text x="12" y="${fmtNum(top + py - 4)}" class="io">${esc(inLabels[i]!)}</text>`);
+  });
+  body.outs.forEach((py, i) => {
+    out.push(curve(x0 + body.w, top + py, W - 10, top + py));
+    out.push(`<text x="${fmtNum(x0 + body.w + 4)}" y="${fmtNum(top + py - 4)}" class="io">${esc(outLabels[i]!)}</text>`);
+  });
+  body.draw(x0, top, out);
+  const total = Object.values(collectResidual(model, o)).reduce((s, v) => s + v, 0);
+  out.push(
+    `<text x="10" y="${H - 26}" class="legend">boxes: primitives · wires: tensors with their shapes · ● copy · ⊕ add · dashed tags: residual M kept from forward for backward (elements, variant)</text>`,
+  );
+  out.push(`<text x="10" y="${H - 10}" class="legend">residual under this plan: ${si(total)} elements; inputs ${model.root.inputs.map((s) => si(sizeOf(s))).join(' + ')} elements</text>`);
+  out.push('</svg>');
+  return { svg: out.join('\n') + '\n', width: W, height: H, residualTags: r.residualTags };
+};
+
+/** Residual elements per primitive path under the options' variants (remat nodes keep only their inputs). */
+const collectResidual = (model: TypedModel, o: DiagramOptions): Record<string, number> => {
+  const res: Record<string, number> = {};
+  const walk = (n: TypedNode, inRemat: boolean): void => {
+    const key = n.path.join('.');
+    const start = !inRemat && (o.remat?.includes(key) ?? false);
+    if (start) res[`${key}@`] = n.inputs.reduce((s, x) => s + sizeOf(x), 0);
+    if (n.kind !== 'prim') return n.children.forEach((c) => walk(c, inRemat || start));
+    if (inRemat || start) return;
+    const v = o.variants?.[key];
+    res[key] = v && n.def.variants.includes(v) ? n.def.cost(n.attrs, n.inputs, v).residualElems : n.cost.residualElems;
+  };
+  walk(model.root, false);
+  return res;
+};
