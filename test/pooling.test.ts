@@ -4,7 +4,7 @@ import '../backends/js/kernels/pooling';
 import '../backends/js/kernels/pooling-mcb';
 import { backwardIsLinear, conforms, plansAgree, vjpMatchesFiniteDifferences } from '../laws/index';
 import {
-  equalsMaterialised, factorisedOps, injectiveSketchPreservesInnerProducts, isBilinear, poolingCases, residualMatchesCost,
+  equalsMaterialised, factorisedOps, mcbVariantTwoCells, injectiveSketchPreservesInnerProducts, isBilinear, poolingCases, residualMatchesCost,
   runTerm, sketchIdentity, sketchInnerProductUnbiased,
 } from '../laws/pooling';
 import { block, fullBilinear, mcbHashes, mcbPool, mfb, mfh, mlb, mutan } from '../src/prims/pooling';
@@ -58,6 +58,18 @@ describe('pooling primitives: gradients and conformance', () => {
 });
 
 describe('pooling laws', () => {
+  it('mcb variant 2-cells input ⇒ sketch ⇒ spectra satisfy (T1) and (T2) bit for bit', () => {
+    for (const be of [f32, f64])
+      for (const d of [16, 13, 100]) {
+        const r = rng(d + 1);
+        const x = randn([3, 7], r.fork('x'), be.dtype);
+        const y = randn([3, 5], r.fork('y'), be.dtype);
+        const g = randn([3, d], r.fork('g'), be.dtype);
+        const rep = mcbVariantTwoCells(be, d, d, x, y, g);
+        expect(rep, `${be.name} d=${d}`).toEqual({ inputToSketch: { t1: true, t2: true }, sketchToSpectra: { t1: true, t2: true } });
+      }
+  });
+
   const bilinearTerms: [string, ReturnType<typeof prim> | ReturnType<typeof mfb>][] = [
     ['outer_product', fullBilinear()],
     ['mcb d=32', mcbPool({ d: 32, seed: 1 })],
