@@ -10,3 +10,5 @@ export * from './plan';
 export * from './conformance';
 export * from './cases';
 export * from './optic';
+export * from './attention';
+export * from './equivariant';

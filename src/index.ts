@@ -12,4 +12,5 @@ export * from './backend';
 export * from './lower';
 export * from './train';
 export * from './optic';
+export * from './equivariant';
 export * from '../backends/js';

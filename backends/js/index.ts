@@ -2,6 +2,9 @@
 import '../../src/prims';
 import './kernels/structural';
 import './kernels/basic';
+import './kernels/attention';
+import './kernels/tensor-product';
 export { jsBackend, registerJsKernel, like, type JsTensor, type JsKernel } from './registry';
 export * from './kernels/linalg';
 export { softmaxRows } from './kernels/basic';
+export { attentionLseToProbs, attentionAllocStats, resetAttentionAllocStats } from './kernels/attention';

@@ -1,3 +1,5 @@
-// Importing this module registers the basic primitives.
+// Importing this module registers every primitive description.
 export * from './structural';
 export * from './basic';
+export * from './attention';
+export * from './tensor-product';
