@@ -8,6 +8,9 @@
  */
 
 /** One head of one sequence. */
+/** Where states are written: float64 scratch, or straight into a float32/float64 residual. */
+export type StateArray = Float32Array | Float64Array;
+
 export interface HeadSeq {
   readonly T: number;
   readonly dk: number;
@@ -42,7 +45,7 @@ export const recurrentForward = (
   s: HeadSeq,
   S0: ArrayLike<number>,
   o: Float64Array,
-  keep?: { every: number; out: Float64Array },
+  keep?: { every: number; out: StateArray },
   uOut?: Float64Array,
 ): Float64Array => {
   const { T, dk, dv, q, k, v, beta } = s;
@@ -264,7 +267,7 @@ export const chunkForward = (
   S0: ArrayLike<number>,
   C: number,
   o: Float64Array,
-  keep: { bounds?: Float64Array; all?: Float64Array } = {},
+  keep: { bounds?: StateArray; all?: StateArray } = {},
 ): Float64Array => {
   const { T, dk, dv, q, k } = s;
   const dd = dk * dv;

@@ -84,9 +84,10 @@ registerJsKernel('delta_rule', {
     const hv = new Float64Array(T * dv);
     const hb = new Float64Array(T);
     const ho = new Float64Array(T * dv);
-    const kept = new Float64Array(nS * dd);
     for (let b = 0; b < B; b++)
       for (let h = 0; h < H; h++) {
+        // States go straight into the residual (no float64 copy of T states).
+        const kept = states.data.subarray((b * H + h) * nS * dd, (b * H + h + 1) * nS * dd);
         const s: HeadSeq = {
           T,
           dk,
@@ -110,7 +111,6 @@ registerJsKernel('delta_rule', {
                 : chunkForward(s, S0, C, ho);
           if (n.variant === 'none') kept.set(S0);
         }
-        states.data.set(kept, (b * H + h) * nS * dd);
         scatter(ho, o.data, b, h, T, H, dv);
         sT.data.set(ST, (b * H + h) * dd);
       }
