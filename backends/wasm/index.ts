@@ -5,6 +5,7 @@ import './kernels/structural';
 import './kernels/basic';
 import './kernels/delta';
 import './kernels/attention';
+import './kernels/pooling';
 export {
   initWasm,
   initWasmSync,

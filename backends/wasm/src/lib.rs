@@ -11,6 +11,7 @@ mod attn;
 mod delta;
 mod gemm;
 mod nn;
+mod pool;
 mod vmath;
 
 use std::alloc::{alloc, alloc_zeroed, dealloc, Layout};

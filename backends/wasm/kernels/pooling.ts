@@ -1,0 +1,146 @@
+// Bilinear-pooling primitives on WebAssembly (src/pool.rs + the SIMD gemm). `mcb` (count sketch +
+// FFT) has no wasm kernel yet: lowering it on wasm is a MissingKernelError (see the test's gaps).
+import '../../../src/prims/pooling';
+import { sizeOf } from '../../../src/tensor/shape';
+import { registerWasmKernel, type WasmTensor } from '../runtime';
+import { gemm } from './basic';
+
+const lastOf = (t: WasmTensor): number => t.shape[t.shape.length - 1]!;
+const rowsOf = (t: WasmTensor): number => (lastOf(t) === 0 ? 0 : sizeOf(t.shape) / lastOf(t));
+
+registerWasmKernel('outer_product', (rt) => ({
+  forward: (n, _p, [x, y]) => {
+    const [dx, dy, rows] = [lastOf(x!), lastOf(y!), rowsOf(x!)];
+    const z = rt.tensor(n.outputs[0]!);
+    rt.exports.cat_outer_fwd(rt.ptr(x!), dx, rt.ptr(y!), dy, z.buf.ptr, dx * dy, rows, dx, dy);
+    return { outputs: [z], residual: { x: x!, y: y! } };
+  },
+  backward: (_n, _p, r, [g]) => {
+    const { x, y } = r as { x: WasmTensor; y: WasmTensor };
+    const [dx, dy, rows] = [lastOf(x), lastOf(y), rowsOf(x)];
+    const gx = rt.tensor(x.shape);
+    const gy = rt.tensor(y.shape);
+    rt.exports.cat_outer_bwd(rt.ptr(x), dx, rt.ptr(y), dy, rt.ptr(g!), dx * dy, gx.buf.ptr, gy.buf.ptr, rows, dx, dy);
+    return { dInputs: [gx, gy], dParams: {} };
+  },
+}));
+
+registerWasmKernel('signed_sqrt_l2', (rt) => ({
+  forward: (n, _p, [v]) => {
+    const eps = (n.attrs.eps as number | undefined) ?? 1e-8;
+    const [c, rows] = [lastOf(v!), rowsOf(v!)];
+    const s = rt.tensor(v!.shape);
+    const rnorm = rt.tensor([rows]);
+    const out = rt.tensor(v!.shape);
+    rt.exports.cat_signed_sqrt_l2_fwd(rt.ptr(v!), s.buf.ptr, rnorm.buf.ptr, out.buf.ptr, rows, c, eps);
+    return { outputs: [out], residual: { s, rnorm } };
+  },
+  backward: (n, _p, r, [g]) => {
+    const eps = (n.attrs.eps as number | undefined) ?? 1e-8;
+    const { s, rnorm } = r as { s: WasmTensor; rnorm: WasmTensor };
+    const dv = rt.tensor(s.shape);
+    rt.exports.cat_signed_sqrt_l2_bwd(rt.ptr(s), rt.ptr(rnorm), rt.ptr(g!), dv.buf.ptr, rowsOf(s), lastOf(s), eps);
+    return { dInputs: [dv], dParams: {} };
+  },
+}));
+
+/**
+ * Learnt bilinear map, per block b: `T = vec(x_b y_bᵀ)` (rows × bx·by), `z_b = T · W_b` by gemm.
+ * Backward: `dT = g_b W_bᵀ`, `dW_b = Tᵀ g_b`, and (gx_b, gy_b) from the outer product's backward.
+ */
+registerWasmKernel('bilinear', (rt) => ({
+  forward: (n, p, [x, y]) => {
+    const nb = (n.attrs.blocks as number | undefined) ?? 1;
+    const out = n.attrs.out as number;
+    const [dx, dy, rows] = [lastOf(x!), lastOf(y!), rowsOf(x!)];
+    const [bx, by, bo] = [dx / nb, dy / nb, out / nb];
+    const z = rt.tensor(n.outputs[0]!);
+    const t = rt.tensor([rows, bx * by]);
+    for (let b = 0; b < nb; b++) {
+      rt.exports.cat_outer_fwd(rt.ptr(x!) + 4 * b * bx, dx, rt.ptr(y!) + 4 * b * by, dy, t.buf.ptr, bx * by, rows, bx, by);
+      gemm(rt, rows, bo, bx * by, t.buf.ptr, bx * by, 1, rt.ptr(p.w!) + 4 * b * bx * by * bo, bo, 1, z.buf.ptr + 4 * b * bo, out);
+    }
+    rt.release(t);
+    return { outputs: [z], residual: { x: x!, y: y! } };
+  },
+  backward: (n, p, r, [g]) => {
+    const { x, y } = r as { x: WasmTensor; y: WasmTensor };
+    const nb = (n.attrs.blocks as number | undefined) ?? 1;
+    const out = n.attrs.out as number;
+    const [dx, dy, rows] = [lastOf(x), lastOf(y), rowsOf(x)];
+    const [bx, by, bo] = [dx / nb, dy / nb, out / nb];
+    const gx = rt.tensor(x.shape);
+    const gy = rt.tensor(y.shape);
+    const gw = rt.tensor(p.w!.shape);
+    const t = rt.tensor([rows, bx * by]);
+    const dt = rt.tensor([rows, bx * by]);
+    for (let b = 0; b < nb; b++) {
+      const [xb, yb, wb, gb] = [rt.ptr(x) + 4 * b * bx, rt.ptr(y) + 4 * b * by, rt.ptr(p.w!) + 4 * b * bx * by * bo, rt.ptr(g!) + 4 * b * bo];
+      rt.exports.cat_outer_fwd(xb, dx, yb, dy, t.buf.ptr, bx * by, rows, bx, by);
+      // dT = g_b · W_bᵀ, dW_b = Tᵀ · g_b
+      gemm(rt, rows, bx * by, bo, gb, out, 1, wb, 1, bo, dt.buf.ptr, bx * by);
+      gemm(rt, bx * by, bo, rows, t.buf.ptr, 1, bx * by, gb, out, 1, gw.buf.ptr + 4 * b * bx * by * bo, bo);
+      rt.exports.cat_outer_bwd(xb, dx, yb, dy, dt.buf.ptr, bx * by, gx.buf.ptr + 4 * b * bx, gy.buf.ptr + 4 * b * by, rows, bx, by);
+    }
+    rt.release(t);
+    rt.release(dt);
+    return { dInputs: [gx, gy], dParams: { w: gw } };
+  },
+}));
+
+registerWasmKernel('hadamard', (rt) => ({
+  forward: (_n, _p, [a, b]) => {
+    const z = rt.tensor(a!.shape);
+    rt.exports.cat_mul(rt.ptr(a!), rt.ptr(b!), z.buf.ptr, z.size);
+    return { outputs: [z], residual: { a: a!, b: b! } };
+  },
+  backward: (_n, _p, r, [g]) => {
+    const { a, b } = r as { a: WasmTensor; b: WasmTensor };
+    const ga = rt.tensor(a.shape);
+    const gb = rt.tensor(b.shape);
+    rt.exports.cat_mul(rt.ptr(g!), rt.ptr(b), ga.buf.ptr, ga.size);
+    rt.exports.cat_mul(rt.ptr(g!), rt.ptr(a), gb.buf.ptr, gb.size);
+    return { dInputs: [ga, gb], dParams: {} };
+  },
+}));
+
+registerWasmKernel('sum_pool', (rt) => ({
+  forward: (n, _p, [x]) => {
+    const k = n.attrs.k as number;
+    const z = rt.tensor(n.outputs[0]!);
+    rt.exports.cat_sum_pool_fwd(rt.ptr(x!), z.buf.ptr, z.size, k);
+    return { outputs: [z], residual: {} };
+  },
+  backward: (n, _p, _r, [g]) => {
+    const k = n.attrs.k as number;
+    const gx = rt.tensor(n.inputs[0]!);
+    rt.exports.cat_sum_pool_bwd(rt.ptr(g!), gx.buf.ptr, g!.size, k);
+    return { dInputs: [gx], dParams: {} };
+  },
+}));
+
+registerWasmKernel('concat_last', (rt) => ({
+  forward: (n, _p, xs) => {
+    const z = rt.tensor(n.outputs[0]!);
+    const [total, rows] = [lastOf(z), rowsOf(z)];
+    let off = 0;
+    for (const x of xs) {
+      const c = lastOf(x);
+      rt.exports.cat_copy_rows(rt.ptr(x), c, z.buf.ptr + 4 * off, total, rows, c);
+      off += c;
+    }
+    return { outputs: [z], residual: {} };
+  },
+  backward: (n, _p, _r, [g]) => {
+    const [total, rows] = [lastOf(g!), rowsOf(g!)];
+    let off = 0;
+    const dInputs = n.inputs.map((s) => {
+      const c = s[s.length - 1]!;
+      const d = rt.tensor(s);
+      rt.exports.cat_copy_rows(rt.ptr(g!) + 4 * off, total, d.buf.ptr, c, rows, c);
+      off += c;
+      return d;
+    });
+    return { dInputs, dParams: {} };
+  },
+}));
