@@ -43,14 +43,15 @@ const measure = (op: string, term: Term, size: number, batch: number, reps: numb
   const times: number[] = [];
   const cpus: number[] = [];
   let bytes = 0;
-  for (let i = 0; i < reps + 1; i++) {
+  const warm = 2;
+  for (let i = 0; i < reps + warm; i++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     const { outputs, residual } = prog.forward(params, xs);
     bytes = 4 * (residualElems(be, residual) + outputs[0]!.data.length);
     prog.backward(residual, [g]);
-    // The first run warms up the JIT and the FFT plan cache; it is not counted.
-    if (i > 0) {
+    // The first runs warm up the JIT and the FFT plan cache; they are not counted.
+    if (i >= warm) {
       times.push(performance.now() - t0);
       const c = process.cpuUsage(c0);
       cpus.push((c.user + c.system) / 1000);
@@ -75,7 +76,7 @@ export const run = async (opts: { json?: boolean; quick?: boolean } = {}): Promi
   const sizes = opts.quick ? [512] : [512, 1024, 2048];
   const sketches = opts.quick ? [4096, 16000] : [4096, 8000, 16000, 16384];
   const batch = 4;
-  const reps = opts.quick ? 1 : 3;
+  const reps = opts.quick ? 1 : 5;
   const rows: BenchRow[] = [];
   const emit = (row: BenchRow) => {
     rows.push(row);
@@ -91,7 +92,7 @@ export const run = async (opts: { json?: boolean; quick?: boolean } = {}): Promi
       emit(measure(`mcb d=${d}`, prim('mcb', { d, seed: 1 }), size, batch, reps));
       if (d === 16000) emit(measure(`mcb d=${d}`, prim('mcb', { d, seed: 1 }), size, batch, reps, 'spectra'));
     }
-    emit(measure('mfb k=5 o=1000', mfb({ k: 5, out: 1000 }), size, batch, opts.quick ? 1 : 2));
+    emit(measure('mfb k=5 o=1000', mfb({ k: 5, out: 1000 }), size, batch, opts.quick ? 1 : 3));
   }
   if (opts.json) console.log(JSON.stringify(rows));
   return rows;

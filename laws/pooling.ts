@@ -13,7 +13,7 @@ import { rng, randn } from '../src/tensor/rng';
 import type { HostTensor } from '../src/tensor/tensor';
 import type { Shape } from '../src/tensor/shape';
 import { initParams } from '../src/train/init';
-import { block, fullBilinear, mcbHashes, mcbPool, mfb, mfh, mlb, mutan } from '../src/prims/pooling';
+import { blockFusion, fullBilinear, mcbHashes, mcbPool, mfb, mfh, mlb, mutan } from '../src/prims/pooling';
 import type { ConformanceCase } from './conformance';
 import { dot } from './compare';
 import { fftRealPair } from '../src/fft/index';
@@ -25,11 +25,6 @@ export interface PoolingReport {
   readonly err: number;
   readonly detail: string;
 }
-
-const vec = (n: number, seed: number | string): Float64Array => {
-  const r = rng(seed);
-  return Float64Array.from({ length: n }, () => r.normal());
-};
 
 const upload = <T>(be: Backend<T>, ps: Record<string, HostTensor>) => Object.fromEntries(Object.entries(ps).map(([k, v]) => [k, be.upload(v)]));
 
@@ -253,7 +248,7 @@ export const factorisedOps = (): FactorisedOp[] => [
   },
   {
     name: 'BLOCK (act none)',
-    term: block({ tx: 6, ty: 4, to: 6, blocks: 2, out: 3, act: 'none' }),
+    term: blockFusion({ tx: 6, ty: 4, to: 6, blocks: 2, out: 3, act: 'none' }),
     out: 3,
     materialise: (ps, dx, dy) => {
       const Wx = f64(paramEnding(ps, 'wx.w'));
@@ -360,10 +355,8 @@ export const poolingCases: readonly ConformanceCase[] = [
   { name: 'MFB + norm', term: mfb({ k: 3, out: 4, normalise: true }), inputs: [[3, 5], [3, 4]] },
   { name: 'MFH + norm', term: mfh({ k: 2, out: 3, normalise: true }), inputs: [[3, 5], [3, 4]] },
   { name: 'MUTAN', term: mutan({ tx: 6, ty: 5, to: 4, rank: 3, out: 3 }), inputs: [[3, 5], [3, 4]] },
-  { name: 'BLOCK', term: block({ tx: 6, ty: 4, to: 6, blocks: 2, out: 3 }), inputs: [[3, 5], [3, 4]] },
+  { name: 'BLOCK', term: blockFusion({ tx: 6, ty: 4, to: 6, blocks: 2, out: 3 }), inputs: [[3, 5], [3, 4]] },
 ];
-
-export { vec as poolingTestVector };
 
 /** (T1, T2) of one variant 2-cell. */
 export interface TwoCellReport {

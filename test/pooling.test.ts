@@ -7,7 +7,7 @@ import {
   equalsMaterialised, factorisedOps, mcbVariantTwoCells, injectiveSketchPreservesInnerProducts, isBilinear, poolingCases, residualMatchesCost,
   runTerm, sketchIdentity, sketchInnerProductUnbiased,
 } from '../laws/pooling';
-import { block, fullBilinear, mcbHashes, mcbPool, mfb, mfh, mlb, mutan } from '../src/prims/pooling';
+import { blockFusion, fullBilinear, mcbHashes, mcbPool, mfb, mfh, mlb, mutan } from '../src/prims/pooling';
 import { check, checkOrThrow, initParams, jsBackend, lowerOrThrow, prim, randn, rng } from '../src/index';
 
 const f64 = jsBackend('float64');
@@ -194,7 +194,7 @@ describe('pooling: bad input is a clear error', () => {
     expect(width(mfb({ k: 5, out: 7 }))).toEqual([2, 7]);
     expect(width(mfh({ k: 5, out: 7 }))).toEqual([2, 14]);
     expect(width(mutan({ tx: 8, ty: 8, to: 6, rank: 2, out: 3 }))).toEqual([2, 3]);
-    expect(width(block({ tx: 8, ty: 8, to: 8, blocks: 4, out: 3 }))).toEqual([2, 3]);
+    expect(width(blockFusion({ tx: 8, ty: 8, to: 8, blocks: 4, out: 3 }))).toEqual([2, 3]);
     expect(runTerm(f64, fullBilinear(), [randn([2, 6], rng(1)), randn([2, 4], rng(2))])[0]!.shape).toEqual([2, 24]);
   });
 });

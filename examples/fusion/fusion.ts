@@ -5,7 +5,7 @@
  */
 import '../../backends/js/kernels/pooling';
 import '../../backends/js/kernels/pooling-mcb';
-import { block, fullBilinear, mcbPool, mfb, mfh, mlb, mutan } from '../../src/prims/pooling';
+import { blockFusion, fullBilinear, mcbPool, mfb, mfh, mlb, mutan } from '../../src/prims/pooling';
 import {
   type HostTensor, type Term, type TypedNode, adam, checkOrThrow, id, initParams, jsBackend, lowerOrThrow, named, par, prim, rng, seq, train,
 } from '../../src/index';
@@ -54,7 +54,7 @@ const families = (seed: number): Family[] => [
   { name: 'MFB (k=5)', make: (o) => mfb({ k: 5, out: o, normalise: true }) },
   { name: 'MFH (k=5)', make: (o) => mfh({ k: 5, out: o, normalise: true }) },
   { name: 'MUTAN (R=3)', make: (t) => mutan({ tx: t, ty: t, to: t, rank: 3, out: 16 }) },
-  { name: 'BLOCK (4 blocks)', make: (t) => (t % 4 === 0 ? block({ tx: t, ty: t, to: t, blocks: 4, out: 16 }) : null) },
+  { name: 'BLOCK (4 blocks)', make: (t) => (t % 4 === 0 ? blockFusion({ tx: t, ty: t, to: t, blocks: 4, out: 16 }) : null) },
 ];
 
 const paramCount = (n: TypedNode): number =>

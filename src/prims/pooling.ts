@@ -343,7 +343,7 @@ export const mutan = (o: PoolOpts & { tx: number; ty: number; to: number; rank: 
  * apply a full bilinear core per chunk ([tx/n, ty/n, to/n] each), concatenated to [to]; output
  * W_oᵀ z. With `act: 'none'` it is bilinear.
  */
-export const block = (o: PoolOpts & { tx: number; ty: number; to: number; blocks: number; out: number; act?: 'tanh' | 'none' }): Term =>
+export const blockFusion = (o: PoolOpts & { tx: number; ty: number; to: number; blocks: number; out: number; act?: 'tanh' | 'none' }): Term =>
   norm(
     seq(
       par(lin('wx', o.tx), lin('wy', o.ty)),
