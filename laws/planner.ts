@@ -5,6 +5,13 @@ import type { TypedModel, TypedNode } from '../src/spec/check';
 import type { HostTensor } from '../src/tensor/tensor';
 import { type Prediction, simulate } from '../src/plan/memory';
 import { pathKey } from '../src/lower/plan';
+import { revolveCost, revolveSchedule, revolveTable, scheduleRecomputations, scheduleSlots } from '../src/plan/revolve';
+import { type PlanPoint, chooseWithin } from '../src/plan/planner';
+import { checkOrThrow } from '../src/spec/check';
+import { prim, seq } from '../src/spec/term';
+import { rng, randn } from '../src/tensor/rng';
+import { initParams } from '../src/train/init';
+import { plansAgree } from './plan';
 
 /** Predicted against measured memory and flops of one forward + backward under a plan. */
 export interface PeakReport {
@@ -78,3 +85,69 @@ export const samplePlans = (model: TypedModel): Plan[] => {
   }
   return plans;
 };
+
+// ---------------------------------------------------------------------------------------------
+// Planner laws
+
+
+/**
+ * Law: on chains, the planner's cost is Revolve's. For every `n ≤ nMax`, `s ≤ sMax`: the dynamic
+ * programme, the closed form `t·n − β(s+1, t−1)` and the recomputation count of the schedule the planner
+ * builds agree, and that schedule holds at most `s` checkpoints. Returns the first disagreement, or null.
+ */
+export const revolveDisagreement = (nMax: number, sMax: number): string | null => {
+  const T = revolveTable(nMax, sMax);
+  for (let s = 1; s <= sMax; s++)
+    for (let n = 1; n <= nMax; n++) {
+      const f = revolveCost(n, s);
+      const sch = revolveSchedule(n, s);
+      const r = scheduleRecomputations(sch);
+      const slots = scheduleSlots(sch);
+      if (T[s]![n] !== f || r !== f || slots > s) return `n=${n} s=${s}: DP ${T[s]![n]}, formula ${f}, schedule ${r} recomputations with ${slots} slots`;
+    }
+  return null;
+};
+
+/**
+ * Law, by running: a chain of `n` identical steps under Revolve's schedule with `s` slots runs exactly
+ * `n + F*(n, s)` step forwards, holds at most `s` checkpoints, and gives bit-identical outputs and
+ * gradients to store-all.
+ */
+export const chainRunMatchesRevolve = <T>(be: Backend<T>, n: number, s: number, seed: number): { ok: boolean; detail: string } => {
+  const model = checkOrThrow(seq(...Array.from({ length: n }, () => prim('tanh'))), [[2, 3]]);
+  const plan: Plan = { schedules: { '': revolveSchedule(n, s) } };
+  const x = [randn([2, 3], rng(seed).fork('x'), be.dtype)];
+  const dy = [randn([2, 3], rng(seed).fork('dy'), be.dtype)];
+  const rep = peakMatches(model, be, plan, initParams(model, seed, be.dtype), x, dy);
+  const calls = [...rep.measured.forwardCalls.values()].reduce((a, b) => a + b, 0);
+  const want = n + revolveCost(n, s);
+  const problems: string[] = [];
+  if (calls !== want) problems.push(`ran ${calls} step forwards, Revolve says ${want}`);
+  if (rep.measured.maxCheckpoints > s) problems.push(`held ${rep.measured.maxCheckpoints} checkpoints with ${s} slots`);
+  if (!rep.ok) problems.push(rep.detail);
+  if (!plansAgreeLocal(model, be, [{}, plan], x, dy, seed)) problems.push('differs from store-all');
+  return { ok: problems.length === 0, detail: problems.join('; ') };
+};
+
+const plansAgreeLocal = <T>(model: TypedModel, be: Backend<T>, plans: Plan[], x: HostTensor[], dy: HostTensor[], seed: number): boolean =>
+  plansAgree(model, be, plans, initParams(model, seed, be.dtype), x, dy);
+
+/** Law: the chosen plan never exceeds the budget (and is on the frontier), or nothing fits. */
+export const choiceWithinBudget = (frontier: readonly PlanPoint[], budget: number): boolean => {
+  const c = chooseWithin(frontier, budget);
+  if (!c) return frontier.every((p) => p.peakBytes > budget);
+  return c.peakBytes <= budget && frontier.includes(c);
+};
+
+/** Law: more budget never costs more flops. */
+export const moreBudgetNoMoreFlops = (frontier: readonly PlanPoint[], b1: number, b2: number): boolean => {
+  const [lo, hi] = b1 <= b2 ? [b1, b2] : [b2, b1];
+  const a = chooseWithin(frontier, lo);
+  const b = chooseWithin(frontier, hi);
+  if (!a) return true;
+  return b !== undefined && b.flops <= a.flops;
+};
+
+/** Law: a frontier is Pareto — peaks strictly increase while flops strictly decrease. */
+export const isParetoFrontier = (frontier: readonly PlanPoint[]): boolean =>
+  frontier.every((p, i) => i === 0 || (p.peakBytes > frontier[i - 1]!.peakBytes && p.flops < frontier[i - 1]!.flops));
