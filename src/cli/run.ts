@@ -8,6 +8,8 @@ import { type Io, UserErrors } from './io';
 import { checkCommand, runCheck } from './check';
 import { trainCommand, runTrain } from './train';
 import { diagramCommand, runDiagram } from './diagram';
+import { planCommand, runPlan } from './plan';
+import { benchCommand, runBench } from './bench';
 
 interface Command {
   readonly spec: CommandSpec;
@@ -17,7 +19,9 @@ interface Command {
 const commands: Command[] = [
   { spec: checkCommand, run: runCheck },
   { spec: diagramCommand, run: runDiagram },
+  { spec: planCommand, run: runPlan },
   { spec: trainCommand, run: runTrain },
+  { spec: benchCommand, run: runBench },
 ];
 
 /** Register another command (used by the command modules below; the order is the help order). */

@@ -68,6 +68,11 @@ export const linePlot = (series: readonly Series[], o: PlotOptions = {}): string
   const pad = (y1 - y0) * 0.05;
   y0 -= pad;
   y1 += pad;
+  if (series.some((s) => s.markers)) {
+    const px = (x1 - x0) * 0.04;
+    x0 -= px;
+    x1 += px;
+  }
   const sx = (x: number) => m.l + ((fx(x) - x0) / (x1 - x0)) * (W - m.l - m.r);
   const sy = (y: number) => H - m.b - ((fy(y) - y0) / (y1 - y0)) * (H - m.t - m.b);
   const out: string[] = [];
@@ -106,6 +111,8 @@ export const linePlot = (series: readonly Series[], o: PlotOptions = {}): string
 const fmtTick = (v: number): string => {
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (a >= 1e4 || a < 1e-3) return v.toExponential(0);
+  for (const [m, suffix] of [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']] as const)
+    if (a >= 1e4 && a >= m) return `${Number((v / m).toPrecision(3))}${suffix}`;
+  if (a < 1e-3) return v.toExponential(0);
   return String(Number(v.toPrecision(3)));
 };

@@ -1,0 +1,135 @@
+/**
+ * `catoptric bench <spec>`: time the forward and backward pass of a spec's model on each backend.
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import type { Backend } from '../backend/backend';
+import type { Plan } from '../lower/plan';
+import { lower } from '../lower/program';
+import { rng } from '../tensor/rng';
+import { sizeOf } from '../tensor/shape';
+import type { DType, HostTensor } from '../tensor/tensor';
+import { initParams } from '../train/init';
+import '../tasks';
+import { prepareTask } from '../tasks/task';
+import { formatIssues } from '../spec/codec';
+import { type CommandSpec, UserError, parseArgs } from './args';
+import { BACKENDS, backendByName } from './backends';
+import { si, table } from './format';
+import { type Io, UserErrors, readSpec } from './io';
+import { totals } from './summary';
+
+export const benchCommand: CommandSpec = {
+  name: 'bench',
+  summary: "Time a spec's forward and backward pass on each backend (median over repetitions).",
+  positionals: [{ name: 'spec', doc: 'a JSON spec file' }],
+  options: {
+    backend: { type: 'string', arg: 'LIST', doc: `comma-separated backends (default ${BACKENDS.join(',')})` },
+    reps: { type: 'int', arg: 'N', doc: 'timed repetitions per backend (default 10)' },
+    task: { type: 'string', arg: 'NAME', doc: "where inputs come from (default: the spec's task, else random normals)" },
+    seed: { type: 'nat', arg: 'S', doc: 'seed of parameters and inputs (default 0)' },
+    json: { type: 'bool', doc: 'print results as JSON' },
+  },
+  notes: 'Times include uploading inputs and parameters and downloading outputs and gradients.',
+};
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+const arena = <R>(be: Backend<any>, f: () => R): R => {
+  const b = be as Backend<any> & { mark?(): number; resetTo?(m: number): void };
+  if (!b.mark || !b.resetTo) return f();
+  const m = b.mark();
+  try {
+    return f();
+  } finally {
+    b.resetTo(m);
+  }
+};
+
+export interface BenchRow {
+  readonly backend: string;
+  readonly forwardMs: number;
+  readonly backwardMs: number;
+  readonly gflops: number;
+}
+
+export const runBench = async (argv: readonly string[], io: Io): Promise<number> => {
+  const a = parseArgs(argv, benchCommand);
+  const file = a.pos[0]!;
+  const { doc, model } = readSpec(io, file);
+  const names = ((a.opts.backend as string | undefined) ?? BACKENDS.join(',')).split(',').filter(Boolean);
+  const reps = (a.opts.reps as number | undefined) ?? 10;
+  const seed = (a.opts.seed as number | undefined) ?? 0;
+  const dtype: DType = 'float32';
+  const tot = totals(model, doc.plan);
+  const elems = doc.inputs.reduce((s, x) => s + sizeOf(x), 0) + tot.params;
+  if (elems > 2 ** 28) throw new UserError(`${file}: inputs and parameters hold ${si(elems)} elements; too large to benchmark here`);
+
+  // Inputs: from the task (valid ids for embeddings, say), else standard normals.
+  const taskName = (a.opts.task as string | undefined) ?? doc.task?.name;
+  let inputs: HostTensor[];
+  if (taskName && model.root.outputs.length === 1) {
+    const ti = prepareTask(taskName, doc.task?.name === taskName ? doc.task.options : {}, { inputs: doc.inputs, output: model.root.outputs[0]!, seed, dtype });
+    if (E.isLeft(ti)) throw new UserErrors(formatIssues(ti.left, file));
+    inputs = [...ti.right.batch(0).inputs];
+  } else {
+    const r = rng(seed).fork('bench');
+    inputs = doc.inputs.map((s) => {
+      const data = new Float32Array(sizeOf(s));
+      for (let i = 0; i < data.length; i++) data[i] = r.normal();
+      return { shape: [...s], data };
+    });
+  }
+  const hostParams = initParams(model, seed, dtype);
+  const rows: BenchRow[] = [];
+  for (const name of names) {
+    const be = await backendByName(name, dtype);
+    const lp = lower(model, be, (doc.plan ?? {}) as Plan);
+    if (E.isLeft(lp)) {
+      io.err(`${name}: skipped: ${lp.left.message}\n`);
+      continue;
+    }
+    const prog = lp.right;
+    const ones = model.root.outputs.map((s) => ({ shape: [...s], data: new Float32Array(sizeOf(s)).fill(1) }));
+    const once = (): [number, number] =>
+      arena(be, () => {
+        const t0 = io.now();
+        const params = Object.fromEntries(Object.entries(hostParams).map(([k, v]) => [k, be.upload(v)]));
+        const { outputs, residual } = prog.forward(params, inputs.map((x) => be.upload(x)));
+        outputs.forEach((o) => be.download(o));
+        const t1 = io.now();
+        const { dParams } = prog.backward(residual, ones.map((x) => be.upload(x)));
+        Object.values(dParams).forEach((g) => be.download(g));
+        return [t1 - t0, io.now() - t1];
+      });
+    try {
+      once();
+    } catch (e) {
+      throw new UserError(`${file}: running on ${name} failed: ${(e as Error).message}${taskName ? '' : ' (random inputs: pass --task to use valid ones)'}`);
+    }
+    const f: number[] = [];
+    const b: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const [x, y] = once();
+      f.push(x);
+      b.push(y);
+    }
+    const fm = median(f);
+    const bm = median(b);
+    rows.push({ backend: be.name, forwardMs: fm, backwardMs: bm, gflops: (tot.fwdFlops + tot.bwdFlops) / ((fm + bm) * 1e6) });
+  }
+  if (a.opts.json) {
+    io.out(JSON.stringify({ file, name: doc.name, reps, fwdFlops: tot.fwdFlops, bwdFlops: tot.bwdFlops, rows }, null, 2) + '\n');
+    return 0;
+  }
+  io.out(
+    [
+      `${file}: ${doc.name} — ${si(tot.fwdFlops)} forward, ${si(tot.bwdFlops)} backward flops; median of ${reps} runs, inputs ${taskName ? `from task ${taskName}` : 'random normals'}`,
+      '',
+      table([['backend', 'forward ms', 'backward ms', 'GFLOP/s'], ...rows.map((r) => [r.backend, r.forwardMs.toFixed(2), r.backwardMs.toFixed(2), r.gflops.toFixed(2)])], [1, 2, 3]),
+    ].join('\n') + '\n',
+  );
+  return 0;
+};
