@@ -195,23 +195,24 @@ pub unsafe extern "C" fn cat_gemm(
     0
 }
 
-/// Independent multiply–adds in registers, to measure the machine's SIMD128 peak:
-/// `iters` × 12 chains × 4 lanes × 2 flops. Returns a value depending on every chain.
+/// Multiply–adds in registers, to measure the machine's SIMD128 peak the way the matrix multiply
+/// uses it (products independent of the accumulators): per iteration one `f32x4` add advancing `a`,
+/// then ten `acc_j += a · b_j`: 10 × 8 + 4 = 84 flops. Returns a value depending on every chain.
 #[no_mangle]
 pub extern "C" fn cat_peak_kernel(iters: u32, seed: f32) -> f32 {
-    let m = splat(0.999_999);
-    let a = splat(1e-7);
-    let mut v = [splat(seed); 12];
-    for (i, x) in v.iter_mut().enumerate() {
-        *x = f32x4_add(*x, splat(i as f32));
-    }
+    let d = splat(1e-7);
+    let b0 = splat(0.5);
+    let b1 = splat(0.25);
+    let mut a = splat(seed);
+    let mut acc = [splat(0.0); 10];
     for _ in 0..iters {
-        for x in v.iter_mut() {
-            *x = f32x4_add(f32x4_mul(*x, m), a);
+        a = f32x4_add(a, d);
+        for (j, x) in acc.iter_mut().enumerate() {
+            *x = f32x4_add(*x, f32x4_mul(a, if j % 2 == 0 { b0 } else { b1 }));
         }
     }
     let mut s = splat(0.0);
-    for x in v.iter() {
+    for x in acc.iter() {
         s = f32x4_add(s, *x);
     }
     crate::vmath::hsum(s)
