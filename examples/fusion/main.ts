@@ -30,3 +30,14 @@ if (!json) {
 }
 const rows = runFusion({ seed, steps, onRow: (r) => (json ? undefined : console.log(line(r))) });
 if (json) console.log(JSON.stringify({ example: 'fusion', seed, steps, rows }));
+else
+  // A summary computed from the rows above: the best pooling operator against concatenation, per task.
+  for (const task of ['multiplicative', 'additive'] as const) {
+    const rs = rows.filter((r) => r.task === task);
+    const concat = rs.find((r) => r.model.startsWith('concat'))!;
+    const best = rs.filter((r) => r !== concat).reduce((a, b) => (b.testAccuracy > a.testAccuracy ? b : a));
+    const beaten = rs.filter((r) => r !== concat && r.testAccuracy > concat.testAccuracy).length;
+    console.log(
+      `${task}: concat + MLP ${(100 * concat.testAccuracy).toFixed(1)}%, best pooling ${best.model} ${(100 * best.testAccuracy).toFixed(1)}%; ${beaten} of ${rs.length - 1} pooling operators beat concatenation`,
+    );
+  }
