@@ -1,0 +1,19 @@
+import { type Term, named, prim, residual, seq } from '../../src/spec/term';
+import '../../backends/js/kernels/attention';
+
+/**
+ * A 12-block pre-norm transformer (causal multi-head attention + GELU MLP, each in a residual
+ * connection) on a `[T, d]` sequence: the model the planner example and its test plan.
+ */
+export const transformer = (blocks = 12, d = 16, heads = 2, hidden = 4 * d): Term =>
+  seq(
+    ...Array.from({ length: blocks }, (_, i) =>
+      named(
+        `block${i}`,
+        seq(
+          named('attn', residual(seq(prim('layernorm'), prim('attention', { heads, dk: d / heads, dv: d / heads, causal: true })))),
+          named('mlp', residual(seq(prim('layernorm'), prim('linear', { out: hidden }), prim('gelu'), prim('linear', { out: d })))),
+        ),
+      ),
+    ),
+  );
