@@ -12,3 +12,4 @@ export * from './cases';
 export * from './optic';
 export * from './attention';
 export * from './equivariant';
+export * from './pooling';

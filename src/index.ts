@@ -13,4 +13,5 @@ export * from './lower';
 export * from './train';
 export * from './optic';
 export * from './equivariant';
+export * from './fft';
 export * from '../backends/js';

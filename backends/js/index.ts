@@ -4,6 +4,8 @@ import './kernels/structural';
 import './kernels/basic';
 import './kernels/attention';
 import './kernels/tensor-product';
+import './kernels/pooling';
+import './kernels/pooling-mcb';
 export { jsBackend, registerJsKernel, like, type JsTensor, type JsKernel } from './registry';
 export * from './kernels/linalg';
 export { softmaxRows } from './kernels/basic';

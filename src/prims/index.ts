@@ -3,3 +3,4 @@ export * from './structural';
 export * from './basic';
 export * from './attention';
 export * from './tensor-product';
+export * from './pooling';
