@@ -13,3 +13,4 @@ export * from './optic';
 export * from './attention';
 export * from './equivariant';
 export * from './pooling';
+export * from './delta';

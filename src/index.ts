@@ -14,4 +14,5 @@ export * from './train';
 export * from './optic';
 export * from './equivariant';
 export * from './fft';
+export * from './models/deltanet';
 export * from '../backends/js';

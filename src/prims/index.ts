@@ -4,3 +4,4 @@ export * from './basic';
 export * from './attention';
 export * from './tensor-product';
 export * from './pooling';
+export * from './delta';
