@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import * as E from 'fp-ts/lib/Either.js';
-import '../src/index';
+import '../src/cli/components';
 import type { Term } from '../src/spec/term';
 import {
   type DocIssue,
@@ -115,5 +115,29 @@ describe('decode errors name the JSON path', () => {
     const c = ok(checkSpec(ok(decodeSpec(doc({ op: 'seq', terms: [linear(3), { op: 'prim', prim: 'relu' }] })))));
     expect(c.model.root.outputs).toEqual([[4, 3]]);
     expect([...c.model.params.keys()]).toEqual(['0.w', '0.b']);
+  });
+});
+
+describe('JSON Schema for editors', () => {
+  it('has a branch per registered primitive with its attributes and variants', async () => {
+    const { specSchema } = await import('../src/spec/schema');
+    const { primitiveNames } = await import('../src/spec/primitive');
+    const s = specSchema() as any;
+    const branches = s.$defs.prim.allOf as any[];
+    expect(branches.map((b) => b.if.properties.prim.const)).toEqual(primitiveNames());
+    const linear = branches.find((b) => b.if.properties.prim.const === 'linear').then;
+    expect(linear.properties.attrs.properties.out).toMatchObject({ type: 'integer', minimum: 1 });
+    expect(linear.properties.attrs.required).toEqual(['out']);
+    expect(linear.properties.variant).toEqual({ enum: ['input'] });
+  });
+  it('the committed schema knows every primitive the examples use', async () => {
+    const fs = await import('node:fs');
+    const committed = JSON.parse(fs.readFileSync('schema/catoptric-spec.schema.json', 'utf8'));
+    const known = new Set(committed.$defs.prim.properties.prim.enum);
+    const used = fs.readdirSync('examples', { withFileTypes: true }).filter((d) => d.isDirectory())
+      .flatMap((d) => fs.readdirSync(`examples/${d.name}`).filter((f) => f.endsWith('.json')).map((f) => fs.readFileSync(`examples/${d.name}/${f}`, 'utf8')))
+      .flatMap((text) => [...text.matchAll(/"prim": ?"([^"]+)"/g)].map((m) => m[1]!));
+    expect(used.length).toBeGreaterThan(0);
+    for (const p of used) expect(known.has(p)).toBe(true);
   });
 });

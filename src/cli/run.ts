@@ -10,6 +10,7 @@ import { trainCommand, runTrain } from './train';
 import { diagramCommand, runDiagram } from './diagram';
 import { planCommand, runPlan } from './plan';
 import { benchCommand, runBench } from './bench';
+import { primsCommand, runPrims, runSchema, runTasks, schemaCommand, tasksCommand } from './info';
 
 interface Command {
   readonly spec: CommandSpec;
@@ -22,6 +23,9 @@ const commands: Command[] = [
   { spec: planCommand, run: runPlan },
   { spec: trainCommand, run: runTrain },
   { spec: benchCommand, run: runBench },
+  { spec: primsCommand, run: runPrims },
+  { spec: tasksCommand, run: runTasks },
+  { spec: schemaCommand, run: runSchema },
 ];
 
 /** Register another command (used by the command modules below; the order is the help order). */

@@ -68,6 +68,10 @@ export const showValue = (v: unknown): string => {
 const fail = (u: unknown, c: t.Context, expected: string): t.Validation<never> =>
   t.failure(u, c, `expected ${expected}, got ${showValue(u)}`);
 
+/** Exact, readonly and refined codecs validate through their inner codec without a context entry of their own. */
+const unwrap = (c: t.Mixed): t.Mixed =>
+  c instanceof t.ExactType || c instanceof t.ReadonlyType || c instanceof t.RefinementType ? unwrap(c.type as t.Mixed) : c;
+
 /**
  * io-ts errors as issues. Keys io-ts adds for union and intersection members index codecs, not
  * data, and are skipped. Of a union's failures only those that got deepest are kept: they belong
@@ -77,7 +81,7 @@ export const issuesOf = (errors: t.Errors, prefix: readonly JsonKey[] = []): Doc
   const all = errors.map((e) => {
     const path: JsonKey[] = [...prefix];
     for (let i = 1; i < e.context.length; i++) {
-      const parent = e.context[i - 1]!.type;
+      const parent = unwrap(e.context[i - 1]!.type as t.Mixed);
       if (parent instanceof t.UnionType || parent instanceof t.IntersectionType) continue;
       const key = e.context[i]!.key;
       path.push(Array.isArray(e.context[i - 1]!.actual) && /^\d+$/.test(key) ? Number(key) : key);
@@ -111,7 +115,7 @@ export const closed = <R extends t.Props, O extends t.Props>(
 ): t.Type<t.TypeOf<t.TypeC<R>> & Partial<t.TypeOf<t.TypeC<O>>>, unknown, unknown> => {
   const known = [...Object.keys(required), ...Object.keys(optional)];
   type A = t.TypeOf<t.TypeC<R>> & Partial<t.TypeOf<t.TypeC<O>>>;
-  return new t.Type<A, unknown, unknown>(
+  const codec = new t.Type<A, unknown, unknown>(
     name,
     (u): u is A => isObj(u),
     (u, c) => {
@@ -154,6 +158,7 @@ export const closed = <R extends t.Props, O extends t.Props>(
       return o;
     },
   );
+  return Object.assign(codec, { fields: known });
 };
 
 /** Closest known name within edit distance 2, for "did you mean" hints. */
@@ -490,6 +495,8 @@ export const jsonPathOfNode = (model: Term, nodePath: readonly string[]): JsonKe
 
 /** Attribute names an io-ts object codec knows (objects, partials, exact, intersections), else undefined. */
 export const attrKeys = (codec: t.Mixed): string[] | undefined => {
+  const fields = (codec as { fields?: unknown }).fields;
+  if (Array.isArray(fields)) return fields as string[];
   if (codec instanceof t.ExactType || codec instanceof t.RefinementType || codec instanceof t.ReadonlyType) return attrKeys(codec.type);
   if (codec instanceof t.InterfaceType || codec instanceof t.PartialType) return Object.keys(codec.props);
   if (codec instanceof t.IntersectionType) {
