@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { peakMatches } from '../laws/planner';
 import { plansAgree } from '../laws/plan';
 import { checkOrThrow, initParams, jsBackend, randn, rng } from '../src/index';
-import { planFrontier } from '../src/plan';
+import { frontierSvg, frontierTable, parseBytes, planFrontier } from '../src/plan';
 import { transformer } from '../examples/plan/model';
 
 describe('12-block transformer (attention + MLP)', () => {
@@ -13,6 +13,15 @@ describe('12-block transformer (attention + MLP)', () => {
     const hi = frontier[frontier.length - 1]!.peakBytes;
     expect(method).toBe('uniform');
     expect(hi / lo).toBeGreaterThanOrEqual(4);
+  });
+  it('table and SVG mark the chosen plan; byte sizes parse', () => {
+    const c = frontier[2]!;
+    expect(frontierTable(frontier, c).split('\n').filter((l) => l.startsWith('*'))).toHaveLength(1);
+    const svg = frontierSvg(frontier, c);
+    expect(svg.startsWith('<svg') && svg.endsWith('</svg>')).toBe(true);
+    expect(svg).toContain(`chosen: ${c.label}`);
+    expect([parseBytes('64MiB'), parseBytes('1.5KiB'), parseBytes('100')]).toEqual([64 * 2 ** 20, 1536, 100]);
+    expect(() => parseBytes('lots')).toThrow(/cannot read 'lots' as a byte size/);
   });
   it('three frontier plans run with their predicted peaks and identical gradients', () => {
     const picks = [frontier[0]!, frontier[Math.floor(frontier.length / 2)]!, frontier[frontier.length - 1]!];

@@ -6,3 +6,4 @@ export * from './cost';
 export * from './memory';
 export * from './revolve';
 export * from './planner';
+export * from './report';
