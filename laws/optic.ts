@@ -17,6 +17,7 @@
  * @module
  */
 import fc from 'fast-check';
+import { LensStrong } from '../src/optic/instances';
 import type { Eq } from 'fp-ts/lib/Eq.js';
 import type { DataLens } from '../src/optic/datalens';
 import { composeDataLens, identityDataLens } from '../src/optic/datalens';
@@ -574,4 +575,55 @@ export const dataLensProperties = {
     fc.property(s, a, a, (s, a1, a2) =>
       dataLensLaws.getPut(l, eqS)(s) && dataLensLaws.putGet(l, eqA)(s, a1) && dataLensLaws.putPut(l, eqS)(s, a1, a2),
     ),
+};
+
+/**
+ * Profunctor and Strong laws for {@link LensStrong}, the lens as a profunctor in its outer pair.
+ * Each law compares two lenses with {@link lensesAgree} at one point.
+ *
+ * @example
+ * ```ts
+ * strongLensLaws.profunctorIdentity(sq, E)(2, 1); // true
+ * ```
+ */
+export const strongLensLaws = {
+  /** `promap(l, id, id) = l`. */
+  profunctorIdentity:
+    <S, X, DX, T>(l: Lens<S, X, DX, T>, E: OpticEq<X, T>) =>
+    (s: S, dx: DX): boolean =>
+      lensesAgree(LensStrong.promap(l, (x: S) => x, (t: T) => t), l, E)(s, dx),
+  /** `promap(promap(l, f1, g1), f2, g2) = promap(l, f1 ∘ f2, g2 ∘ g1)`. */
+  profunctorComposition:
+    <S, X, DX, T, S1, T1, S2, T2>(
+      l: Lens<S, X, DX, T>,
+      f1: (s: S1) => S,
+      g1: (t: T) => T1,
+      f2: (s: S2) => S1,
+      g2: (t: T1) => T2,
+      E: OpticEq<X, T2>,
+    ) =>
+    (s: S2, dx: DX): boolean =>
+      lensesAgree(
+        LensStrong.promap(LensStrong.promap(l, f1, g1), f2, g2),
+        LensStrong.promap(l, (x: S2) => f1(f2(x)), (t: T) => g2(g1(t))),
+        E,
+      )(s, dx),
+  /** `first = promap(second, swap, swap)`. */
+  firstViaSecond:
+    <S, X, DX, T, C>(l: Lens<S, X, DX, T>, E: OpticEq<X, [T, C]>) =>
+    (sc: [S, C], dx: DX): boolean =>
+      lensesAgree(
+        LensStrong.first<X, DX, S, T, C>(l),
+        LensStrong.promap(LensStrong.second<X, DX, C, S, T>(l), ([s, c]: [S, C]): [C, S] => [c, s], ([c, t]: [C, T]): [T, C] => [t, c]),
+        E,
+      )(sc, dx),
+  /** `lmap fst l = rmap fst (first l)`. */
+  fstNaturality:
+    <S, X, DX, T, C>(l: Lens<S, X, DX, T>, E: OpticEq<X, T>) =>
+    (sc: [S, C], dx: DX): boolean =>
+      lensesAgree(
+        LensStrong.promap(l, ([s]: [S, C]) => s, (t: T) => t),
+        LensStrong.promap(LensStrong.first<X, DX, S, T, C>(l), (x: [S, C]) => x, ([t]: [T, C]) => t),
+        E,
+      )(sc, dx),
 };
