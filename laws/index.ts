@@ -14,3 +14,4 @@ export * from './attention';
 export * from './equivariant';
 export * from './pooling';
 export * from './delta';
+export * from './planner';

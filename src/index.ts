@@ -15,4 +15,5 @@ export * from './optic';
 export * from './equivariant';
 export * from './fft';
 export * from './models/deltanet';
+export * from './plan';
 export * from '../backends/js';
