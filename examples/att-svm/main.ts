@@ -16,22 +16,13 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { attSvm, correlation, makeData, minMargin, nuclearAttSvm, nuclearNorm, selectedTokens, spectrum, train, type Param } from './attsvm';
 import { lineChartSvg } from './plot';
+import { flag, intOption, stringOption } from '../args';
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(name);
-const num = (name: string, dflt: number) => {
-  const i = args.indexOf(name);
-  if (i < 0) return dflt;
-  const v = Number(args[i + 1]);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} needs a positive integer, got ${args[i + 1]}`);
-  return v;
-};
-const json = flag('--json');
-const seeds = num('--seeds', 10);
-const iters = num('--iters', 2000);
+const json = flag('json');
+const seeds = intOption('seeds', 10, 1);
+const iters = intOption('iters', 2000, 1);
 const here = dirname(fileURLToPath(import.meta.url));
-const outIdx = args.indexOf('--out');
-const svgPath = outIdx >= 0 ? args[outIdx + 1]! : join(here, 'correlation.svg');
+const svgPath = stringOption('out') ?? join(here, 'correlation.svg');
 
 const tablePoints = [0, 1, 10, 50, 100, 200, 500, 1000, 2000, 5000, 10000].filter((k) => k <= iters);
 if (!tablePoints.includes(iters)) tablePoints.push(iters);

@@ -16,19 +16,10 @@ import {
   adam, checkOrThrow, copy, id, initParams, jsBackend, lowerOrThrow, par, prim, rng, seq, train, type HostTensor, type Rng,
 } from '../../src/index';
 import { applyWignerD, randomRotation, realSH, rotate3, shDim, wignerD, type Rotation } from '../../src/equivariant/index';
+import { flag, intOption } from '../args';
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: number): number => {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return dflt;
-  const v = Number(args[i + 1]);
-  if (!Number.isInteger(v) || v < 0) {
-    console.error(`--${name} expects a non-negative integer, got ${JSON.stringify(args[i + 1])}`);
-    process.exit(1);
-  }
-  return v;
-};
-const json = args.includes('--json');
+const opt = intOption;
+const json = flag('json');
 const steps = opt('steps', 300);
 const seed = opt('seed', 0);
 

@@ -4,19 +4,10 @@
  *   npx tsx examples/spirals/main.ts [--steps N] [--seed S] [--json]
  */
 import { runSpirals } from './spirals';
+import { flag, intOption } from '../args';
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: number): number => {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return dflt;
-  const v = Number(args[i + 1]);
-  if (!Number.isInteger(v) || v < 0) {
-    console.error(`--${name} expects a non-negative integer, got ${JSON.stringify(args[i + 1])}`);
-    process.exit(1);
-  }
-  return v;
-};
-const json = args.includes('--json');
+const opt = intOption;
+const json = flag('json');
 const steps = opt('steps', 600);
 const seed = opt('seed', 0);
 

@@ -1,0 +1,26 @@
+/** Command-line options shared by the example scripts. */
+const args = process.argv.slice(2);
+
+/** The raw value after `--name`, or undefined. */
+export const stringOption = (name: string): string | undefined => {
+  const i = args.indexOf(`--${name}`);
+  return i < 0 ? undefined : args[i + 1];
+};
+
+/** True when `--name` is present. */
+export const flag = (name: string): boolean => args.includes(`--${name}`);
+
+/**
+ * The integer ≥ `min` after `--name`, or `dflt`. A malformed value ends the process with a message
+ * naming the option (exit code 1), never a stack trace.
+ */
+export const intOption = (name: string, dflt: number, min = 0): number => {
+  const i = args.indexOf(`--${name}`);
+  if (i < 0) return dflt;
+  const v = Number(args[i + 1]);
+  if (!Number.isInteger(v) || v < min) {
+    console.error(`--${name} expects an integer ≥ ${min}, got ${JSON.stringify(args[i + 1])}`);
+    process.exit(1);
+  }
+  return v;
+};
