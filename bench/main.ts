@@ -35,6 +35,9 @@ const table = (rows: readonly BenchRow[]): string => {
 
 const main = async () => {
   const rows: BenchRow[] = [];
+  // With --json, stdout carries exactly one JSON document: anything a module logs goes to stderr.
+  const log = console.log;
+  if (json) console.log = (...a: unknown[]) => console.error(...a);
   if (!only || only.includes('wasm')) rows.push(...(await runWasm({ json, quick })));
   const peak = rows.find((r) => r.op.startsWith('simd128 peak'))?.gflops;
   for (const m of modules) {
@@ -50,6 +53,7 @@ const main = async () => {
       process.exitCode = 1;
     }
   }
+  console.log = log;
   if (json) console.log(JSON.stringify(rows));
   else {
     console.log(`catoptric benchmarks (${process.platform} ${process.arch}, Node ${process.version}, single thread)\n`);
