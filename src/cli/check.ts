@@ -53,7 +53,8 @@ export const runCheck = (argv: readonly string[], io: Io): number => {
   lines.push(`outputs  ${model.root.outputs.map(showShape).join(' ')}`);
   lines.push('');
   const header = ['node', 'primitive', 'variant', 'inputs', 'outputs', 'params', 'fwd flops', 'bwd flops', 'residual'];
-  const body = rows.map((r) => [
+  // Identity wires carry nothing worth a row.
+  const body = rows.filter((r) => r.prim !== 'id').map((r) => [
     r.path + (r.recomputed ? ' ↺' : ''),
     r.prim,
     r.variant,

@@ -25,7 +25,7 @@ export interface DiagramOptions {
 }
 
 const PITCH = 34;
-const CHAR = 6.6;
+const CHAR = 7.6;
 const SMALL = 6.2;
 const VGAP = 12;
 const RES_H = 26;
@@ -60,7 +60,7 @@ const attrLine = (p: TypedPrim): string => {
     .filter(([, v]) => typeof v !== 'object' || v === null || Array.isArray(v))
     .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(',')}]` : String(v)}`);
   const s = parts.join(' ');
-  return s.length > 30 ? `${s.slice(0, 29)}…` : s;
+  return s.length > 44 ? `${s.slice(0, 43)}…` : s;
 };
 
 class Renderer {
@@ -280,8 +280,15 @@ export const renderDiagram = (model: TypedModel, o: DiagramOptions = {}): Diagra
   const lead = Math.max(50, ...inLabels.map((l) => l.length * SMALL + 16));
   const tail = Math.max(50, ...outLabels.map((l) => l.length * SMALL + 16));
   const top = o.title ? 40 : 16;
-  const legendH = 38;
-  const W = Math.ceil(lead + body.w + tail + 20);
+  const legendH = 54;
+  const total = Object.values(collectResidual(model, o)).reduce((s, v) => s + v, 0);
+  const inputElems = model.root.inputs.reduce((s, x) => s + sizeOf(x), 0);
+  const legend = [
+    'boxes: primitives · wires: tensors with their shapes · ● copy · ⊕ add',
+    'dashed tags: residual M kept from forward for backward (elements, variant)',
+    `residual under this plan: ${si(total)} elements; inputs: ${si(inputElems)} elements`,
+  ];
+  const W = Math.ceil(Math.max(lead + body.w + tail + 20, ...legend.map((l) => l.length * 6 + 20), (o.title?.length ?? 0) * 8.5 + 20));
   const H = Math.ceil(top + body.h + legendH + 10);
   const x0 = 10 + lead;
   const out: string[] = [];
@@ -298,11 +305,9 @@ export const renderDiagram = (model: TypedModel, o: DiagramOptions = {}): Diagra
     out.push(`<text x="${fmtNum(x0 + body.w + 4)}" y="${fmtNum(top + py - 4)}" class="io">${esc(outLabels[i]!)}</text>`);
   });
   body.draw(x0, top, out);
-  const total = Object.values(collectResidual(model, o)).reduce((s, v) => s + v, 0);
-  out.push(
-    `<text x="10" y="${H - 26}" class="legend">boxes: primitives · wires: tensors with their shapes · ● copy · ⊕ add · dashed tags: residual M kept from forward for backward (elements, variant)</text>`,
-  );
-  out.push(`<text x="10" y="${H - 10}" class="legend">residual under this plan: ${si(total)} elements; inputs ${model.root.inputs.map((s) => si(sizeOf(s))).join(' + ')} elements</text>`);
+  out.push(`<text x="10" y="${H - 42}" class="legend">${esc(legend[0]!)}</text>`);
+  out.push(`<text x="10" y="${H - 26}" class="legend">${esc(legend[1]!)}</text>`);
+  out.push(`<text x="10" y="${H - 10}" class="legend">${esc(legend[2]!)}</text>`);
   out.push('</svg>');
   return { svg: out.join('\n') + '\n', width: W, height: H, residualTags: r.residualTags };
 };
