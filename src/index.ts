@@ -16,4 +16,6 @@ export * from './equivariant';
 export * from './fft';
 export * from './models/deltanet';
 export * from './plan';
+export * from './render';
+export * from './tasks';
 export * from '../backends/js';

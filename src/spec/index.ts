@@ -4,3 +4,5 @@ export * from './primitive';
 export * from './check';
 export { formatErrors } from './report';
 export * from './builder';
+export * from './codec';
+export { specSchema, codecSchema } from './schema';
