@@ -2,21 +2,11 @@ import {
   adam, checkOrThrow, id, initParams, jsBackend, lowerOrThrow, par, prim, seq, train, type HostTensor, type Term,
 } from '../../src/index';
 import { twoSpirals } from '../../src/tasks/spirals';
+import { argmaxAccuracy } from '../../src/train/metrics';
 
 /** The classifier: 2 → 64 → 64 → 2 with tanh. */
 export const spiralsMlp = (width = 64): Term =>
   seq(prim('linear', { out: width }), prim('tanh'), prim('linear', { out: width }), prim('tanh'), prim('linear', { out: 2 }));
-
-const argmaxAccuracy = (logits: HostTensor, labels: HostTensor): number => {
-  const c = logits.shape[1]!;
-  let right = 0;
-  for (let i = 0; i < labels.data.length; i++) {
-    let best = 0;
-    for (let j = 1; j < c; j++) if (logits.data[i * c + j]! > logits.data[i * c + best]!) best = j;
-    if (best === labels.data[i]) right++;
-  }
-  return right / labels.data.length;
-};
 
 /** Train on 2×200 points, test on a fresh 2×200, from one seed: everything is deterministic. */
 export const runSpirals = (o: { steps: number; seed: number; onStep?: (i: number, loss: number) => void }) => {

@@ -9,6 +9,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Backend } from '../backend/backend';
 import { lower } from '../lower/program';
+import { argmaxAccuracy } from '../train/metrics';
 import type { Plan } from '../lower/plan';
 import { type TypedModel, check } from '../spec/check';
 import { type SpecPlan, formatIssues } from '../spec/codec';
@@ -82,17 +83,6 @@ const planUnder = (p: SpecPlan | undefined): Plan =>
     ...(p?.remat ? { remat: p.remat.map(prefixed) } : {}),
     ...(p?.schedules ? { schedules: mapKeys(p.schedules, prefixed) } : {}),
   }) as Plan;
-
-const argmaxAccuracy = (logits: HostTensor, labels: HostTensor): number => {
-  const c = logits.shape[logits.shape.length - 1]!;
-  let right = 0;
-  for (let i = 0; i < labels.data.length; i++) {
-    let best = 0;
-    for (let j = 1; j < c; j++) if (logits.data[i * c + j]! > logits.data[i * c + best]!) best = j;
-    if (best === labels.data[i]) right++;
-  }
-  return right / labels.data.length;
-};
 
 /** Summary of a run (what `--json` prints). */
 export interface TrainSummary {

@@ -1,3 +1,4 @@
 export * from './init';
 export * from './optim';
 export * from './loop';
+export * from './metrics';
