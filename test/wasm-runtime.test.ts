@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkOrThrow, initParams, lowerOrThrow, prim, rng, randn, seq } from '../src/index';
+import { checkOrThrow, initParams, lowerOrThrow, named, planTwoCell, prim, recomputeAll, residual, rng, randn, seq, storeAll } from '../src/index';
+import { plansAgree, planTwoCellValid } from '../laws/index';
 import { matmul } from '../backends/js/index';
 import { freshWasmBackendSync, gemm, initWasm, WasmMemoryError, type WasmBackend } from '../backends/wasm/index';
 import { instantiateSync } from '../backends/wasm/pkg/catoptric_wasm.js';
@@ -126,4 +127,22 @@ describe('wasm memory', () => {
     const p = Object.fromEntries(Object.entries(initParams(model, 1, 'float32')).map(([k, v]) => [k, wasm.upload(v)]));
     wasm.scope(() => expect(() => prog.forward(p, [wasm.upload({ shape: [3], data: new Float64Array([1, 7, 2]) })])).toThrow(/id 7 at position 1/));
   });
+});
+
+describe('plans on wasm', () => {
+  const block = (i: number) => named(`b${i}`, residual(seq(prim('layernorm'), prim('linear', { out: 6 }), prim('gelu'))));
+  const model = checkOrThrow(seq(block(0), block(1), block(2), prim('linear', { out: 2 })), [[3, 6]]);
+  const plans = [storeAll, recomputeAll, { remat: ['b0', 'b2'] }, { remat: ['b1', 'b1.1'] }, { remat: ['', 'b0'] }];
+  for (const seed of [1, 2]) {
+    it(`every plan gives bit-identical outputs and gradients, and the plan 2-cell satisfies T1/T2 (seed ${seed})`, () =>
+      wasm.scope(() => {
+        const params = initParams(model, seed);
+        const inputs = [randn([3, 6], rng(seed).fork('x'), 'float32')];
+        const dys = [randn([3, 2], rng(seed).fork('dy'), 'float32')];
+        expect(plansAgree(model, wasm, plans, params, inputs, dys)).toBe(true);
+        const cell = planTwoCell(model, wasm, recomputeAll, storeAll);
+        if (cell._tag === 'Left') throw cell.left;
+        expect(planTwoCellValid(wasm, cell.right, params, inputs, dys)).toEqual({ t1: true, t2: true });
+      }));
+  }
 });

@@ -10,10 +10,13 @@ pub fn splat(x: f32) -> v128 {
 /// `e^x` for four lanes: range reduction by `ln 2` (split in two parts) and a degree-6 polynomial
 /// on `[-ln2/2, ln2/2]`; relative error about 2e-7. Inputs are clamped to `[-87, 88]`, so the
 /// result is always finite and positive (below −87 it is ~1e-38 instead of a denormal or 0).
+/// Rounding to the nearest integer and building `2^n` use the 1.5·2²³ trick (single instructions).
 #[inline(always)]
 pub fn vexp(x: v128) -> v128 {
-    let x = f32x4_min(f32x4_max(x, splat(-87.0)), splat(88.0));
-    let n = f32x4_nearest(f32x4_mul(x, splat(core::f32::consts::LOG2_E)));
+    const MAGIC: f32 = 12_582_912.0; // 1.5 · 2^23
+    let x = f32x4_pmin(f32x4_pmax(x, splat(-87.0)), splat(88.0));
+    let t = f32x4_add(f32x4_mul(x, splat(core::f32::consts::LOG2_E)), splat(MAGIC));
+    let n = f32x4_sub(t, splat(MAGIC));
     let r = f32x4_sub(x, f32x4_mul(n, splat(0.693_359_375)));
     let r = f32x4_sub(r, f32x4_mul(n, splat(-2.121_944_4e-4)));
     let mut p = splat(1.987_569_1e-4);
@@ -23,7 +26,8 @@ pub fn vexp(x: v128) -> v128 {
     p = f32x4_add(f32x4_mul(p, r), splat(1.666_666_5e-1));
     p = f32x4_add(f32x4_mul(p, r), splat(5.000_000_1e-1));
     let y = f32x4_add(f32x4_add(f32x4_mul(f32x4_mul(r, r), p), r), splat(1.0));
-    let e = i32x4_shl(i32x4_add(i32x4_trunc_sat_f32x4(n), i32x4_splat(127)), 23);
+    // bits(t) = bits(MAGIC) + n, so (n + 127) << 23 = (bits(t) − bits(MAGIC) + 127) << 23
+    let e = i32x4_shl(i32x4_add(t, i32x4_splat(127 - MAGIC.to_bits() as i32)), 23);
     f32x4_mul(y, e)
 }
 
@@ -88,6 +92,14 @@ pub fn hmax(v: v128) -> f32 {
 #[inline(always)]
 pub unsafe fn map1(x: *const f32, y: *mut f32, n: usize, f: impl Fn(v128) -> v128) {
     let mut i = 0;
+    // two independent vectors per iteration, for instruction-level parallelism in long chains (exp)
+    while i + 8 <= n {
+        let a = f(load(x.add(i)));
+        let b = f(load(x.add(i + 4)));
+        store(y.add(i), a);
+        store(y.add(i + 4), b);
+        i += 8;
+    }
     while i + 4 <= n {
         store(y.add(i), f(load(x.add(i))));
         i += 4;
@@ -101,6 +113,13 @@ pub unsafe fn map1(x: *const f32, y: *mut f32, n: usize, f: impl Fn(v128) -> v12
 #[inline(always)]
 pub unsafe fn map2(x: *const f32, y: *const f32, z: *mut f32, n: usize, f: impl Fn(v128, v128) -> v128) {
     let mut i = 0;
+    while i + 8 <= n {
+        let a = f(load(x.add(i)), load(y.add(i)));
+        let b = f(load(x.add(i + 4)), load(y.add(i + 4)));
+        store(z.add(i), a);
+        store(z.add(i + 4), b);
+        i += 8;
+    }
     while i + 4 <= n {
         store(z.add(i), f(load(x.add(i)), load(y.add(i))));
         i += 4;
@@ -149,7 +168,7 @@ pub unsafe fn max(x: *const f32, n: usize) -> f32 {
     let mut m = splat(f32::NEG_INFINITY);
     let mut i = 0;
     while i + 4 <= n {
-        m = f32x4_max(m, load(x.add(i)));
+        m = f32x4_pmax(m, load(x.add(i)));
         i += 4;
     }
     let mut r = hmax(m);
