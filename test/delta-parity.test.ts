@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkOrThrow, initParams, jsBackend, lowerOrThrow, rng } from '../src/index';
 import { deltaNetClassifierBody, deltaNetLayer, deltaNetStateShape, withLoss } from '../src/models/deltanet';
-import { parityBatch, trainParity } from '../examples/parity/parity';
+import { checkParityModel, learningRate, loadBackend, parityBatch, trainParity } from '../examples/parity/parity';
 import { vjpMatchesFiniteDifferences } from '../laws/gradient';
 
 describe('DeltaNet layer and the parity demo (smoke)', () => {
@@ -35,6 +35,36 @@ describe('DeltaNet layer and the parity demo (smoke)', () => {
     const first = (a.losses[0]! + a.losses[1]! + a.losses[2]!) / 3;
     const last = (a.losses[9]! + a.losses[10]! + a.losses[11]!) / 3;
     expect(last).toBeLessThan(first);
+  });
+
+  it('the learning rate warms up linearly, then decays by a cosine to lr/100 (or stays constant)', () => {
+    const o = { lr: 0.01, warmup: 10, steps: 110, schedule: 'cosine' as const };
+    expect(learningRate(o, 0)).toBeCloseTo(0.001, 12);
+    expect(learningRate(o, 9)).toBeCloseTo(0.01, 12);
+    expect(learningRate(o, 10)).toBeCloseTo(0.01, 12);
+    expect(learningRate(o, 60)).toBeCloseTo(0.01 * (0.01 + 0.99 * 0.5), 12);
+    expect(learningRate(o, 109)).toBeGreaterThan(1e-4);
+    expect(learningRate(o, 109)).toBeLessThan(1.1e-4);
+    for (let i = 11; i < 110; i++) expect(learningRate(o, i)).toBeLessThanOrEqual(learningRate(o, i - 1));
+    expect(learningRate({ lr: 0.01, steps: 110 }, 77)).toBe(0.01);
+  });
+
+  it('test accuracy is the mean over the per-length accuracies, and the model lowers on the JS backend', async () => {
+    const r = trainParity('[0,2]', { steps: 2, seed: 1, batch: 4, trainLengths: [3, 5], testLengths: [6, 9], evalLengths: 4, evalPerLength: 5 });
+    expect(r.testByLength.map((x) => x.length)).toEqual([6, 7, 8, 9]);
+    expect(r.testAcc).toBeCloseTo(r.testByLength.reduce((s, x) => s + x.acc, 0) / 4, 12);
+    expect(() => checkParityModel(jsBackend('float32'))).not.toThrow();
+    await expect(loadBackend('js')).resolves.toBeDefined();
+  });
+
+  it('the demo runs on the wasm backend too (every primitive of the model has a wasm kernel)', async () => {
+    const be = await loadBackend('wasm');
+    expect(be.name).toBe('wasm');
+    expect(() => checkParityModel(be)).not.toThrow();
+    const o = { steps: 3, seed: 3, batch: 4, lr: 1e-2, trainLengths: [3, 6] as const, evalLengths: 2, evalPerLength: 4, testLengths: [8, 12] as const, backend: 'wasm' as const };
+    const a = trainParity('[0,2]', o);
+    expect(a.losses.every(Number.isFinite)).toBe(true);
+    expect(trainParity('[0,2]', o).losses).toEqual(a.losses);
   });
 
   it('the loss model checks for any length with the same parameter paths', () => {

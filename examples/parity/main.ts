@@ -2,13 +2,15 @@
  * The parity demo: DeltaNet with β ∈ [0, 1] versus β ∈ [0, 2], trained on bit strings of length
  * 3–40 and tested on lengths 40–256.
  *
- *   npx tsx examples/parity/main.ts [--json] [--steps N] [--seed S] [--batch B] [--lr X] [--serial]
+ *   npx tsx examples/parity/main.ts [--json] [--steps N] [--seed S] [--batch B] [--lr X] [--wd X]
+ *                                   [--schedule cosine|constant] [--warmup N] [--backend js|wasm] [--serial]
  *
  * Progress bars go to stderr; the table (or with --json one JSON document) to stdout. The two models
  * train in two worker threads (one per core) unless --serial; results are the same either way.
  */
 import { Worker } from 'node:worker_threads';
-import { runParity, type BetaRange, type ParityOptions, type ParityResult } from './parity';
+import { MissingKernelError } from '../../src/index';
+import { checkParityModel, loadBackend, runParity, type BackendName, type BetaRange, type ParityOptions, type ParityResult } from './parity';
 
 const args = process.argv.slice(2);
 const num = (name: string, dflt: number, integer = true): number => {
@@ -28,12 +30,44 @@ if (!Number.isFinite(seed)) {
   console.error('parity: --seed expects an integer');
   process.exit(1);
 }
+const choice = <A extends string>(name: string, allowed: readonly A[], dflt: A): A => {
+  const i = args.indexOf(`--${name}`);
+  if (i < 0) return dflt;
+  const v = args[i + 1] as A;
+  if (!allowed.includes(v)) {
+    console.error(`parity: --${name} expects one of ${allowed.join(', ')}, got ${JSON.stringify(args[i + 1])}`);
+    process.exit(1);
+  }
+  return v;
+};
 const batch = num('batch', 32);
-const lr = num('lr', 3e-3, false);
+const lr = num('lr', 1e-2, false);
+const weightDecay = args.includes('--wd') ? Number(args[args.indexOf('--wd') + 1]) : 0.01;
+if (!(weightDecay >= 0)) {
+  console.error('parity: --wd expects a number ≥ 0');
+  process.exit(1);
+}
+const schedule = choice('schedule', ['cosine', 'constant'] as const, 'cosine');
+const warmup = args.includes('--warmup') ? Number(args[args.indexOf('--warmup') + 1]) : 50;
+if (!Number.isInteger(warmup) || warmup < 0) {
+  console.error('parity: --warmup expects an integer ≥ 0');
+  process.exit(1);
+}
+const backend = choice<BackendName>('backend', ['js', 'wasm'], 'wasm');
 
 const serial = args.includes('--serial');
 const ranges: BetaRange[] = ['[0,1]', '[0,2]'];
-const options: Omit<ParityOptions, 'onStep'> = { steps, seed, batch, lr };
+const options: Omit<ParityOptions, 'onStep'> = { steps, seed, batch, lr, weightDecay, schedule, warmup, backend };
+
+// Load the backend here first, so a missing backend or kernel is reported once, before any training.
+try {
+  checkParityModel(await loadBackend(backend));
+} catch (e) {
+  if (e instanceof MissingKernelError)
+    console.error(`parity: the ${backend} backend has no kernel for primitive '${e.primitive}' (at ${e.path.join('.')}), which the DeltaNet parity model needs; use --backend js`);
+  else console.error(`parity: cannot use the ${backend} backend: ${(e as Error).message}`);
+  process.exit(1);
+}
 
 // One progress bar per model, redrawn on one stderr line (or a line every 10 s when not a TTY).
 const width = 20;
@@ -86,15 +120,20 @@ if (json) {
       steps,
       batch,
       lr,
+      schedule,
+      warmup,
+      weightDecay,
+      backend,
       trainLengths: [3, 40],
       testLengths: [40, 256],
       seconds: total,
       threads: serial ? 1 : 2,
-      results: results.map((r) => ({ beta: r.beta, trainAcc: r.trainAcc, testAcc: r.testAcc, finalLoss: r.losses[r.losses.length - 1], seconds: r.seconds, ...(serial ? { cpuSeconds: r.cpuSeconds } : {}) })),
+      results: results.map((r) => ({ beta: r.beta, trainAcc: r.trainAcc, testAcc: r.testAcc, finalLoss: r.losses[r.losses.length - 1], seconds: r.seconds, ...(serial ? { cpuSeconds: r.cpuSeconds } : {}), testByLength: r.testByLength })),
     }),
   );
 } else {
-  console.log(`\nParity with one DeltaNet layer (width 32, 2 heads), AdamW lr ${lr}, batch ${batch}, ${steps} steps, seed ${seed}`);
+  const sched = `${schedule === 'cosine' ? 'cosine-decayed ' : ''}lr ${lr}${warmup ? ` (${warmup} warm-up steps)` : ''}, weight decay ${weightDecay}`;
+  console.log(`\nParity with one DeltaNet layer (width 32, 2 heads), AdamW ${sched}, batch ${batch}, ${steps} steps, seed ${seed}, ${backend} backend`);
   console.log('trained on lengths 3–40, tested on lengths 40–256\n');
   console.log('  β range   accuracy (3–40)   accuracy (40–256)   time');
   for (const r of results)

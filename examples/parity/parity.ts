@@ -4,16 +4,34 @@
  * reflection (β = 2) on every 1 and keep it (β = 0) on every 0, so it can count mod 2 at any length.
  */
 import '../../backends/js/kernels/delta';
-import { checkOrThrow, initParams, jsBackend, lossAndGrad, lowerOrThrow, adam, rng, type HostTensor, type Program, type Rng } from '../../src/index';
+import {
+  adam,
+  checkOrThrow,
+  initParams,
+  jsBackend,
+  lossAndGrad,
+  lowerOrThrow,
+  rng,
+  type Backend,
+  type HostTensor,
+  type Program,
+  type Rng,
+} from '../../src/index';
 import { deltaNetClassifierBody, deltaNetStateShape, withLoss, withoutLoss, type DeltaNetClassifierOptions } from '../../src/models/deltanet';
 
 export type BetaRange = '[0,1]' | '[0,2]';
+export type BackendName = 'js' | 'wasm';
 
 export interface ParityOptions {
   readonly steps: number;
   readonly seed: number;
   readonly batch?: number;
+  /** Peak learning rate of AdamW (default 1e-3). */
   readonly lr?: number;
+  /** Learning-rate schedule after the warm-up: constant, or cosine decay to `lr/100` (default constant). */
+  readonly schedule?: 'constant' | 'cosine';
+  /** Linear warm-up steps (default 0). */
+  readonly warmup?: number;
   readonly weightDecay?: number;
   readonly width?: number;
   readonly heads?: number;
@@ -27,6 +45,8 @@ export interface ParityOptions {
   readonly evalLengths?: number;
   readonly evalPerLength?: number;
   readonly ranges?: readonly BetaRange[];
+  /** Backend to train and test on (default 'js'; 'wasm' needs `loadBackend('wasm')` first). */
+  readonly backend?: BackendName;
   /** Called after every training step. */
   onStep?(range: BetaRange, step: number, loss: number): void;
 }
@@ -34,7 +54,10 @@ export interface ParityOptions {
 export interface ParityResult {
   readonly beta: BetaRange;
   readonly trainAcc: number;
+  /** Accuracy on the test lengths (40–256 by default). */
   readonly testAcc: number;
+  /** Test accuracy per length. */
+  readonly testByLength: readonly { readonly length: number; readonly acc: number }[];
   readonly losses: number[];
   readonly seconds: number;
   /** CPU seconds of the whole process while this model trained and was tested (all threads). */
@@ -61,21 +84,83 @@ export const parityBatch = (r: Rng, B: number, T: number): { ids: HostTensor; la
 const spread = (lo: number, hi: number, n: number): number[] =>
   [...new Set(Array.from({ length: n }, (_, i) => Math.round(lo + ((hi - lo) * i) / Math.max(1, n - 1))))];
 
-/** Train and test one model; deterministic for a fixed seed. */
+/** Learning rate at step `i` of `steps`: linear warm-up, then constant or cosine decay to lr/100. */
+export const learningRate = (o: Pick<ParityOptions, 'lr' | 'schedule' | 'warmup' | 'steps'>, i: number): number => {
+  const lr = o.lr ?? 1e-3;
+  const wu = Math.min(o.warmup ?? 0, o.steps);
+  if (i < wu) return (lr * (i + 1)) / wu;
+  if (o.schedule !== 'cosine') return lr;
+  const f = (i - wu) / Math.max(1, o.steps - wu);
+  return lr * (0.01 + 0.99 * 0.5 * (1 + Math.cos(Math.PI * f)));
+};
+
+const loaded = new Map<BackendName, Backend<unknown>>();
+
+/**
+ * The float32 backend named `name`: the JS backend, or the WebAssembly backend (loaded and
+ * instantiated here). The wasm backend must have a kernel for every primitive of the model; a missing
+ * one is an error naming it when the model is lowered (no silent fallback to JS).
+ */
+export const loadBackend = async (name: BackendName): Promise<Backend<unknown>> => {
+  let be = loaded.get(name);
+  if (!be) {
+    if (name === 'js') be = jsBackend('float32') as Backend<unknown>;
+    else {
+      const wasm = await import('../../backends/wasm/index');
+      be = wasm.initWasmSync() as unknown as Backend<unknown>;
+    }
+    loaded.set(name, be);
+  }
+  return be;
+};
+
+const backendNamed = (name: BackendName): Backend<unknown> => {
+  if (name === 'js') return jsBackend('float32') as Backend<unknown>;
+  const be = loaded.get(name);
+  if (!be) throw new Error(`parity: the ${name} backend is not loaded; await loadBackend('${name}') first`);
+  return be;
+};
+
+const modelOptions = (o: Pick<ParityOptions, 'width' | 'heads' | 'mlp'>, beta: BetaRange): DeltaNetClassifierOptions => ({
+  width: o.width ?? 32,
+  heads: o.heads ?? 2,
+  betaRange: beta,
+  vocab: 2,
+  classes: 2,
+  mlp: o.mlp ?? 32,
+});
+
+/**
+ * Lower the parity model (loss and prediction programs) on `be`: throws a `MissingKernelError` naming
+ * the first primitive `be` has no kernel for.
+ */
+export const checkParityModel = (be: Backend<unknown>, o: Pick<ParityOptions, 'width' | 'heads' | 'mlp'> = {}): void => {
+  const opts = modelOptions(o, '[0,2]');
+  const body = deltaNetClassifierBody(opts);
+  for (const term of [withLoss(body), withoutLoss(body)]) lowerOrThrow(checkOrThrow(term, [[2, 3], deltaNetStateShape(2, opts), [2]]), be);
+};
+
+/** Run `f` and give back the memory it allocated on backends with an arena (wasm); plain call on JS. */
+const scoped = <R>(be: Backend<unknown>, f: () => R): R => {
+  const arena = be as Backend<unknown> & { scope?<S>(g: () => S): S };
+  return arena.scope ? arena.scope(f) : f();
+};
+
+/** Train and test one model; deterministic for a fixed seed (and backend). */
 export const trainParity = (beta: BetaRange, o: ParityOptions): ParityResult => {
   const t0 = Date.now();
   const c0 = process.cpuUsage();
   const B = o.batch ?? 64;
   const [lo, hi] = o.trainLengths ?? [3, 40];
   const [tlo, thi] = o.testLengths ?? [40, 256];
-  const be = jsBackend('float32');
-  const opts: DeltaNetClassifierOptions = { width: o.width ?? 32, heads: o.heads ?? 2, betaRange: beta, vocab: 2, classes: 2, mlp: o.mlp ?? 32 };
+  const be = backendNamed(o.backend ?? 'js');
+  const opts = modelOptions(o, beta);
   const body = deltaNetClassifierBody(opts);
   const lossTerm = withLoss(body);
   const predTerm = withoutLoss(body);
   const shapes = (b: number, T: number) => [[b, T], deltaNetStateShape(b, opts), [b]];
-  const progs = new Map<string, Program<HostTensor>>();
-  const program = (kind: 'loss' | 'pred', b: number, T: number): Program<HostTensor> => {
+  const progs = new Map<string, Program<unknown>>();
+  const program = (kind: 'loss' | 'pred', b: number, T: number): Program<unknown> => {
     const key = `${kind}:${b}:${T}`;
     let p = progs.get(key);
     if (!p) {
@@ -84,43 +169,47 @@ export const trainParity = (beta: BetaRange, o: ParityOptions): ParityResult => 
     }
     return p;
   };
-  const zeros = (b: number): HostTensor => be.zeros(deltaNetStateShape(b, opts));
+  const zeros = (b: number): HostTensor => {
+    const shape = deltaNetStateShape(b, opts);
+    return { shape, data: new Float32Array(shape.reduce((x, y) => x * y, 1)) };
+  };
   // Same seed for both ranges: identical initial parameters and batches.
   let params: Record<string, HostTensor> = initParams(program('loss', B, lo).model, o.seed, 'float32');
-  const opt = adam({ lr: o.lr ?? 1e-3, weightDecay: o.weightDecay ?? 0.01 });
-  let state = opt.init(params);
+  const wd = o.weightDecay ?? 0.01;
+  let state = adam({ lr: learningRate(o, 0), weightDecay: wd }).init(params);
   const data = rng(o.seed).fork('parity:train');
   const losses: number[] = [];
   for (let i = 0; i < o.steps; i++) {
     const T = lo + data.int(hi - lo + 1);
     const { ids, labels } = parityBatch(data, B, T);
-    const { loss, grads } = lossAndGrad(program('loss', B, T), be, params, [ids, zeros(B), labels]);
+    const { loss, grads } = scoped(be, () => lossAndGrad(program('loss', B, T), be, params, [ids, zeros(B), labels]));
+    // AdamW's moments do not depend on the learning rate, so a schedule is a new lr on the same state.
+    const opt = adam({ lr: learningRate(o, i), weightDecay: wd });
     [state, params] = opt.put([state, params], grads) as [typeof state, Record<string, HostTensor>];
     losses.push(loss);
     o.onStep?.(beta, i, loss);
   }
-  const accuracy = (lengths: number[], per: number, label: string): number => {
+  const accuracy = (lengths: number[], per: number, label: string): { length: number; acc: number }[] => {
     const r = rng(o.seed).fork(label);
-    let right = 0;
-    let total = 0;
-    const dev = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, be.upload(v)]));
-    for (const T of lengths) {
-      const { ids, labels } = parityBatch(r, per, T);
-      const [logits] = program('pred', per, T).forward(dev, [ids, zeros(per), labels]).outputs;
-      for (let b = 0; b < per; b++) {
-        const guess = logits!.data[2 * b + 1]! > logits!.data[2 * b]! ? 1 : 0;
-        if (guess === labels.data[b]) right++;
-        total++;
-      }
-    }
-    return right / total;
+    return scoped(be, () => {
+      const dev = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, be.upload(v)]));
+      return lengths.map((T) => {
+        const { ids, labels } = parityBatch(r, per, T);
+        const inputs = [ids, zeros(per), labels].map((x) => be.upload(x));
+        const logits = scoped(be, () => be.download(program('pred', per, T).forward(dev, inputs).outputs[0]!));
+        let right = 0;
+        for (let b = 0; b < per; b++) if ((logits.data[2 * b + 1]! > logits.data[2 * b]! ? 1 : 0) === labels.data[b]) right++;
+        return { length: T, acc: right / per };
+      });
+    });
   };
+  const mean = (xs: { acc: number }[]): number => xs.reduce((s, x) => s + x.acc, 0) / xs.length;
   const nEval = o.evalLengths ?? 16;
   const per = o.evalPerLength ?? 32;
-  const trainAcc = accuracy(spread(lo, hi, nEval), per, 'parity:eval-train');
-  const testAcc = accuracy(spread(tlo, thi, nEval), per, 'parity:eval-test');
+  const trainAcc = mean(accuracy(spread(lo, hi, nEval), per, 'parity:eval-train'));
+  const testByLength = accuracy(spread(tlo, thi, nEval), per, 'parity:eval-test');
   const c = process.cpuUsage(c0);
-  return { beta, trainAcc, testAcc, losses, seconds: (Date.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6 };
+  return { beta, trainAcc, testAcc: mean(testByLength), testByLength, losses, seconds: (Date.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6 };
 };
 
 /** Train both models (β ∈ [0, 1] and β ∈ [0, 2] unless `ranges` says otherwise). */
