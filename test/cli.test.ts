@@ -139,6 +139,10 @@ describe('catoptric plan, bench, prims, tasks, schema', () => {
     expect(tooSmall.code).toBe(1);
     expect(tooSmall.err).toMatch(/no plan fits in 1\.00 KiB; the least peak reachable is/);
     expect((await cli('plan', 'examples/parity/parity.json', '--budget', 'lots')).err).toMatch(/--budget expects a size such as 64MiB/);
+    const j = await cli('plan', 'examples/parity/parity.json', '--json');
+    const doc = JSON.parse(j.out) as { frontier: { peakBytes: number; flops: number }[]; chosen: { flops: number }; budget: null };
+    expect(doc.budget).toBeNull();
+    expect(doc.chosen.flops).toBe(Math.min(...doc.frontier.map((p) => p.flops)));
   });
   it('bench times forward and backward on each backend', async () => {
     const r = await cli('bench', 'examples/spirals/spirals.json', '--reps', '1', '--json');

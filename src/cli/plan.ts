@@ -41,25 +41,27 @@ export const runPlan = (argv: readonly string[], io: Io): number => {
     throw new UserError(`${file}: ${(e as Error).message}`);
   }
   const own = simulate(model, (doc.plan ?? {}) as Plan, bpe);
-  const chosen = budget !== undefined ? chooseWithin(frontier, budget) : undefined;
-  if (budget !== undefined && !chosen)
-    throw new UserError(`${file}: no plan fits in ${bytes(budget)}; the least peak reachable is ${bytes(frontier[0]!.peakBytes)} (${frontier[0]!.label})`);
+  // Without a budget the choice is the least-flops plan of the whole frontier.
+  const chosen = chooseWithin(frontier, budget ?? Infinity);
+  const within = budget !== undefined ? `within ${bytes(budget)}` : 'with no budget';
+  if (!chosen)
+    throw new UserError(`${file}: no plan fits in ${bytes(budget ?? Infinity)}; the least peak reachable is ${bytes(frontier[0]!.peakBytes)} (${frontier[0]!.label})`);
 
   if (a.opts.svg) {
     const mib = (b: number) => b / 2 ** 20;
     const series = [
       { label: 'frontier', points: frontier.map((p) => [mib(p.peakBytes), p.flops] as const), markers: true },
       { label: "the spec's plan", points: [[mib(own.peakBytes), own.flops] as const], markers: true, color: '#2ca02c' },
-      ...(chosen ? [{ label: `chosen for ${bytes(budget!)}`, points: [[mib(chosen.peakBytes), chosen.flops] as const], markers: true, color: '#d62728' }] : []),
+      ...(chosen ? [{ label: `chosen ${within}`, points: [[mib(chosen.peakBytes), chosen.flops] as const], markers: true, color: '#d62728' }] : []),
     ];
     writeText(io, a.opts.svg as string, linePlot(series, { title: `${doc.name}: flops against peak memory`, xLabel: 'predicted peak (MiB)', yLabel: 'flops (forward + recompute + backward)' }));
   }
-  if (chosen && a.opts.write) {
+  if (a.opts.write) {
     const spec = { ...(encodeSpec(doc) as Record<string, unknown>), plan: chosen.plan };
     writeText(io, a.opts.write as string, JSON.stringify(spec, null, 1) + '\n');
   }
   if (a.opts.json) {
-    io.out(JSON.stringify({ file, method, frontier, spec: { peakBytes: own.peakBytes, flops: own.flops }, ...(chosen ? { budget, chosen } : {}) }, null, 2) + '\n');
+    io.out(JSON.stringify({ file, method, frontier, spec: { peakBytes: own.peakBytes, flops: own.flops }, budget: budget ?? null, chosen }, null, 2) + '\n');
     return 0;
   }
   const lines: string[] = [`${file}: ${doc.name} — frontier of ${frontier.length} plan(s) (chain planning: ${method ?? 'no chain'})`, ''];
@@ -74,7 +76,7 @@ export const runPlan = (argv: readonly string[], io: Io): number => {
   lines.push('');
   lines.push(`the spec's plan: peak ${bytes(own.peakBytes)}, ${si(own.flops)} flops (${si(own.recomputeFlops)} recomputed)`);
   if (chosen) {
-    lines.push(`within ${bytes(budget!)}: * ${chosen.label} — peak ${bytes(chosen.peakBytes)}, ${si(chosen.flops)} flops`);
+    lines.push(`${within}: * ${chosen.label} — peak ${bytes(chosen.peakBytes)}, ${si(chosen.flops)} flops`);
     lines.push(`  "plan": ${JSON.stringify(chosen.plan)}`);
     if (a.opts.write) lines.push(`  written to ${a.opts.write}`);
   }
