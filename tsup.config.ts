@@ -5,7 +5,7 @@ const external = ['fp-ts', 'io-ts', /^fp-ts\//, /^io-ts\//, 'fast-check'];
 
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', laws: 'laws/index.ts' },
+    entry: { index: 'src/index.ts', laws: 'laws/index.ts', wasm: 'backends/wasm/index.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

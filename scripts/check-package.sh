@@ -25,3 +25,26 @@ cat > "$dir/tsconfig.json" <<'JSON'
   "skipLibCheck": true, "types": [], "outDir": "out" }, "files": ["esm.mts", "cjs.cts"] }
 JSON
 (cd "$dir" && "$root/node_modules/.bin/tsc" -p . && node out/esm.mjs && node out/cjs.cjs)
+
+# The WebAssembly backend entry: the module is inlined, so it loads with no file access, and a term
+# checked with the main entry runs on it.
+cat > "$dir/wasm.mjs" <<'JS'
+import { checkOrThrow, lowerOrThrow, prim, seq } from 'catoptric';
+import { initWasm, wasmBackend } from 'catoptric/wasm';
+await initWasm();
+const be = wasmBackend();
+const model = checkOrThrow(seq(prim('linear', { out: 3 }), prim('relu')), [[2, 4]]);
+const prog = lowerOrThrow(model, be);
+const p = { '0.w': be.upload({ shape: [4, 3], data: new Float32Array(12).fill(0.5) }), '0.b': be.upload({ shape: [3], data: new Float32Array(3) }) };
+const { outputs } = prog.forward(p, [be.upload({ shape: [2, 4], data: new Float32Array(8).fill(1) })]);
+const y = be.download(outputs[0]);
+if (prog.backend !== be.name || y.data[0] !== 2) throw new Error(`wasm: unexpected output ${y.data}`);
+console.log(`wasm esm ok (${prog.backend})`);
+JS
+cat > "$dir/wasm.cjs" <<'JS'
+const { initWasmSync, wasmBackend } = require('catoptric/wasm');
+initWasmSync();
+if (typeof wasmBackend().kernel('linear') === 'undefined') throw new Error('wasm cjs: no linear kernel');
+console.log('wasm cjs ok');
+JS
+(cd "$dir" && node wasm.mjs && node wasm.cjs)

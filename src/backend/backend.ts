@@ -39,6 +39,11 @@ export interface Backend<T> {
   add(a: T, b: T): T;
   /** Give back a tensor's memory (a no-op where the garbage collector owns it). */
   release(t: T): void;
+  /**
+   * Run `f` and give back every tensor allocated while it ran (an arena), for backends that own
+   * their memory. Absent where the garbage collector owns memory. Results must be downloaded inside.
+   */
+  scope?<R>(f: () => R): R;
   kernel(prim: string): Kernel<T> | undefined;
   kernelNames(): string[];
 }

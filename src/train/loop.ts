@@ -31,6 +31,15 @@ export const lossAndGrad = <T>(
   backend: Backend<T>,
   params: Readonly<Record<string, HostTensor>>,
   batch: Batch,
+): { loss: number; grads: Record<string, HostTensor> } =>
+  // On a backend that owns its memory, everything this step uploads or allocates is freed after it.
+  backend.scope ? backend.scope(() => lossAndGradOnce(program, backend, params, batch)) : lossAndGradOnce(program, backend, params, batch);
+
+const lossAndGradOnce = <T>(
+  program: Program<T>,
+  backend: Backend<T>,
+  params: Readonly<Record<string, HostTensor>>,
+  batch: Batch,
 ): { loss: number; grads: Record<string, HostTensor> } => {
   const dev: Record<string, T> = {};
   for (const [k, p] of Object.entries(params)) dev[k] = backend.upload(p);
