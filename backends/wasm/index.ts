@@ -6,6 +6,7 @@ import './kernels/basic';
 import './kernels/delta';
 import './kernels/attention';
 import './kernels/pooling';
+import './kernels/tensor-product';
 export {
   initWasm,
   initWasmSync,

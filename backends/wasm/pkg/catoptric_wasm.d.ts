@@ -44,6 +44,8 @@ export interface CatoptricWasmExports {
   cat_copy_rows(src: number, ss: number, dst: number, ds: number, rows: number, c: number): void;
   cat_signed_sqrt_l2_fwd(v: number, s: number, rnorm: number, out: number, rows: number, c: number, eps: number): void;
   cat_signed_sqrt_l2_bwd(s: number, rnorm: number, g: number, dv: number, rows: number, c: number, eps: number): void;
+  cat_tp_dense_fwd(x1: number, x2: number, y: number, rows: number, C: number, n1: number, n2: number, n3: number, weff: number, table: number): void;
+  cat_tp_dense_bwd(x1: number, x2: number, dy: number, dx1: number, dx2: number, sp: number, rows: number, C: number, n1: number, n2: number, n3: number, weff: number, table: number): void;
   /** Further kernels (components) are looked up by name. */
   readonly [name: string]: unknown;
 }

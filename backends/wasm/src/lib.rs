@@ -9,6 +9,7 @@
 
 mod attn;
 mod delta;
+mod tp;
 mod gemm;
 mod nn;
 mod pool;
