@@ -24,3 +24,14 @@ export const intOption = (name: string, dflt: number, min = 0): number => {
   }
   return v;
 };
+
+/** One of `options` after `--name`, or `dflt`; anything else ends the process with a message. */
+export const choiceOption = <C extends string>(name: string, options: readonly C[], dflt: C): C => {
+  const v = stringOption(name);
+  if (v === undefined) return dflt;
+  if (!(options as readonly string[]).includes(v)) {
+    console.error(`--${name} expects one of ${options.join(', ')}, got ${JSON.stringify(v)}`);
+    process.exit(1);
+  }
+  return v as C;
+};

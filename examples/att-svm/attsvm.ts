@@ -10,7 +10,7 @@
 import { createRequire } from 'node:module';
 import '../../backends/js/kernels/attention';
 import { combineKQ } from '../../laws/attention';
-import { checkOrThrow, jsBackend, lowerOrThrow, prim, rng, type HostTensor, type Rng } from '../../src/index';
+import { checkOrThrow, jsBackend, lowerOrThrow, prim, rng, type Backend, type HostTensor, type Rng } from '../../src/index';
 
 const require = createRequire(import.meta.url);
 // quadprog is CommonJS; its arrays are 1-based (index 0 unused), as in R's solve.QP.
@@ -76,11 +76,18 @@ export const train = (
   param: Param,
   iters: number,
   record: ReadonlySet<number>,
-  opts: { step?: number; seed?: number; initScale?: number; variant?: 'probs' | 'lse' } = {},
+  opts: {
+    step?: number;
+    seed?: number;
+    initScale?: number;
+    variant?: 'probs' | 'lse';
+    /** Where the attention kernel runs (default: JS in float64, the paper's setting). */
+    backend?: Backend<unknown>;
+  } = {},
 ): TrainRun => {
   const { n, T, d } = data;
   const step = opts.step ?? 0.1;
-  const be = jsBackend('float64');
+  const be = opts.backend ?? (jsBackend('float64') as Backend<unknown>);
   const attrs =
     param === 'W'
       ? { heads: 1, param: 'W', values: false, project: false, cross: true }
@@ -104,10 +111,13 @@ export const train = (
   const losses: number[] = [];
   const dOut = { shape: [n, 1, d], data: new Float64Array(n * d) };
   let underflowAt: number | null = null;
-  for (let k = 0; ; k++) {
-    const { outputs, residual } = prog.forward(params, inputs);
-    const o = outputs[0]!.data;
-    let loss = 0;
+  let loss = 0;
+  // One forward + backward on the backend; parameters and gradients live on the host between steps.
+  const step1 = (k: number): Record<string, HostTensor> | null => {
+    const dev = Object.fromEntries(Object.entries(params).map(([key, p]) => [key, be.upload(p)]));
+    const { outputs, residual } = prog.forward(dev, inputs.map((x) => be.upload(x)));
+    const o = be.download(outputs[0]!).data;
+    loss = 0;
     for (let i = 0; i < n; i++) {
       let f = 0;
       for (let j = 0; j < d; j++) f += data.v[j]! * o[i * d + j]!;
@@ -121,8 +131,13 @@ export const train = (
       snapshots.push(combined());
       losses.push(loss);
     }
-    if (k === iters) break;
-    const { dParams } = prog.backward(residual, [dOut]);
+    if (k === iters) return null;
+    const { dParams } = prog.backward(residual, [be.upload(dOut)]);
+    return Object.fromEntries(Object.entries(dParams).map(([key, g]) => [key, be.download(g)]));
+  };
+  for (let k = 0; ; k++) {
+    const dParams: Record<string, HostTensor> | null = be.scope ? be.scope(() => step1(k)) : step1(k);
+    if (dParams === null) break;
     let norm = 0;
     for (const g of Object.values(dParams)) for (const x of g.data) norm += x * x;
     norm = Math.sqrt(norm);

@@ -16,11 +16,15 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { attSvm, correlation, makeData, minMargin, nuclearAttSvm, nuclearNorm, selectedTokens, spectrum, train, type Param } from './attsvm';
 import { lineChartSvg } from './plot';
-import { flag, intOption, stringOption } from '../args';
+import { choiceOption, flag, intOption, stringOption } from '../args';
+import { loadBackend } from '../backend';
 
 const json = flag('json');
 const seeds = intOption('seeds', 10, 1);
 const iters = intOption('iters', 2000, 1);
+// Default: JS in float64, the paper's setting; `--backend wasm` runs the attention kernel in float32.
+const backendName = choiceOption('backend', ['js', 'wasm'] as const, 'js');
+const backend = backendName === 'js' ? undefined : await loadBackend(backendName);
 const here = dirname(fileURLToPath(import.meta.url));
 const svgPath = stringOption('out') ?? join(here, 'correlation.svg');
 
@@ -59,7 +63,7 @@ const runParam = (param: Param): SeedResult[] => {
   for (let s = 0; s < seeds; s++) {
     const t0 = performance.now();
     const data = makeData(s);
-    const run = train(data, param, iters, record, { seed: s });
+    const run = train(data, param, iters, record, { seed: s, ...(backend ? { backend } : {}) });
     const opt = selectedTokens(data, run.final);
     const Wmm = attSvm(data, opt);
     const corr = run.snapshots.map((W) => correlation(W, Wmm));
@@ -114,7 +118,7 @@ const table = tablePoints.map((k) => ({
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const summary = {
-  setting: { n: 6, T: 8, d: 10, step: 0.1, iterations: iters, seeds, optimiser: 'normalised GD', loss: 'logistic', dtype: 'float64', kernel: "attention (variant 'lse'), JS float64 backend" },
+  setting: { n: 6, T: 8, d: 10, step: 0.1, iterations: iters, seeds, optimiser: 'normalised GD', loss: 'logistic', dtype: backend ? 'float32' : 'float64', kernel: `attention (variant 'lse'), ${backend ? `${backend.name} float32` : 'JS float64'} backend` },
   W: {
     meanFinalCorrelation: mean(W.map((r) => r.final)),
     minFinalCorrelation: Math.min(...W.map((r) => r.final)),

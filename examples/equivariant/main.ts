@@ -9,14 +9,15 @@
  * so the prediction must not change when the cloud is rotated; the example measures how much it
  * does (float32), and how far layer 1 is from rotating its features by D(R).
  *
- *   npx tsx examples/equivariant/main.ts [--steps N] [--seed S] [--json]
+ *   npx tsx examples/equivariant/main.ts [--steps N] [--seed S] [--backend js|wasm] [--json]
  */
 import '../../backends/js/kernels/tensor-product';
 import {
-  adam, checkOrThrow, copy, id, initParams, jsBackend, lowerOrThrow, par, prim, rng, seq, train, type HostTensor, type Rng,
+  adam, checkOrThrow, copy, id, initParams, lowerOrThrow, par, prim, rng, seq, train, type HostTensor, type Rng,
 } from '../../src/index';
 import { applyWignerD, randomRotation, realSH, rotate3, shDim, wignerD, type Rotation } from '../../src/equivariant/index';
-import { flag, intOption } from '../args';
+import { choiceOption, flag, intOption } from '../args';
+import { exitOnMissingKernel, loadBackend } from '../backend';
 
 const opt = intOption;
 const json = flag('json');
@@ -83,9 +84,10 @@ const model = seq(
   prim('linear', { out: 1 }),
 );
 const lossTerm = seq(par(model, id(1)), prim('mse'));
-const be = jsBackend('float32');
+const backendName = choiceOption('backend', ['js', 'wasm'] as const, 'js');
+const be = await loadBackend(backendName);
 const lossModel = checkOrThrow(lossTerm, [[B, C, n], [B, 1]]);
-const lossProg = lowerOrThrow(lossModel, be);
+const lossProg = await exitOnMissingKernel('equivariant', backendName, () => lowerOrThrow(lossModel, be));
 
 const data = (label: string | number) => {
   const r = rng(seed).fork(label);

@@ -7,8 +7,9 @@ import '../../backends/js/kernels/pooling';
 import '../../backends/js/kernels/pooling-mcb';
 import { blockFusion, fullBilinear, mcbPool, mfb, mfh, mlb, mutan } from '../../src/prims/pooling';
 import {
-  type HostTensor, type Term, type TypedNode, adam, checkOrThrow, id, initParams, jsBackend, lowerOrThrow, named, par, prim, rng, seq, train,
+  type Backend, type HostTensor, type Term, type TypedNode, adam, checkOrThrow, id, initParams, jsBackend, lowerOrThrow, named, par, prim, rng, seq, train,
 } from '../../src/index';
+import { argmaxAccuracy } from '../../src/train/metrics';
 
 /** One row of the comparison. */
 export interface FusionRow {
@@ -24,6 +25,8 @@ export interface FusionRow {
 
 export interface FusionOptions {
   readonly seed?: number;
+  /** Where to train (default: the JS backend in float32). */
+  readonly backend?: Backend<unknown>;
   readonly steps?: number;
   readonly dx?: number;
   readonly dy?: number;
@@ -132,7 +135,7 @@ export const runFusion = (o: FusionOptions = {}): FusionRow[] => {
   const nTrain = 4000;
   const nTest = 2000;
   const batch = 100;
-  const be = jsBackend('float32');
+  const be = o.backend ?? (jsBackend('float32') as Backend<unknown>);
   const rows: FusionRow[] = [];
   for (const task of ['multiplicative', 'additive'] as const) {
     const data = makeTask(task, nTrain + nTest, dx, dy, classes, seed);
@@ -162,15 +165,14 @@ export const runFusion = (o: FusionOptions = {}): FusionRow[] => {
       // (path `0.net`), while as a root its paths start at its children.
       const evalModel = checkOrThrow(term, [[nTest, dx], [nTest, dy]]);
       const evalProg = lowerOrThrow(evalModel, be);
-      const ps: Record<string, HostTensor> = {};
-      for (const k of evalModel.params.keys()) ps[k] = res.params[`0.net.${k}`]!;
-      const logits = be.download(evalProg.forward(ps, [rowsOf(data.x, dx, nTrain, nTest), rowsOf(data.y, dy, nTrain, nTest)]).outputs[0]!);
-      let correct = 0;
-      for (let i = 0; i < nTest; i++) {
-        let arg = 0;
-        for (let c = 1; c < classes; c++) if (logits.data[i * classes + c]! > logits.data[i * classes + arg]!) arg = c;
-        if (arg === data.labels[nTrain + i]) correct++;
-      }
+      const evaluate = () => {
+        const ps: Record<string, unknown> = {};
+        for (const k of evalModel.params.keys()) ps[k] = be.upload(res.params[`0.net.${k}`]!);
+        const inputs = [rowsOf(data.x, dx, nTrain, nTest), rowsOf(data.y, dy, nTrain, nTest)].map((x) => be.upload(x));
+        return be.download(evalProg.forward(ps, inputs).outputs[0]!);
+      };
+      const logits = be.scope ? be.scope(evaluate) : evaluate();
+      const testAccuracy = argmaxAccuracy(logits, { shape: [nTest], data: data.labels.subarray(nTrain, nTrain + nTest) });
       const tail = res.losses.slice(-20);
       const row: FusionRow = {
         task,
@@ -178,7 +180,7 @@ export const runFusion = (o: FusionOptions = {}): FusionRow[] => {
         params,
         flops: fwdFlops(checkOrThrow(term, [[1, dx], [1, dy]]).root),
         trainLoss: tail.reduce((s, l) => s + l, 0) / tail.length,
-        testAccuracy: correct / nTest,
+        testAccuracy,
         seconds: (Date.now() - t0) / 1000,
       };
       rows.push(row);

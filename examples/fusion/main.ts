@@ -1,10 +1,11 @@
 /**
  * Compare concatenation + MLP with bilinear pooling operators on two synthetic two-modality tasks.
  *
- *   npx tsx examples/fusion/main.ts [--steps N] [--seed S] [--json]
+ *   npx tsx examples/fusion/main.ts [--steps N] [--seed S] [--backend js|wasm] [--json]
  */
 import { type FusionRow, runFusion } from './fusion';
-import { flag, intOption } from '../args';
+import { choiceOption, flag, intOption } from '../args';
+import { exitOnMissingKernel, loadBackend } from '../backend';
 
 const opt = intOption;
 const json = flag('json');
@@ -19,7 +20,11 @@ if (!json) {
   console.log(`fusion of x [16] and y [16] into 4 classes; seed ${seed}, ${steps} Adam steps of batch 100, 4000 train / 2000 test examples`);
   console.log(`${pad('task', 15)} ${pad('model', 24)} ${'params'.padStart(7)} ${'flops/ex'.padStart(9)} ${'train loss'.padStart(10)} ${'test acc'.padStart(9)} ${'sec'.padStart(6)}`);
 }
-const rows = runFusion({ seed, steps, onRow: (r) => (json ? undefined : console.log(line(r))) });
+const backendName = choiceOption('backend', ['js', 'wasm'] as const, 'js');
+const backend = await loadBackend(backendName);
+const rows = await exitOnMissingKernel('fusion', backendName, () =>
+  runFusion({ seed, steps, backend, onRow: (r) => (json ? undefined : console.log(line(r))) }),
+);
 if (json) console.log(JSON.stringify({ example: 'fusion', seed, steps, rows }));
 else
   // A summary computed from the rows above: the best pooling operator against concatenation, per task.

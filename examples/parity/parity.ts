@@ -8,7 +8,6 @@ import {
   adam,
   checkOrThrow,
   initParams,
-  jsBackend,
   lossAndGrad,
   lowerOrThrow,
   rng,
@@ -18,9 +17,10 @@ import {
   type Rng,
 } from '../../src/index';
 import { deltaNetClassifierBody, deltaNetStateShape, withLoss, withoutLoss, type DeltaNetClassifierOptions } from '../../src/models/deltanet';
+import { type BackendName, loadBackend, loadedBackend } from '../backend';
 
 export type BetaRange = '[0,1]' | '[0,2]';
-export type BackendName = 'js' | 'wasm';
+export { loadBackend, type BackendName };
 
 export interface ParityOptions {
   readonly steps: number;
@@ -94,32 +94,7 @@ export const learningRate = (o: Pick<ParityOptions, 'lr' | 'schedule' | 'warmup'
   return lr * (0.01 + 0.99 * 0.5 * (1 + Math.cos(Math.PI * f)));
 };
 
-const loaded = new Map<BackendName, Backend<unknown>>();
-
-/**
- * The float32 backend named `name`: the JS backend, or the WebAssembly backend (loaded and
- * instantiated here). The wasm backend must have a kernel for every primitive of the model; a missing
- * one is an error naming it when the model is lowered (no silent fallback to JS).
- */
-export const loadBackend = async (name: BackendName): Promise<Backend<unknown>> => {
-  let be = loaded.get(name);
-  if (!be) {
-    if (name === 'js') be = jsBackend('float32') as Backend<unknown>;
-    else {
-      const wasm = await import('../../backends/wasm/index');
-      be = wasm.initWasmSync() as unknown as Backend<unknown>;
-    }
-    loaded.set(name, be);
-  }
-  return be;
-};
-
-const backendNamed = (name: BackendName): Backend<unknown> => {
-  if (name === 'js') return jsBackend('float32') as Backend<unknown>;
-  const be = loaded.get(name);
-  if (!be) throw new Error(`parity: the ${name} backend is not loaded; await loadBackend('${name}') first`);
-  return be;
-};
+const backendNamed = (name: BackendName): Backend<unknown> => loadedBackend(name, 'parity');
 
 const modelOptions = (o: Pick<ParityOptions, 'width' | 'heads' | 'mlp'>, beta: BetaRange): DeltaNetClassifierOptions => ({
   width: o.width ?? 32,
