@@ -21,7 +21,6 @@ import { initWasm, type WasmBackend } from '../backends/wasm/index';
 export const WASM_TOL = { rtol: 2e-4, atol: 2e-5 };
 
 const NO_MCB = 'no wasm kernel for mcb yet (count sketch + FFT, incl. Bluestein for any d, not ported to Rust): lowering is a MissingKernelError';
-const NO_GAUNT = 'no wasm kernel for gaunt_tensor_product yet (SH ↔ Fourier grids and the 2-D FFT not ported to Rust): lowering is a MissingKernelError';
 
 /**
  * Conformance cases (and `kernel:NAME` primitives) the wasm backend does not pass, each with its
@@ -33,8 +32,6 @@ export const expectedGaps: Readonly<Record<string, string>> = {
   'mcb d=13 (Bluestein)': NO_MCB,
   'MCB + norm': NO_MCB,
   'kernel:mcb': NO_MCB,
-  ...Object.fromEntries(tensorProductCases.filter((c) => c.name.startsWith('gaunt_tensor_product')).map((c) => [c.name, NO_GAUNT])),
-  'kernel:gaunt_tensor_product': NO_GAUNT,
 };
 
 const f64 = jsBackend('float64');

@@ -1,10 +1,12 @@
-// Equivariant tensor products on WebAssembly: `tensor_product` (src/tp.rs). The coupling
-// coefficients come from src/equivariant (exactly the JS kernel's) and are copied into the module
-// once per runtime and attribute set, as a sparse table of u32 words (see src/tp.rs); the
-// contractions run in Rust. `gaunt_tensor_product` has no wasm kernel yet.
+// Equivariant tensor products on WebAssembly: `tensor_product` (src/tp.rs) and
+// `gaunt_tensor_product` (src/gaunt.rs). The coupling coefficients and the SH ↔ Fourier tables come
+// from src/equivariant (exactly the JS kernels' tables) and are copied into the module once per
+// runtime and attribute set, as sparse tables of u32 words (see the Rust files); the contractions,
+// grid conversions and FFTs run in Rust.
 import '../../../src/prims/tensor-product';
-import { loutOf, type DenseTPAttrs } from '../../../src/prims/tensor-product';
-import { tensorProductPaths, type TPPath } from '../../../src/equivariant/products';
+import { loutOf, type DenseTPAttrs, type GauntTPAttrs } from '../../../src/prims/tensor-product';
+import { gauntPlan, tensorProductPaths, type TPPath } from '../../../src/equivariant/products';
+import type { FourierTable } from '../../../src/equivariant/fourier';
 import { sizeOf } from '../../../src/tensor/shape';
 import { registerWasmKernel, type WasmRuntime, type WasmTensor } from '../runtime';
 
@@ -53,6 +55,18 @@ const denseTable = (paths: readonly TPPath[]): Uint32Array => {
     poff.push(ent.length / 4);
   }
   return Uint32Array.from([paths.length, ent.length / 4, ...poff, ...ent]);
+};
+
+const tableWords = (t: FourierTable): number[] => {
+  const out: number[] = [];
+  for (let e = 0; e < t.sh.length; e++) out.push(t.sh[e]!, t.cell[e]!, f32bits(t.re[e]!), f32bits(t.im[e]!));
+  return out;
+};
+
+/** `[L1, L2, Lout, N, e1, e2, ef, (sh, cell, re, im) × …]` of a Gaunt plan. */
+const gauntTable = (L1: number, L2: number, Lout: number): Uint32Array => {
+  const p = gauntPlan(L1, L2, Lout);
+  return Uint32Array.from([L1, L2, Lout, p.N, p.to1.sh.length, p.to2.sh.length, p.from.sh.length, ...tableWords(p.to1), ...tableWords(p.to2), ...tableWords(p.from)]);
 };
 
 const layout = (a: { l1: number; l2: number; lout?: number }, x1: readonly number[]) => {
@@ -134,6 +148,67 @@ registerWasmKernel('tensor_product', (rt) => {
         rt.release(sp);
       }
       return { dInputs: [dx1, dx2], dParams };
+    },
+  };
+});
+
+registerWasmKernel('gaunt_tensor_product', (rt) => {
+  const table = tableCache(rt, (key) => {
+    const [l1, l2, lo] = key.split(',').map(Number);
+    return gauntTable(l1!, l2!, lo!);
+  });
+  const tableOf = (a: GauntTPAttrs) => table(`${a.l1},${a.l2},${loutOf(a)}`);
+  /** Grids of the weighted inputs and the unweighted product b (and y when asked), all rows. */
+  const state = (a: GauntTPAttrs, p: Record<string, WasmTensor>, x1: WasmTensor, x2: WasmTensor, y: WasmTensor | null) => {
+    const g = layout(a, x1.shape);
+    const lead = x1.shape.slice(0, -1);
+    const W1 = 2 * a.l1 + 1, W2 = 2 * a.l2 + 1;
+    const st = {
+      f1re: rt.tensor([...lead, W1, W1]),
+      f1im: rt.tensor([...lead, W1, W1]),
+      f2re: rt.tensor([...lead, W2, W2]),
+      f2im: rt.tensor([...lead, W2, W2]),
+      b: rt.tensor([...lead, g.n3]),
+    };
+    const yy = y ?? rt.tensor([...lead, g.n3]);
+    const degreeW = (a.weights ?? 'degree') === 'degree';
+    const [w1, w2, w3] = degreeW ? [rt.ptr(p.w1!), rt.ptr(p.w2!), rt.ptr(p.w3!)] : [0, 0, 0];
+    fn(rt, 'cat_gaunt_fwd')(tableOf(a), rt.ptr(x1), rt.ptr(x2), w1, w2, w3, g.rows, g.C, st.f1re.buf.ptr, st.f1im.buf.ptr, st.f2re.buf.ptr, st.f2im.buf.ptr, st.b.buf.ptr, yy.buf.ptr);
+    if (!y) rt.release(yy);
+    return st;
+  };
+  return {
+    forward: (n, p, [x1, x2]) => {
+      const a = n.attrs as GauntTPAttrs;
+      const y = rt.tensor(n.outputs[0]!);
+      const st = state(a, p, x1!, x2!, y);
+      const degreeW = (a.weights ?? 'degree') === 'degree';
+      if (n.variant === 'grids') {
+        if (!degreeW) rt.release(st.b);
+        const { f1re, f1im, f2re, f2im, b } = st;
+        return { outputs: [y], residual: { x1: x1!, x2: x2!, f1re, f1im, f2re, f2im, ...(degreeW ? { b } : {}) } };
+      }
+      for (const t of Object.values(st)) rt.release(t);
+      return { outputs: [y], residual: { x1: x1!, x2: x2! } };
+    },
+    backward: (n, p, res, [dy]) => {
+      const a = n.attrs as GauntTPAttrs;
+      const x1 = res.x1!, x2 = res.x2!;
+      const g = layout(a, x1.shape);
+      const degreeW = (a.weights ?? 'degree') === 'degree';
+      const fresh = n.variant !== 'grids';
+      const st = fresh ? state(a, p, x1, x2, null) : { f1re: res.f1re!, f1im: res.f1im!, f2re: res.f2re!, f2im: res.f2im!, b: res.b };
+      const dx1 = rt.tensor(x1.shape);
+      const dx2 = rt.tensor(x2.shape);
+      const dw = degreeW ? { w1: rt.tensor(p.w1!.shape), w2: rt.tensor(p.w2!.shape), w3: rt.tensor(p.w3!.shape) } : null;
+      const [w1, w2, w3] = degreeW ? [rt.ptr(p.w1!), rt.ptr(p.w2!), rt.ptr(p.w3!)] : [0, 0, 0];
+      fn(rt, 'cat_gaunt_bwd')(
+        tableOf(a), rt.ptr(x1), rt.ptr(x2), w1, w2, w3, g.rows, g.C,
+        rt.ptr(st.f1re), rt.ptr(st.f1im), rt.ptr(st.f2re), rt.ptr(st.f2im), degreeW ? rt.ptr(st.b!) : 0, rt.ptr(dy!),
+        dx1.buf.ptr, dx2.buf.ptr, dw ? dw.w1.buf.ptr : 0, dw ? dw.w2.buf.ptr : 0, dw ? dw.w3.buf.ptr : 0,
+      );
+      if (fresh) for (const t of Object.values(st)) if (t) rt.release(t);
+      return { dInputs: [dx1, dx2], dParams: dw ?? {} };
     },
   };
 });

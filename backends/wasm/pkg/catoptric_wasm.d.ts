@@ -46,6 +46,8 @@ export interface CatoptricWasmExports {
   cat_signed_sqrt_l2_bwd(s: number, rnorm: number, g: number, dv: number, rows: number, c: number, eps: number): void;
   cat_tp_dense_fwd(x1: number, x2: number, y: number, rows: number, C: number, n1: number, n2: number, n3: number, weff: number, table: number): void;
   cat_tp_dense_bwd(x1: number, x2: number, dy: number, dx1: number, dx2: number, sp: number, rows: number, C: number, n1: number, n2: number, n3: number, weff: number, table: number): void;
+  cat_gaunt_fwd(plan: number, x1: number, x2: number, w1: number, w2: number, w3: number, rows: number, C: number, f1re: number, f1im: number, f2re: number, f2im: number, b: number, y: number): void;
+  cat_gaunt_bwd(plan: number, x1: number, x2: number, w1: number, w2: number, w3: number, rows: number, C: number, f1re: number, f1im: number, f2re: number, f2im: number, b: number, dy: number, dx1: number, dx2: number, dw1: number, dw2: number, dw3: number): void;
   /** Further kernels (components) are looked up by name. */
   readonly [name: string]: unknown;
 }

@@ -9,6 +9,8 @@
 
 mod attn;
 mod delta;
+mod fft;
+mod gaunt;
 mod tp;
 mod gemm;
 mod nn;
