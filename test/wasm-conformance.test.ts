@@ -20,7 +20,6 @@ import { initWasm, type WasmBackend } from '../backends/wasm/index';
  */
 export const WASM_TOL = { rtol: 2e-4, atol: 2e-5 };
 
-const NO_MCB = 'no wasm kernel for mcb yet (count sketch + FFT, incl. Bluestein for any d, not ported to Rust): lowering is a MissingKernelError';
 
 /**
  * Conformance cases (and `kernel:NAME` primitives) the wasm backend does not pass, each with its
@@ -28,10 +27,7 @@ const NO_MCB = 'no wasm kernel for mcb yet (count sketch + FFT, incl. Bluestein 
  * (or fails some other way) is noticed.
  */
 export const expectedGaps: Readonly<Record<string, string>> = {
-  'mcb d=16 (radix-2)': NO_MCB,
-  'mcb d=13 (Bluestein)': NO_MCB,
-  'MCB + norm': NO_MCB,
-  'kernel:mcb': NO_MCB,
+  // none at the moment: add `'case name': 'reason'` (or `'kernel:NAME'`) for a kernel not ported yet
 };
 
 const f64 = jsBackend('float64');

@@ -1,8 +1,8 @@
-// Bilinear-pooling primitives on WebAssembly (src/pool.rs + the SIMD gemm). `mcb` (count sketch +
-// FFT) has no wasm kernel yet: lowering it on wasm is a MissingKernelError (see the test's gaps).
+// Bilinear-pooling primitives on WebAssembly (src/pool.rs + the SIMD gemm; `mcb` in src/mcb.rs).
 import '../../../src/prims/pooling';
+import { type McbAttrs, halfSpectrum, mcbHashesOf } from '../../../src/prims/pooling';
 import { sizeOf } from '../../../src/tensor/shape';
-import { registerWasmKernel, type WasmTensor } from '../runtime';
+import { registerWasmKernel, type WasmRuntime, type WasmTensor } from '../runtime';
 import { gemm } from './basic';
 
 const lastOf = (t: WasmTensor): number => t.shape[t.shape.length - 1]!;
@@ -144,3 +144,69 @@ registerWasmKernel('concat_last', (rt) => ({
     return { dInputs, dParams: {} };
   },
 }));
+
+type Fn = (...a: number[]) => number | void;
+
+/**
+ * Compact bilinear pooling (src/mcb.rs). The hashes (from the node's attributes, as in the JS
+ * kernel) are uploaded once per runtime and attributes as u32 words `[h1, s1, h2, s2]`, kept for the
+ * life of the runtime. Residuals: `input` {x, y}; `sketch` {psi1, psi2} (rows × d each); `spectra`
+ * the half spectra {aRe, aIm, bRe, bIm} (rows × (⌊d/2⌋+1) each), exactly the JS kernel's.
+ */
+registerWasmKernel('mcb', (rt: WasmRuntime) => {
+  const cache = new Map<string, number>();
+  const hashesFor = (a: McbAttrs, dx: number, dy: number): number => {
+    const key = a.hashes ? JSON.stringify(a) + `|${dx}|${dy}` : `${a.seed}|${a.d}|${dx}|${dy}`;
+    let ptr = cache.get(key);
+    if (ptr === undefined) {
+      const { h1, s1, h2, s2 } = mcbHashesOf(a, dx, dy);
+      const w = new Int32Array(2 * (dx + dy));
+      w.set(h1, 0);
+      w.set(s1, dx);
+      w.set(h2, 2 * dx);
+      w.set(s2, 2 * dx + dy);
+      ptr = rt.exports.cat_alloc(w.length * 4);
+      if (ptr === 0) throw new Error('wasm: out of memory for mcb hashes');
+      new Int32Array(rt.exports.memory.buffer, ptr, w.length).set(w);
+      cache.set(key, ptr);
+    }
+    return ptr;
+  };
+  const fwd = rt.exports.cat_mcb_fwd as Fn;
+  const bwd = rt.exports.cat_mcb_bwd as Fn;
+  return {
+    forward: (n, _p, [x, y]) => {
+      const a = n.attrs as McbAttrs;
+      const d = a.d;
+      const [dx, dy, rows] = [lastOf(x!), lastOf(y!), rowsOf(x!)];
+      const hs = hashesFor(a, dx, dy);
+      const lead = x!.shape.slice(0, -1);
+      const psi1 = rt.tensor([...lead, d]);
+      const psi2 = rt.tensor([...lead, d]);
+      const spectra = n.variant === 'spectra';
+      const spec = spectra ? [0, 1, 2, 3].map(() => rt.tensor([...lead, halfSpectrum(d)])) : [];
+      const z = rt.tensor(n.outputs[0]!);
+      const sp = spectra ? spec.map((t) => t.buf.ptr) : [0, 0, 0, 0];
+      fwd(rt.ptr(x!), rt.ptr(y!), rows, dx, dy, d, hs, psi1.buf.ptr, psi2.buf.ptr, sp[0]!, sp[1]!, sp[2]!, sp[3]!, z.buf.ptr);
+      if (n.variant === 'sketch') return { outputs: [z], residual: { psi1, psi2 } };
+      rt.release(psi1);
+      rt.release(psi2);
+      const residual: Record<string, WasmTensor> = spectra ? { aRe: spec[0]!, aIm: spec[1]!, bRe: spec[2]!, bIm: spec[3]! } : { x: x!, y: y! };
+      return { outputs: [z], residual };
+    },
+    backward: (n, _p, r, [g]) => {
+      const a = n.attrs as McbAttrs;
+      const [xs, ys] = n.inputs as [number[], number[]];
+      const [dx, dy] = [xs[xs.length - 1]!, ys[ys.length - 1]!];
+      const rows = dx === 0 ? 0 : sizeOf(xs) / dx;
+      const hs = hashesFor(a, dx, dy);
+      const gx = rt.tensor(xs);
+      const gy = rt.tensor(ys);
+      const res = r as Record<string, WasmTensor>;
+      const p = (k: string): number => (res[k] ? rt.ptr(res[k]!) : 0);
+      const mode = n.variant === 'sketch' ? 0 : n.variant === 'input' ? 1 : 2;
+      bwd(mode, p('x'), p('y'), p('psi1'), p('psi2'), p('aRe'), p('aIm'), p('bRe'), p('bIm'), rt.ptr(g!), gx.buf.ptr, gy.buf.ptr, rows, dx, dy, a.d, hs);
+      return { dInputs: [gx, gy], dParams: {} };
+    },
+  };
+});

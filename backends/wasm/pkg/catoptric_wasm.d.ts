@@ -48,6 +48,8 @@ export interface CatoptricWasmExports {
   cat_tp_dense_bwd(x1: number, x2: number, dy: number, dx1: number, dx2: number, sp: number, rows: number, C: number, n1: number, n2: number, n3: number, weff: number, table: number): void;
   cat_gaunt_fwd(plan: number, x1: number, x2: number, w1: number, w2: number, w3: number, rows: number, C: number, f1re: number, f1im: number, f2re: number, f2im: number, b: number, y: number): void;
   cat_gaunt_bwd(plan: number, x1: number, x2: number, w1: number, w2: number, w3: number, rows: number, C: number, f1re: number, f1im: number, f2re: number, f2im: number, b: number, dy: number, dx1: number, dx2: number, dw1: number, dw2: number, dw3: number): void;
+  cat_mcb_fwd(x: number, y: number, rows: number, dx: number, dy: number, d: number, hashes: number, psi1: number, psi2: number, aRe: number, aIm: number, bRe: number, bIm: number, z: number): void;
+  cat_mcb_bwd(mode: number, x: number, y: number, psi1: number, psi2: number, aRe: number, aIm: number, bRe: number, bIm: number, g: number, gx: number, gy: number, rows: number, dx: number, dy: number, d: number, hashes: number): void;
   /** Further kernels (components) are looked up by name. */
   readonly [name: string]: unknown;
 }

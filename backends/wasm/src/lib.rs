@@ -13,6 +13,7 @@ mod fft;
 mod gaunt;
 mod tp;
 mod gemm;
+mod mcb;
 mod nn;
 mod pool;
 mod vmath;
