@@ -44,6 +44,10 @@ describe('plans', () => {
   });
   it('a 2-cell only goes from recompute to store', () => {
     expect(E.isLeft(planTwoCell(model, be, storeAll, recomputeAll))).toBe(true);
+    // Inside a checkpoint schedule the residual layout is the schedule's: such a 2-cell is refused.
+    const sched = { schedules: { '': [[0, 1], 2, 3] } };
+    const inside = planTwoCell(model, be, { ...sched, remat: ['b2'] }, sched);
+    expect(E.isLeft(inside) && inside.left.message).toMatch(/b2: lies inside the checkpoint-scheduled seq ''/);
   });
   it('bad plans and missing kernels are clear errors', () => {
     const r = lower(model, be, { remat: ['b7'] });

@@ -446,6 +446,16 @@ export const planTwoCell = <T>(model: TypedModel, backend: Backend<T>, source: P
   if (!same) return E.left(new Error('planTwoCell: plans must choose the same variants (variant 2-cells belong to primitives)'));
   if (JSON.stringify(source.schedules ?? {}) !== JSON.stringify(target.schedules ?? {}))
     return E.left(new Error('planTwoCell: plans must choose the same checkpoint schedules'));
+  // Inside a checkpoint-scheduled seq the residual is laid out by the schedule, so `r` can only carry
+  // it over unchanged: the two plans must recompute the same nodes there.
+  for (const seqKey of Object.keys(source.schedules ?? {})) {
+    const seqNode = findNode(model.root, seqKey);
+    for (const k of sRemat)
+      if (!tRemat.has(k) && k !== seqKey && seqNode && findNode(seqNode, k))
+        return E.left(
+          new SpecError(k ? k.split('.') : [], `lies inside the checkpoint-scheduled seq '${seqKey}': a plan 2-cell cannot change what is recomputed inside a schedule`),
+        );
+  }
   const sp = lower(model, backend, source);
   if (E.isLeft(sp)) return sp;
   const tp = lower(model, backend, target);
