@@ -88,3 +88,25 @@ export const planTwoCellValid = <T>(
   const t2 = Object.entries(gs.dParams).every(([k, g]) => identical(be.download(g), be.download(gt.dParams[k]!)));
   return { t1, t2 };
 };
+
+/**
+ * A plan's decomposition into 2-cells out of its all-recompute form is valid: every step satisfies
+ * (T1) and (T2), and the vertical composite of the steps' maps equals the direct 2-cell's map on the
+ * all-recompute residual (bit for bit).
+ */
+export const planDecompositionValid = <T>(
+  be: Backend<T>,
+  d: { readonly steps: readonly PlanTwoCell<T>[]; readonly composite: PlanTwoCell<T> },
+  params: Record<string, HostTensor>,
+  inputs: readonly HostTensor[],
+  dOutputs: readonly HostTensor[],
+): { steps: boolean; vertical: boolean } => {
+  const steps = d.steps.every((c) => {
+    const v = planTwoCellValid(be, c, params, inputs, dOutputs);
+    return v.t1 && v.t2;
+  });
+  const p = upload(be, params);
+  const m = d.composite.source.forward(p, inputs.map((x) => be.upload(x))).residual;
+  const viaSteps = d.steps.reduce((acc, c) => c.r(acc), m);
+  return { steps, vertical: sameResidual(be, viaSteps, d.composite.r(m)) };
+};

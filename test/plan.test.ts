@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import { fc, test } from '@fast-check/vitest';
-import { plansAgree, planTwoCellValid } from '../laws/index';
+import { planDecompositionValid, plansAgree, planTwoCellValid } from '../laws/index';
 import {
-  checkOrThrow, flatResidual, initParams, jsBackend, lower, lowerOrThrow, named, planTwoCell, prim, randn, recomputeAll,
+  checkOrThrow, flatResidual, initParams, jsBackend, lower, lowerOrThrow, named, planDecomposition, planTwoCell, prim, randn, recomputeAll,
   residual, residualElems, rng, seq, storeAll, SpecError, MissingKernelError,
 } from '../src/index';
 
@@ -32,6 +32,24 @@ describe('plans', () => {
       if (E.isLeft(cell)) throw cell.left;
       expect(planTwoCellValid(be, cell.right, params, inputs, dys)).toEqual({ t1: true, t2: true });
     }
+  });
+  test.prop([fc.integer({ min: 0, max: 1e6 })], { numRuns: 5 })('a plan is a composite of 2-cells out of the all-recompute form', (seed) => {
+    const { params, inputs, dys } = data(seed);
+    for (const plan of [storeAll, { remat: ['b0', 'b2'] }, { remat: ['b1', 'b1.1'] }, { remat: ['b1'], variants: { 'b0.1.0.0': 'normalised' } }]) {
+      const d = planDecomposition(model, be, plan);
+      if (E.isLeft(d)) throw d.left;
+      expect(d.right.plans[0]!.remat).toContain('');
+      expect([...d.right.plans[d.right.plans.length - 1]!.remat!].sort()).toEqual([...(plan.remat ?? [])].sort());
+      // One stored segment more per step.
+      d.right.plans.slice(1).forEach((p, i) => expect(p.remat!.length).toBe(d.right.plans[i]!.remat!.length - 1));
+      expect(planDecompositionValid(be, d.right, params, inputs, dys)).toEqual({ steps: true, vertical: true });
+    }
+    const d = planDecomposition(model, be, { remat: ['b1'] });
+    if (E.isLeft(d)) throw d.left;
+    // Store the root's boundaries, then each top-level segment but b1, one at a time.
+    const removed = d.right.plans.slice(1).map((p, i) => d.right.plans[i]!.remat!.find((k) => !p.remat!.includes(k)));
+    expect(removed).toEqual(['', '3', 'b0', 'b2']);
+    expect(d.right.plans[0]!.remat).toEqual(['', '3', 'b0', 'b1', 'b2']);
   });
   it('recomputation keeps less: the lens form keeps only the inputs', () => {
     const { params, inputs } = data(1);

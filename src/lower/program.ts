@@ -500,3 +500,57 @@ export const planTwoCell = <T>(model: TypedModel, backend: Backend<T>, source: P
   };
   return E.right({ source: sp.right, target: tp.right, r });
 };
+
+/**
+ * A plan as a composite of 2-cells out of its all-recompute form, one store-versus-recompute decision
+ * per step. The all-recompute form keeps only the model's inputs: the root runs in lens form, and so
+ * (without changing what is kept) do every ancestor of the plan's lens-form nodes and each child of
+ * those ancestors. Each step then stores one more segment — removes one node from the lens-form set,
+ * outermost first — until the plan itself is reached. `composite` is the direct 2-cell; its `r`
+ * equals the vertical composite of the steps' maps (a law in `laws/plan.ts`).
+ *
+ * @example
+ * const d = planDecomposition(model, jsBackend(), { remat: ['b1'] });
+ * // d.right.plans: {'' b0 b1 b2 3} ⇒ {b0 b1 b2 3} ⇒ {b1 b2 3} ⇒ {b1 3} ⇒ {b1}
+ */
+export const planDecomposition = <T>(
+  model: TypedModel,
+  backend: Backend<T>,
+  plan: Plan,
+): E.Either<Error, { readonly plans: readonly Plan[]; readonly steps: readonly PlanTwoCell<T>[]; readonly composite: PlanTwoCell<T> }> => {
+  const target = [...new Set(plan.remat ?? [])];
+  for (const k of target) if (!findNode(model.root, k)) return E.left(new SpecError(k ? k.split('.') : [], 'plan refers to a node that does not exist'));
+  const depth = (k: string): number => (k === '' ? 0 : k.split('.').length);
+  const ancestors = new Set<string>(['']);
+  for (const k of target) {
+    const parts = k === '' ? [] : k.split('.');
+    for (let i = 0; i < parts.length; i++) ancestors.add(parts.slice(0, i).join('.'));
+  }
+  const start = new Set<string>([...target, ...ancestors]);
+  for (const a of ancestors) {
+    const n = findNode(model.root, a);
+    if (n && n.kind !== 'prim') for (const c of n.children) start.add(pathKey(c.path));
+  }
+  // Outermost first, so each removed node's segment is re-run from inputs its parent already stores.
+  const removable = [...start].filter((k) => !target.includes(k)).sort((a, b) => depth(a) - depth(b) || a.localeCompare(b));
+  const withRemat = (remat: readonly string[]): Plan => ({
+    ...(plan.variants ? { variants: plan.variants } : {}),
+    ...(plan.schedules ? { schedules: plan.schedules } : {}),
+    remat,
+  });
+  let current = [...start].sort((a, b) => depth(a) - depth(b) || a.localeCompare(b));
+  const plans: Plan[] = [withRemat(current)];
+  for (const k of removable) {
+    current = current.filter((x) => x !== k);
+    plans.push(withRemat(current));
+  }
+  const steps: PlanTwoCell<T>[] = [];
+  for (let i = 1; i < plans.length; i++) {
+    const c = planTwoCell(model, backend, plans[i - 1]!, plans[i]!);
+    if (E.isLeft(c)) return c;
+    steps.push(c.right);
+  }
+  const composite = planTwoCell(model, backend, plans[0]!, plans[plans.length - 1]!);
+  if (E.isLeft(composite)) return composite;
+  return E.right({ plans, steps, composite: composite.right });
+};
