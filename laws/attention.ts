@@ -7,9 +7,7 @@ import type { HostTensor } from '../src/tensor/tensor';
 import { closeness, identical } from './compare';
 import type { ConformanceCase } from './conformance';
 import { plansAgree } from './plan';
-
-const upload = <T>(be: Backend<T>, ps: Record<string, HostTensor>): Record<string, T> =>
-  Object.fromEntries(Object.entries(ps).map(([k, v]) => [k, be.upload(v)]));
+import { uploadAll } from '../src/backend/transfer';
 
 /** A 0/1 key-padding mask `[B, Tk]` from a seed, with one fully masked batch row when `B > 1`. */
 export const sampleKeyMask = (B: number, Tk: number, seed: number): HostTensor => {
@@ -75,7 +73,7 @@ export const attentionRowsSumToOne = <T>(
   inputs: readonly HostTensor[],
   tol: number,
 ): RowSumReport => {
-  const { residual } = program.forward(upload(be, params), inputs.map((x) => be.upload(x)));
+  const { residual } = program.forward(uploadAll(be, params), inputs.map((x) => be.upload(x)));
   let worst = 0;
   let rows = 0;
   let zeroRows = 0;
@@ -128,7 +126,7 @@ export const attentionPermutationEquivariant = <T>(
   tol: { rtol: number; atol: number },
   maskInput?: number,
 ): { ok: boolean; worst: number } => {
-  const p = upload(be, params);
+  const p = uploadAll(be, params);
   const f = (xs: readonly HostTensor[]) => be.download(program.forward(p, xs.map((x) => be.upload(x))).outputs[0]!);
   const y = f(inputs);
   const permuted = inputs.map((x, i) => (i === 0 ? permuteTokens(x, perm) : i === maskInput ? permuteTokens(x, perm, 1) : x));
@@ -149,7 +147,7 @@ export const attentionCausalPrefix = <T>(
   seed: number,
   tol?: { rtol: number; atol: number },
 ): { ok: boolean; changedAfter: boolean } => {
-  const p = upload(be, params);
+  const p = uploadAll(be, params);
   const f = (xx: HostTensor) => be.download(program.forward(p, [be.upload(xx)]).outputs[0]!);
   const T = x.shape[x.shape.length - 2]!;
   const d = x.shape[x.shape.length - 1]!;
@@ -202,7 +200,7 @@ export const primTwoCellValid = <T>(
   inputs: readonly HostTensor[],
   dOutputs: readonly HostTensor[],
 ): { t1: boolean; t2: boolean } => {
-  const p = upload(be, params);
+  const p = uploadAll(be, params);
   const xs = inputs.map((x) => be.upload(x));
   const s = kernel.forward(source, p, xs);
   const t = kernel.forward(target, p, xs);
@@ -260,7 +258,7 @@ export const attentionWMatchesKQ = <T>(
   const { wq, wk, ...rest } = kqParams;
   const wParams = { ...rest, w: combineKQ(wq!, wk!, heads, scale) };
   const run = (prog: Program<T>, ps: Record<string, HostTensor>) =>
-    be.download(prog.forward(upload(be, ps), inputs.map((x) => be.upload(x))).outputs[0]!);
+    be.download(prog.forward(uploadAll(be, ps), inputs.map((x) => be.upload(x))).outputs[0]!);
   const worst = closeness(run(w, wParams), run(kq, kqParams), tol.rtol, tol.atol);
   return { ok: worst <= 1, worst };
 };

@@ -4,6 +4,7 @@ import { type PlanTwoCell, type ProgramResidual, flatResidual, lowerOrThrow } fr
 import type { TypedModel } from '../src/spec/check';
 import type { HostTensor } from '../src/tensor/tensor';
 import { identical } from './compare';
+import { uploadAll } from '../src/backend/transfer';
 
 interface RunResult {
   readonly outputs: HostTensor[];
@@ -18,9 +19,6 @@ const sameRun = (a: RunResult, b: RunResult): boolean =>
   Object.keys(a.dParams).length === Object.keys(b.dParams).length &&
   Object.entries(a.dParams).every(([k, g]) => b.dParams[k] !== undefined && identical(g, b.dParams[k]!));
 
-const upload = <T>(be: Backend<T>, ps: Record<string, HostTensor>): Record<string, T> =>
-  Object.fromEntries(Object.entries(ps).map(([k, v]) => [k, be.upload(v)]));
-
 /** Run forward and backward of a model under a plan; everything downloaded to the host. */
 export const runPlan = <T>(
   model: TypedModel,
@@ -31,7 +29,7 @@ export const runPlan = <T>(
   dOutputs: readonly HostTensor[],
 ): RunResult => {
   const prog = lowerOrThrow(model, be, plan);
-  const { outputs, residual } = prog.forward(upload(be, params), inputs.map((x) => be.upload(x)));
+  const { outputs, residual } = prog.forward(uploadAll(be, params), inputs.map((x) => be.upload(x)));
   const { dInputs, dParams } = prog.backward(residual, dOutputs.map((x) => be.upload(x)));
   return {
     outputs: outputs.map((o) => be.download(o)),
@@ -75,7 +73,7 @@ export const planTwoCellValid = <T>(
   inputs: readonly HostTensor[],
   dOutputs: readonly HostTensor[],
 ): { t1: boolean; t2: boolean } => {
-  const p = upload(be, params);
+  const p = uploadAll(be, params);
   const xs = inputs.map((x) => be.upload(x));
   const s = cell.source.forward(p, xs);
   const t = cell.target.forward(p, xs);
@@ -105,7 +103,7 @@ export const planDecompositionValid = <T>(
     const v = planTwoCellValid(be, c, params, inputs, dOutputs);
     return v.t1 && v.t2;
   });
-  const p = upload(be, params);
+  const p = uploadAll(be, params);
   const m = d.composite.source.forward(p, inputs.map((x) => be.upload(x))).residual;
   const viaSteps = d.steps.reduce((acc, c) => c.r(acc), m);
   return { steps, vertical: sameResidual(be, viaSteps, d.composite.r(m)) };

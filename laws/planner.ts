@@ -12,6 +12,7 @@ import { prim, seq } from '../src/spec/term';
 import { rng, randn } from '../src/tensor/rng';
 import { initParams } from '../src/train/init';
 import { plansAgree } from './plan';
+import { uploadAll } from '../src/backend/transfer';
 
 /** Predicted against measured memory and flops of one forward + backward under a plan. */
 export interface PeakReport {
@@ -21,9 +22,6 @@ export interface PeakReport {
   /** What disagreed, for the test message. */
   readonly detail: string;
 }
-
-const upload = <T>(be: Backend<T>, ps: Record<string, HostTensor>): Record<string, T> =>
-  Object.fromEntries(Object.entries(ps).map(([k, v]) => [k, be.upload(v)]));
 
 /**
  * Law: the predicted peak equals the measured peak — `simulate` (shapes and `cost` only) and a run with
@@ -39,7 +37,7 @@ export const peakMatches = <T>(
   dOutputs: readonly HostTensor[],
 ): PeakReport => {
   const prog = lowerOrThrow(model, be, plan);
-  const { meter } = measureRun(prog, be, upload(be, params), inputs.map((x) => be.upload(x)), dOutputs.map((x) => be.upload(x)));
+  const { meter } = measureRun(prog, be, uploadAll(be, params), inputs.map((x) => be.upload(x)), dOutputs.map((x) => be.upload(x)));
   const predicted = simulate(model, plan, meter.bytesPerElem);
   const problems: string[] = [];
   const eq = (what: string, a: unknown, b: unknown) => {

@@ -17,6 +17,7 @@ import { blockFusion, fullBilinear, mcbHashes, mcbPool, mfb, mfh, mlb, mutan } f
 import type { ConformanceCase } from './conformance';
 import { dot } from './compare';
 import { fftRealPair } from '../src/fft/index';
+import { uploadAll } from '../src/backend/transfer';
 
 /** What a pooling law compared. */
 export interface PoolingReport {
@@ -26,7 +27,6 @@ export interface PoolingReport {
   readonly detail: string;
 }
 
-const upload = <T>(be: Backend<T>, ps: Record<string, HostTensor>) => Object.fromEntries(Object.entries(ps).map(([k, v]) => [k, be.upload(v)]));
 
 /** Forward of a term on host tensors (one call, nothing kept). */
 export const runTerm = <T>(
@@ -39,7 +39,7 @@ export const runTerm = <T>(
   const model = checkOrThrow(term, inputs.map((x) => x.shape));
   const prog = lowerOrThrow(model, be, plan);
   const ps = params ?? initParams(model, 0, be.dtype);
-  return prog.forward(upload(be, ps), inputs.map((x) => be.upload(x))).outputs.map((o) => be.download(o));
+  return prog.forward(uploadAll(be, ps), inputs.map((x) => be.upload(x))).outputs.map((o) => be.download(o));
 };
 
 const maxRelErr = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
@@ -313,7 +313,7 @@ export const residualMatchesCost = <T>(be: Backend<T>, c: ConformanceCase, plan:
   const prog = lowerOrThrow(model, be, plan);
   const r = rng(seed);
   const inputs = c.sample ? c.sample(seed) : c.inputs.map((s) => randn(s, r.fork('x')));
-  const { residual } = prog.forward(upload(be, initParams(model, seed, be.dtype)), inputs.map((x) => be.upload(x)));
+  const { residual } = prog.forward(uploadAll(be, initParams(model, seed, be.dtype)), inputs.map((x) => be.upload(x)));
   const predicted = primNodes(model.root).reduce((s, n) => {
     if (n.kind !== 'prim') return s;
     const v = plan.variants?.[n.path.join('.')] ?? n.variant;

@@ -10,7 +10,7 @@
 import { createRequire } from 'node:module';
 import '../../backends/js/kernels/attention';
 import { combineKQ } from '../../laws/attention';
-import { checkOrThrow, jsBackend, lowerOrThrow, prim, rng, type Backend, type HostTensor, type Rng } from '../../src/index';
+import { checkOrThrow, jsBackend, lowerOrThrow, prim, rng, withScope, type Backend, type HostTensor, type Rng } from '../../src/index';
 
 const require = createRequire(import.meta.url);
 // quadprog is CommonJS; its arrays are 1-based (index 0 unused), as in R's solve.QP.
@@ -136,7 +136,7 @@ export const train = (
     return Object.fromEntries(Object.entries(dParams).map(([key, g]) => [key, be.download(g)]));
   };
   for (let k = 0; ; k++) {
-    const dParams: Record<string, HostTensor> | null = be.scope ? be.scope(() => step1(k)) : step1(k);
+    const dParams = withScope(be, () => step1(k));
     if (dParams === null) break;
     let norm = 0;
     for (const g of Object.values(dParams)) for (const x of g.data) norm += x * x;

@@ -7,7 +7,7 @@ import '../../backends/js/kernels/pooling';
 import '../../backends/js/kernels/pooling-mcb';
 import { blockFusion, fullBilinear, mcbPool, mfb, mfh, mlb, mutan } from '../../src/prims/pooling';
 import {
-  type Backend, type HostTensor, type Term, type TypedNode, adam, checkOrThrow, id, initParams, jsBackend, lowerOrThrow, named, par, prim, rng, seq, train,
+  type Backend, type HostTensor, type Term, type TypedNode, adam, checkOrThrow, id, initParams, jsBackend, withScope, lowerOrThrow, named, par, prim, rng, seq, train,
 } from '../../src/index';
 import { argmaxAccuracy } from '../../src/train/metrics';
 
@@ -171,7 +171,7 @@ export const runFusion = (o: FusionOptions = {}): FusionRow[] => {
         const inputs = [rowsOf(data.x, dx, nTrain, nTest), rowsOf(data.y, dy, nTrain, nTest)].map((x) => be.upload(x));
         return be.download(evalProg.forward(ps, inputs).outputs[0]!);
       };
-      const logits = be.scope ? be.scope(evaluate) : evaluate();
+      const logits = withScope(be, evaluate);
       const testAccuracy = argmaxAccuracy(logits, { shape: [nTest], data: data.labels.subarray(nTrain, nTrain + nTest) });
       const tail = res.losses.slice(-20);
       const row: FusionRow = {

@@ -18,6 +18,7 @@ import {
 } from '../../src/index';
 import { deltaNetClassifierBody, deltaNetStateShape, withLoss, withoutLoss, type DeltaNetClassifierOptions } from '../../src/models/deltanet';
 import { type BackendName, loadBackend, loadedBackend } from '../backend';
+import { withScope } from '../../src/backend/transfer';
 
 export type BetaRange = '[0,1]' | '[0,2]';
 export { loadBackend, type BackendName };
@@ -115,12 +116,6 @@ export const checkParityModel = (be: Backend<unknown>, o: Pick<ParityOptions, 'w
   for (const term of [withLoss(body), withoutLoss(body)]) lowerOrThrow(checkOrThrow(term, [[2, 3], deltaNetStateShape(2, opts), [2]]), be);
 };
 
-/** Run `f` and give back the memory it allocated on backends with an arena (wasm); plain call on JS. */
-const scoped = <R>(be: Backend<unknown>, f: () => R): R => {
-  const arena = be as Backend<unknown> & { scope?<S>(g: () => S): S };
-  return arena.scope ? arena.scope(f) : f();
-};
-
 /** Train and test one model; deterministic for a fixed seed (and backend). */
 export const trainParity = (beta: BetaRange, o: ParityOptions): ParityResult => {
   const t0 = Date.now();
@@ -157,7 +152,7 @@ export const trainParity = (beta: BetaRange, o: ParityOptions): ParityResult => 
   for (let i = 0; i < o.steps; i++) {
     const T = lo + data.int(hi - lo + 1);
     const { ids, labels } = parityBatch(data, B, T);
-    const { loss, grads } = scoped(be, () => lossAndGrad(program('loss', B, T), be, params, [ids, zeros(B), labels]));
+    const { loss, grads } = lossAndGrad(program('loss', B, T), be, params, [ids, zeros(B), labels]); // frees its own wasm memory
     // AdamW's moments do not depend on the learning rate, so a schedule is a new lr on the same state.
     const opt = adam({ lr: learningRate(o, i), weightDecay: wd });
     [state, params] = opt.put([state, params], grads) as [typeof state, Record<string, HostTensor>];
@@ -166,12 +161,12 @@ export const trainParity = (beta: BetaRange, o: ParityOptions): ParityResult => 
   }
   const accuracy = (lengths: number[], per: number, label: string): { length: number; acc: number }[] => {
     const r = rng(o.seed).fork(label);
-    return scoped(be, () => {
+    return withScope(be, () => {
       const dev = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, be.upload(v)]));
       return lengths.map((T) => {
         const { ids, labels } = parityBatch(r, per, T);
         const inputs = [ids, zeros(per), labels].map((x) => be.upload(x));
-        const logits = scoped(be, () => be.download(program('pred', per, T).forward(dev, inputs).outputs[0]!));
+        const logits = withScope(be, () => be.download(program('pred', per, T).forward(dev, inputs).outputs[0]!));
         let right = 0;
         for (let b = 0; b < per; b++) if ((logits.data[2 * b + 1]! > logits.data[2 * b]! ? 1 : 0) === labels.data[b]) right++;
         return { length: T, acc: right / per };

@@ -1,5 +1,5 @@
 import {
-  adam, checkOrThrow, id, initParams, jsBackend, lowerOrThrow, par, prim, seq, train, type Backend, type HostTensor, type Term,
+  adam, checkOrThrow, id, initParams, jsBackend, lowerOrThrow, par, prim, seq, train, withScope, type Backend, type HostTensor, type Term,
 } from '../../src/index';
 import { twoSpirals } from '../../src/tasks/spirals';
 import { argmaxAccuracy } from '../../src/train/metrics';
@@ -40,7 +40,7 @@ export const runSpirals = (o: {
       const { outputs } = lowerOrThrow(m, be).forward(p, [be.upload(set.x)]);
       return argmaxAccuracy(be.download(outputs[0]!), set.y);
     };
-    return be.scope ? be.scope(run) : run();
+    return withScope(be, run);
   };
   return { losses, trainAccuracy: evalAcc(trainSet), testAccuracy: evalAcc(testSet) };
 };

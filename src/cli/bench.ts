@@ -17,6 +17,7 @@ import { BACKENDS, backendByName } from './backends';
 import { si, table } from './format';
 import { type Io, UserErrors, readSpec } from './io';
 import { totals } from './summary';
+import { withScope } from '../backend/transfer';
 
 export const benchCommand: CommandSpec = {
   name: 'bench',
@@ -35,17 +36,6 @@ export const benchCommand: CommandSpec = {
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
-const arena = <R>(be: Backend<any>, f: () => R): R => {
-  const b = be as Backend<any> & { mark?(): number; resetTo?(m: number): void };
-  if (!b.mark || !b.resetTo) return f();
-  const m = b.mark();
-  try {
-    return f();
-  } finally {
-    b.resetTo(m);
-  }
 };
 
 export interface BenchRow {
@@ -94,7 +84,7 @@ export const runBench = async (argv: readonly string[], io: Io): Promise<number>
     const prog = lp.right;
     const ones = model.root.outputs.map((s) => ({ shape: [...s], data: new Float32Array(sizeOf(s)).fill(1) }));
     const once = (): [number, number] =>
-      arena(be, () => {
+      withScope(be, () => {
         const t0 = io.now();
         const params = Object.fromEntries(Object.entries(hostParams).map(([k, v]) => [k, be.upload(v)]));
         const { outputs, residual } = prog.forward(params, inputs.map((x) => be.upload(x)));

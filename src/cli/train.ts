@@ -29,6 +29,7 @@ import { grouped } from './format';
 import { type Io, UserErrors, readSpec, readText, writeText } from './io';
 import { type OptState, checkParamsFit, decodeParamsFile, encodeParamsFile } from './params-file';
 import { progressBar } from './progress';
+import { withScope } from '../backend/transfer';
 
 export const trainCommand: CommandSpec = {
   name: 'train',
@@ -57,18 +58,6 @@ export const trainCommand: CommandSpec = {
     'Batches are a pure function of (seed, step), and the file keeps the optimiser state and the step,',
     'so training N steps and then M more with --resume gives the same parameters as N + M at once.',
   ].join('\n'),
-};
-
-/** Run a step under the backend's arena if it has one (wasm), so memory is given back every step. */
-const arena = <R>(be: Backend<any>, f: () => R): R => {
-  const b = be as Backend<any> & { mark?(): number; resetTo?(m: number): void };
-  if (!b.mark || !b.resetTo) return f();
-  const m = b.mark();
-  try {
-    return f();
-  } finally {
-    b.resetTo(m);
-  }
 };
 
 const PREFIX = 'net.model';
@@ -182,7 +171,7 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
     const batch = feed(task.batch(s));
     let res: { loss: number; grads: Record<string, HostTensor> };
     try {
-      res = arena(be, () => lossAndGrad(lossProg, be, optimizer.get([state, params]), batch));
+      res = lossAndGrad(lossProg, be, optimizer.get([state, params]), batch); // frees its own wasm memory
     } catch (e) {
       const msg = (e as Error).message ?? '';
       if (/the loss is/.test(msg)) {
@@ -201,7 +190,7 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
   // Evaluation on the held-out batch.
   const ev = task.evalBatch();
   const modelParams = Object.fromEntries([...model.params.keys()].map((k) => [k, params[prefixed(k)]!]));
-  const { evalLoss, evalAccuracy } = arena(be, () => {
+  const { evalLoss, evalAccuracy } = withScope(be, () => {
     const up = (ps: Record<string, HostTensor>) => Object.fromEntries(Object.entries(ps).map(([k, v]) => [k, be.upload(v)]));
     const lo = lossProg.forward(up(params), feed(ev).map((x) => be.upload(x))).outputs[0]!;
     const logits = predProg.forward(up(modelParams), ev.inputs.map((x) => be.upload(x))).outputs[0]!;

@@ -3,6 +3,7 @@ import type { Program } from '../lower/program';
 import type { HostTensor } from '../tensor/tensor';
 import { scalarOf } from '../tensor/tensor';
 import type { Optimizer } from './optim';
+import { withScope } from '../backend/transfer';
 
 /** One batch: the program's inputs (host tensors). The program's single output is the loss. */
 export type Batch = readonly HostTensor[];
@@ -33,7 +34,7 @@ export const lossAndGrad = <T>(
   batch: Batch,
 ): { loss: number; grads: Record<string, HostTensor> } =>
   // On a backend that owns its memory, everything this step uploads or allocates is freed after it.
-  backend.scope ? backend.scope(() => lossAndGradOnce(program, backend, params, batch)) : lossAndGradOnce(program, backend, params, batch);
+  withScope(backend, () => lossAndGradOnce(program, backend, params, batch));
 
 const lossAndGradOnce = <T>(
   program: Program<T>,
