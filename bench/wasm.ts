@@ -280,8 +280,9 @@ const gf = (flops: number, f: () => void, minMs = 150, batches = 3): number => f
 /**
  * Components on the wasm backend against js and tfjs-wasm: attention (one head, d = 64, self,
  * q/k/v projections, no output projection) forward and forward+backward at T ∈ {128, 512, 1024},
- * tfjs-wasm op by op (matMul, softmax) and `tf.grads` of the same; the delta rule (chunkwise
- * attribute; the wasm kernel runs the recurrent form) at T ∈ {1024, 4096}, d = 64 (no tfjs op).
+ * tfjs-wasm op by op (matMul, softmax) and `tf.grads` of the same; the delta rule (chunkwise WY
+ * form, chunk 64, 'chunk-states') at T ∈ {1024, 4096}, d = 64 on wasm and js, and the wasm
+ * recurrent form of the same node as `wasm-recurrent` (no tfjs op).
  * GFLOP/s use the cost interpretation's flops of the 'probs' variant (attention) and of the
  * chunkwise node (delta rule) for every implementation, so ratios are ratios of time.
  */
@@ -381,6 +382,10 @@ export async function runComponents(
     const flops = fwdBwdFlops(term, inputs);
     const sw = be.scope(() => fwdBwd(be, term, inputs, be));
     rows.push({ op: 'delta_rule chunkwise fwd+bwd', size, impl: 'wasm', gflops: flops / sw / 1e9 });
+    // the recurrent form on wasm, at the chunkwise node's flops (so the ratio is a ratio of time)
+    const rec = prim('delta_rule', { heads: 1, algorithm: 'recurrent', chunk: 64 }, { variant: 'chunk-states' });
+    const sr = be.scope(() => fwdBwd(be, rec, inputs, be));
+    rows.push({ op: 'delta_rule chunkwise fwd+bwd', size, impl: 'wasm-recurrent', gflops: flops / sr / 1e9 });
     const model = checkOrThrow(term, inputs);
     const prog = lowerOrThrow(model, js);
     const xs = inputs.map((s, i) => js.upload(randn(s, rng(2).fork(`x${i}`))));

@@ -1,8 +1,10 @@
-// The delta rule on WebAssembly (src/delta.rs): the recurrence per head in Rust, SIMD along d_v.
-// Both `algorithm`s run the recurrent form here (the same function, so outputs and gradients agree
-// with the JS backend's chunkwise WY form up to rounding); the residual variants keep exactly the
-// states the JS kernel keeps: every step, every `chunk` steps, or only S_0 (then the backward pass
-// recomputes forward once and rebuilds the states backwards, as the JS kernel does).
+// The delta rule on WebAssembly: `algorithm: 'recurrent'` runs the recurrence per head
+// (src/delta.rs, SIMD along d_v); `algorithm: 'chunkwise'` runs the WY chunkwise form
+// (src/delta_chunk.rs, chunk products by the SIMD gemm), as the JS backend does. The residual
+// variants keep exactly the states the JS kernel keeps: every step, every `chunk` steps, or only S_0
+// (then the backward pass recomputes forward once: the recurrent form rebuilds the states backwards,
+// the chunkwise form recomputes the chunk starts). With 'all-states' both algorithms take the
+// recurrent backward over the kept states (as the JS kernel does).
 import '../../../src/prims/delta';
 import { deltaDefaults, deltaSizes, type DeltaAttrs } from '../../../src/prims/delta';
 import { registerWasmKernel, type WasmTensor } from '../runtime';
@@ -19,7 +21,7 @@ registerWasmKernel('delta_rule', (rt) => ({
   forward: (n, _p, [q, k, v, logit, s0]) => {
     const a = n.attrs as DeltaAttrs;
     const { B, T, H, dk, dv } = deltaSizes(a, n.inputs);
-    const { chunk: C, betaScale } = deltaDefaults(a);
+    const { algorithm, chunk: C, betaScale } = deltaDefaults(a);
     const e = rt.exports;
     const dd = dk * dv;
     const qn = rt.tensor(q!.shape);
@@ -42,14 +44,17 @@ registerWasmKernel('delta_rule', (rt) => ({
         const qk = 4 * ((b * T * H + h) * dk);
         const vo = 4 * ((b * T * H + h) * dv);
         const bo = 4 * (b * T * H + h);
-        e.cat_delta_fwd(pq + qk, pk + qk, pv + vo, pb + bo, H * dk, H * dv, H, T, dk, dv, ps + 4 * (b * H + h) * dd, po + vo, pst + 4 * (b * H + h) * nS * dd, every);
+        const [sp, kp] = [ps + 4 * (b * H + h) * dd, pst + 4 * (b * H + h) * nS * dd];
+        if (algorithm === 'recurrent') e.cat_delta_fwd(pq + qk, pk + qk, pv + vo, pb + bo, H * dk, H * dv, H, T, dk, dv, sp, po + vo, kp, every);
+        else if (e.cat_delta_chunk_fwd(pq + qk, pk + qk, pv + vo, pb + bo, H * dk, H * dv, H, T, dk, dv, C, sp, po + vo, kp, every) !== 0)
+          throw new RangeError('delta_rule (wasm): out of memory for the chunkwise scratch');
       }
     return { outputs: [o, sT], residual: { qn, kn, qnorm, knorm, v: v!, beta, states } };
   },
   backward: (n, _p, r, [dO, dST]) => {
     const a = n.attrs as DeltaAttrs;
     const { B, T, H, dk, dv } = deltaSizes(a, n.inputs);
-    const { chunk: C, betaScale } = deltaDefaults(a);
+    const { algorithm, chunk: C, betaScale } = deltaDefaults(a);
     const e = rt.exports;
     const dd = dk * dv;
     const { qn, kn, qnorm, knorm, v, beta, states } = r as Record<string, WasmTensor>;
@@ -68,12 +73,20 @@ registerWasmKernel('delta_rule', (rt) => ({
         const qk = 4 * ((b * T * H + h) * dk);
         const vo = 4 * ((b * T * H + h) * dv);
         const bo = 4 * (b * T * H + h);
-        const rc = e.cat_delta_bwd(
-          pq + qk, pk + qk, pv + vo, pb + bo, H * dk, H * dv, H, T, dk, dv,
-          pst + 4 * (b * H + h) * nS * dd, every, mode,
-          pdo + vo, dS0.buf.ptr + 4 * (b * H + h) * dd,
-          dqn.buf.ptr + qk, dkn.buf.ptr + qk, dv_.buf.ptr + vo, dbeta.buf.ptr + bo,
-        );
+        const rc =
+          algorithm === 'chunkwise' && n.variant !== 'all-states'
+            ? e.cat_delta_chunk_bwd(
+                pq + qk, pk + qk, pv + vo, pb + bo, H * dk, H * dv, H, T, dk, dv, C,
+                pst + 4 * (b * H + h) * nS * dd, mode,
+                pdo + vo, dS0.buf.ptr + 4 * (b * H + h) * dd,
+                dqn.buf.ptr + qk, dkn.buf.ptr + qk, dv_.buf.ptr + vo, dbeta.buf.ptr + bo,
+              )
+            : e.cat_delta_bwd(
+                pq + qk, pk + qk, pv + vo, pb + bo, H * dk, H * dv, H, T, dk, dv,
+                pst + 4 * (b * H + h) * nS * dd, every, mode,
+                pdo + vo, dS0.buf.ptr + 4 * (b * H + h) * dd,
+                dqn.buf.ptr + qk, dkn.buf.ptr + qk, dv_.buf.ptr + vo, dbeta.buf.ptr + bo,
+              );
         if (rc !== 0) throw new RangeError('delta_rule (wasm): out of memory for the backward scratch');
       }
     const dq = rt.tensor(qn!.shape);

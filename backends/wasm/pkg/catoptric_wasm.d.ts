@@ -30,6 +30,8 @@ export interface CatoptricWasmExports {
   cat_embedding_bwd(ids: number, dy: number, dtable: number, n: number, vocab: number, d: number): void;
   cat_delta_fwd(q: number, k: number, v: number, beta: number, sk: number, sv: number, sb: number, t: number, dk: number, dv: number, s: number, o: number, keep: number, every: number): void;
   cat_delta_bwd(q: number, k: number, v: number, beta: number, sk: number, sv: number, sb: number, t: number, dk: number, dv: number, kept: number, every: number, mode: number, dO: number, dS: number, dq: number, dk_: number, dv_: number, dbeta: number): number;
+  cat_delta_chunk_fwd(q: number, k: number, v: number, beta: number, sk: number, sv: number, sb: number, t: number, dk: number, dv: number, chunk: number, s: number, o: number, keep: number, every: number): number;
+  cat_delta_chunk_bwd(q: number, k: number, v: number, beta: number, sk: number, sv: number, sb: number, t: number, dk: number, dv: number, chunk: number, kept: number, mode: number, dO: number, dS: number, dq: number, dk_: number, dv_: number, dbeta: number): number;
   cat_l2norm_fwd(x: number, out: number, norms: number, rows: number, d: number, floor: number): void;
   cat_l2norm_bwd(xhat: number, norms: number, dxhat: number, dx: number, rows: number, d: number, floor: number): void;
   cat_scaled_sigmoid(logit: number, beta: number, n: number, scale: number): void;

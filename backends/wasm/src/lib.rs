@@ -9,6 +9,7 @@
 
 mod attn;
 mod delta;
+mod delta_chunk;
 mod fft;
 mod gaunt;
 mod tp;
