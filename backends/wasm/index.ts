@@ -24,4 +24,5 @@ export {
   type WasmKernelFactory,
 } from './runtime';
 export { gemm, rowsCols } from './kernels/basic';
+export { attentionLseToProbs } from './kernels/attention';
 export { ABI_VERSION } from './pkg/catoptric_wasm.js';

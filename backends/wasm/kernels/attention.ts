@@ -1,10 +1,13 @@
 // Attention on WebAssembly: projections by the SIMD gemm, the core per (batch, head) in Rust
 // (src/attn.rs: query blocks of 64 rows, scores by gemm, softmax with the log-sum-exp). Residuals
 // hold the same entries as the JS kernel ('probs' keeps P [B, H, Tq, Tk], 'lse' keeps [B, H, Tq]).
+// P is made by one row function in Rust whether the forward keeps it, the 'lse' backward recomputes
+// it or the 2-cell map `attentionLseToProbs` does, so the two variants agree bit for bit.
 import '../../../src/prims/attention';
 import { type AttentionDims, attentionDims } from '../../../src/prims/attention';
+import type { Residual } from '../../../src/backend/backend';
 import type { TypedPrim } from '../../../src/spec/check';
-import { registerWasmKernel, type WasmRuntime, type WasmTensor } from '../runtime';
+import { registerWasmKernel, wasmBackend, type WasmBackend, type WasmRuntime, type WasmTensor } from '../runtime';
 import { gemm } from './basic';
 
 const dims = (node: TypedPrim): AttentionDims => {
@@ -181,3 +184,36 @@ registerWasmKernel('attention', (rt) => ({
     return { dInputs, dParams };
   },
 }));
+
+/**
+ * The 2-cell map r of the `attention` primitive on the wasm backend (as `attentionLseToProbs` of
+ * the JS backend): turns the residual of the 'lse' variant into the residual of the 'probs' variant
+ * by recomputing P from the kept q (and k) in Rust, exactly as the 'probs' forward writes it. With
+ * (T1) the 'probs' forward keeps exactly `r(m)`, bit for bit; with (T2) the 'probs' backward on
+ * `r(m)` equals the 'lse' backward on `m`. The other residual tensors are shared, not copied.
+ * `be` is the backend whose memory holds `m` (default: the shared instance).
+ */
+export const attentionLseToProbs = (node: TypedPrim, m: Residual<WasmTensor>, be: WasmBackend = wasmBackend()): Residual<WasmTensor> => {
+  const rt = be.runtime;
+  const g = dims(node);
+  if (!m.lse) throw new RangeError(`attention: attentionLseToProbs needs an 'lse' residual (it has ${Object.keys(m).join(', ')})`);
+  const xkv = g.cross ? m.xkv! : m.x!;
+  const { kv } = kvViews(g, rt.ptr(xkv), m.k ? rt.ptr(m.k) : 0, m.v ? rt.ptr(m.v) : 0);
+  const p = rt.tensor([g.B, g.H, g.Tq, g.Tk]);
+  const qStride = g.H * g.dkey;
+  for (let b = 0; b < g.B; b++)
+    for (let h = 0; h < g.H; h++) {
+      const rc = rt.exports.cat_attn_probs(
+        rt.ptr(m.q!) + 4 * (b * g.Tq * qStride + h * g.dkey), qStride,
+        kv.ptr + 4 * (b * g.Tk * kv.stride + h * kv.head), kv.stride,
+        m.mask ? rt.ptr(m.mask) + 4 * b * g.Tk : 0,
+        g.Tq, g.Tk, g.dkey, g.scale, g.causal ? 1 : 0,
+        p.buf.ptr + 4 * (b * g.H + h) * g.Tq * g.Tk,
+      );
+      if (rc !== 0) fail('probs');
+    }
+  const out: Record<string, WasmTensor> = {};
+  for (const [name, v] of Object.entries(m)) if (name !== 'lse') out[name] = v;
+  out.p = p;
+  return out;
+};

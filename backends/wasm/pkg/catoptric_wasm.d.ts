@@ -38,6 +38,7 @@ export interface CatoptricWasmExports {
   cat_scaled_sigmoid_bwd(dbeta: number, beta: number, dlogit: number, n: number, scale: number): void;
   cat_attn_fwd(q: number, qs: number, k: number, ks: number, v: number, vs: number, mask: number, tq: number, tk: number, dkey: number, dv: number, scale: number, causal: number, o: number, os: number, lse: number, p: number): number;
   cat_attn_bwd(q: number, qs: number, k: number, ks: number, v: number, vs: number, mask: number, tq: number, tk: number, dkey: number, dv: number, scale: number, causal: number, o: number, os: number, dO: number, lse: number, p: number, dq: number, dqs: number, dk: number, dks: number, dv_: number, dvs: number): number;
+  cat_attn_probs(q: number, qs: number, k: number, ks: number, mask: number, tq: number, tk: number, dkey: number, scale: number, causal: number, p: number): number;
   cat_outer_fwd(x: number, xs: number, y: number, ys: number, z: number, zs: number, rows: number, dx: number, dy: number): void;
   cat_outer_bwd(x: number, xs: number, y: number, ys: number, g: number, gs: number, gx: number, gy: number, rows: number, dx: number, dy: number): void;
   cat_mul(x: number, y: number, z: number, n: number): void;

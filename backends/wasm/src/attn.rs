@@ -52,6 +52,26 @@ unsafe fn exp_row(s: *const f32, p: *mut f32, n: usize, c: f32) -> f32 {
     sum(p, n)
 }
 
+/// Row `t` of P from its raw scores (`kend` computed of `tk`), in place: scale, mask, `e^{s − max}`
+/// divided by its sum, zeros past `kend`; returns the log-sum-exp (−∞ for a fully masked row, whose
+/// P row is 0). The forward pass, the 'lse' backward's recomputation and `cat_attn_probs` all make P
+/// by this function from the same gemm, so P is bit-identical whichever of them made it.
+#[inline(always)]
+unsafe fn softmax_row(row: *mut f32, kend: usize, tk: usize, mask: *const f32, causal: bool, t: usize, scale: f32) -> f32 {
+    let m = if kend == 0 { f32::NEG_INFINITY } else { mask_scale_row(row, kend, mask, causal, t, scale) };
+    if m == f32::NEG_INFINITY {
+        std::ptr::write_bytes(row, 0, tk);
+        return f32::NEG_INFINITY;
+    }
+    let l = exp_row(row, row, kend, m);
+    let inv = splat(1.0 / l);
+    map1(row, row, kend, |x| f32x4_mul(x, inv));
+    if kend < tk {
+        std::ptr::write_bytes(row.add(kend), 0, tk - kend);
+    }
+    m + l.ln()
+}
+
 /// Forward of one head: `o` rows (stride `os`), `lse` (Tq), and P into `p` (Tq × Tk) if not null.
 /// q, k, v rows are strided (`qs`, `ks`, `vs`); `mask` is Tk floats (0/1) or null.
 /// Returns 0, or −1 when scratch cannot be allocated.
@@ -91,20 +111,7 @@ pub unsafe extern "C" fn cat_attn_fwd(
         }
         for i in 0..bq {
             let t = t0 + i;
-            let row = s.add(i * tk);
-            let m = if kend == 0 { f32::NEG_INFINITY } else { mask_scale_row(row, kend, mask, causal, t, scale) };
-            if m == f32::NEG_INFINITY {
-                std::ptr::write_bytes(row, 0, tk);
-                *lse.add(t) = f32::NEG_INFINITY;
-                continue;
-            }
-            let l = exp_row(row, row, kend, m);
-            let inv = splat(1.0 / l);
-            map1(row, row, kend, |x| f32x4_mul(x, inv));
-            if kend < tk {
-                std::ptr::write_bytes(row.add(kend), 0, tk - kend);
-            }
-            *lse.add(t) = m + l.ln();
+            *lse.add(t) = softmax_row(s.add(i * tk), kend, tk, mask, causal, t, scale);
         }
         if cat_gemm(bq, dv, kend, s, tk, 1, v, vs, 1, o.add(t0 * os), os, 0) != 0 {
             return -1;
@@ -114,8 +121,9 @@ pub unsafe extern "C" fn cat_attn_fwd(
     0
 }
 
-/// Backward of one head. P comes from `p` (Tq × Tk) or, if null, is recomputed from the scores and
-/// `lse`. Writes `dq` rows (stride `dqs`); accumulates into `dk` (stride `dks`) and `dvv` (`dvs`),
+/// Backward of one head. P comes from `p` (Tq × Tk) or, if null, is recomputed from the scores by
+/// `softmax_row`, bit for bit as the forward made it (the kept `lse` is not needed for that; the
+/// argument stays for the ABI). Writes `dq` rows (stride `dqs`); accumulates into `dk` (stride `dks`) and `dvv` (`dvs`),
 /// which may be shared between heads (raw-token keys/values). Returns 0, or −1 without scratch.
 #[no_mangle]
 pub unsafe extern "C" fn cat_attn_bwd(
@@ -135,7 +143,7 @@ pub unsafe extern "C" fn cat_attn_bwd(
     o: *const f32,
     os: usize,
     d_o: *const f32,
-    lse: *const f32,
+    _lse: *const f32,
     p: *const f32,
     dq: *mut f32,
     dqs: usize,
@@ -169,16 +177,11 @@ pub unsafe extern "C" fn cat_attn_bwd(
             if cat_gemm(bq, kend, dkey, q.add(t0 * qs), qs, 1, k, 1, ks, sbuf, tk, 0) != 0 {
                 return -1;
             }
+            // recomputed exactly as the forward made it (so 'lse' and 'probs' agree bit for bit);
+            // a row whose kept log-sum-exp is −∞ is fully masked and comes out 0 either way
             for i in 0..bq {
                 let t = t0 + i;
-                let row = sbuf.add(i * tk);
-                let lt = *lse.add(t);
-                if lt == f32::NEG_INFINITY {
-                    std::ptr::write_bytes(row, 0, kend);
-                    continue;
-                }
-                mask_scale_row(row, kend, mask, causal, t, scale);
-                exp_row(row, row, kend, lt);
+                softmax_row(sbuf.add(i * tk), kend, tk, mask, causal, t, scale);
             }
             sbuf
         } else {
@@ -202,6 +205,40 @@ pub unsafe extern "C" fn cat_attn_bwd(
             || cat_gemm(kend, dv, bq, pp, 1, tk, d_o.add(t0 * os), os, 1, dvv, dvs, 1) != 0
         {
             return -1;
+        }
+        t0 = t1;
+    }
+    0
+}
+
+/// P of one head (Tq × Tk into `p`) from q and k, exactly as `cat_attn_fwd` writes it for the
+/// 'probs' variant: the attention 2-cell map `lse ⇒ probs`. Returns 0, or −1 without scratch.
+#[no_mangle]
+pub unsafe extern "C" fn cat_attn_probs(
+    q: *const f32,
+    qs: usize,
+    k: *const f32,
+    ks: usize,
+    mask: *const f32,
+    tq: usize,
+    tk: usize,
+    dkey: usize,
+    scale: f32,
+    causal: u32,
+    p: *mut f32,
+) -> i32 {
+    let causal = causal != 0;
+    let mut t0 = 0;
+    while t0 < tq {
+        let t1 = (t0 + BQ).min(tq);
+        let bq = t1 - t0;
+        let kend = if causal { t1.min(tk) } else { tk };
+        let s = p.add(t0 * tk);
+        if cat_gemm(bq, kend, dkey, q.add(t0 * qs), qs, 1, k, 1, ks, s, tk, 0) != 0 {
+            return -1;
+        }
+        for i in 0..bq {
+            softmax_row(s.add(i * tk), kend, tk, mask, causal, t0 + i, scale);
         }
         t0 = t1;
     }
