@@ -6,7 +6,7 @@
 //! (SH → compact grid) and `from` (grid of half-width L1+L2 → SH). Sums and FFTs run in f64;
 //! inputs, outputs, the residual grids and the unweighted product are f32.
 
-use crate::fft::{fft2, Radix2};
+use crate::fft::{cmul, cmul_conj, fft2, plan as fft_plan, Radix2};
 use std::slice::from_raw_parts;
 
 #[inline]
@@ -48,7 +48,7 @@ struct Gaunt<'a> {
     rows1: Vec<usize>,
     rows2: Vec<usize>,
     rows_g: Vec<usize>,
-    fft: Radix2,
+    fft: &'static Radix2,
 }
 
 fn pad_map(g: usize, n: usize) -> Vec<usize> {
@@ -82,7 +82,7 @@ unsafe fn gaunt_plan<'a>(plan: *const u32) -> Gaunt<'a> {
         l1, l2, lo, n, to1, to2, from,
         pad1: pad_map(l1, n), pad2: pad_map(l2, n), from_n,
         rows1: rows_of(l1, n), rows2: rows_of(l2, n), rows_g: rows_of(g, n),
-        fft: Radix2::new(n),
+        fft: &fft_plan(n).r2,
     }
 }
 
@@ -122,14 +122,14 @@ unsafe fn to_grid(t: &Table, a: &[f64], w: usize, fr: *mut f32, fi: *mut f32, sr
 }
 
 /// Compact f32 grid → zero-padded N×N grid, then its FFT.
-unsafe fn pad_fft(g: &Gaunt, pad: &[usize], rows: &[usize], fr: *const f32, fi: *const f32, pr: &mut [f64], pi: &mut [f64], tr: &mut [f64], ti: &mut [f64]) {
+unsafe fn pad_fft(g: &Gaunt, pad: &[usize], rows: &[usize], fr: *const f32, fi: *const f32, pr: &mut [f64], pi: &mut [f64]) {
     pr.iter_mut().for_each(|v| *v = 0.0);
     pi.iter_mut().for_each(|v| *v = 0.0);
     for (c, &q) in pad.iter().enumerate() {
         pr[q] = *fr.add(c) as f64;
         pi[q] = *fi.add(c) as f64;
     }
-    fft2(&g.fft, pr, pi, false, Some(rows), tr, ti);
+    fft2(g.fft, pr, pi, false, Some(rows));
 }
 
 /// Gaunt product forward over all rows: grids of the weighted inputs into f1*/f2* (W1², W2² per
@@ -147,7 +147,6 @@ pub unsafe extern "C" fn cat_gaunt_fwd(
     let nn = g.n * g.n;
     let (mut a1, mut a2) = (vec![0f64; n1], vec![0f64; n2]);
     let (mut p1r, mut p1i, mut p2r, mut p2i) = (vec![0f64; nn], vec![0f64; nn], vec![0f64; nn], vec![0f64; nn]);
-    let (mut tr, mut ti) = (vec![0f64; g.n], vec![0f64; g.n]);
     let mut bb = vec![0f64; n3];
     for r in 0..rows {
         let c = r % ch;
@@ -157,14 +156,10 @@ pub unsafe extern "C" fn cat_gaunt_fwd(
         let (g2r, g2i) = (f2re.add(r * ww2 * ww2), f2im.add(r * ww2 * ww2));
         to_grid(&g.to1, &a1, ww1, g1r, g1i, &mut p1r, &mut p1i);
         to_grid(&g.to2, &a2, ww2, g2r, g2i, &mut p2r, &mut p2i);
-        pad_fft(&g, &g.pad1, &g.rows1, g1r, g1i, &mut p1r, &mut p1i, &mut tr, &mut ti);
-        pad_fft(&g, &g.pad2, &g.rows2, g2r, g2i, &mut p2r, &mut p2i, &mut tr, &mut ti);
-        for k in 0..nn {
-            let re = p1r[k] * p2r[k] - p1i[k] * p2i[k];
-            p1i[k] = p1r[k] * p2i[k] + p1i[k] * p2r[k];
-            p1r[k] = re;
-        }
-        fft2(&g.fft, &mut p1r, &mut p1i, true, None, &mut tr, &mut ti);
+        pad_fft(&g, &g.pad1, &g.rows1, g1r, g1i, &mut p1r, &mut p1i);
+        pad_fft(&g, &g.pad2, &g.rows2, g2r, g2i, &mut p2r, &mut p2i);
+        cmul(&mut p1r, &mut p1i, &p2r, &p2i);
+        fft2(g.fft, &mut p1r, &mut p1i, true, None);
         bb.iter_mut().for_each(|v| *v = 0.0);
         for k in 0..g.from.len() {
             let (sh, _, re, im) = g.from.at(k);
@@ -195,7 +190,6 @@ pub unsafe extern "C" fn cat_gaunt_bwd(
     let nn = g.n * g.n;
     let (mut p1r, mut p1i, mut p2r, mut p2i) = (vec![0f64; nn], vec![0f64; nn], vec![0f64; nn], vec![0f64; nn]);
     let (mut gr, mut gi, mut qr, mut qi) = (vec![0f64; nn], vec![0f64; nn], vec![0f64; nn], vec![0f64; nn]);
-    let (mut tr, mut ti) = (vec![0f64; g.n], vec![0f64; g.n]);
     let (mut da1, mut da2, mut db) = (vec![0f64; n1], vec![0f64; n2], vec![0f64; n3]);
     let weighted_ = !w3.is_null();
     let (mut sw1, mut sw2, mut sw3) = (vec![0f64; ch * (g.l1 + 1)], vec![0f64; ch * (g.l2 + 1)], vec![0f64; ch * (g.lo + 1)]);
@@ -219,18 +213,15 @@ pub unsafe extern "C" fn cat_gaunt_bwd(
             gr[q] += db[sh] * re;
             gi[q] -= db[sh] * im;
         }
-        fft2(&g.fft, &mut gr, &mut gi, false, Some(&g.rows_g), &mut tr, &mut ti);
+        fft2(g.fft, &mut gr, &mut gi, false, Some(&g.rows_g));
         let (g1r, g1i) = (f1re.add(r * ww1 * ww1), f1im.add(r * ww1 * ww1));
         let (g2r, g2i) = (f2re.add(r * ww2 * ww2), f2im.add(r * ww2 * ww2));
-        pad_fft(&g, &g.pad1, &g.rows1, g1r, g1i, &mut p1r, &mut p1i, &mut tr, &mut ti);
-        pad_fft(&g, &g.pad2, &g.rows2, g2r, g2i, &mut p2r, &mut p2i, &mut tr, &mut ti);
+        pad_fft(&g, &g.pad1, &g.rows1, g1r, g1i, &mut p1r, &mut p1i);
+        pad_fft(&g, &g.pad2, &g.rows2, g2r, g2i, &mut p2r, &mut p2i);
         for side in 0..2 {
             let (pr, pi, t, pad, da) = if side == 0 { (&p2r, &p2i, &g.to1, &g.pad1, &mut da1) } else { (&p1r, &p1i, &g.to2, &g.pad2, &mut da2) };
-            for k in 0..nn {
-                qr[k] = gr[k] * pr[k] + gi[k] * pi[k];
-                qi[k] = gi[k] * pr[k] - gr[k] * pi[k];
-            }
-            fft2(&g.fft, &mut qr, &mut qi, true, None, &mut tr, &mut ti);
+            cmul_conj(&mut qr, &mut qi, &gr, &gi, pr, pi);
+            fft2(g.fft, &mut qr, &mut qi, true, None);
             da.iter_mut().for_each(|v| *v = 0.0);
             for k in 0..t.len() {
                 let (sh, cell, re, im) = t.at(k);

@@ -1,14 +1,14 @@
 //! Compact bilinear pooling (`mcb`, `src/prims/pooling.ts`): count sketches Ψ₁(x), Ψ₂(y) into d
 //! buckets, their circular convolution IFFT(FFT Ψ₁ ⊙ FFT Ψ₂) (both real sketches in one complex
 //! transform), and the adjoint. Any d: radix-2 when d is a power of two, Bluestein otherwise
-//! (`fft.rs`). Sketches are summed in f64 and stored as f32, spectra computed in f64 and, when
+//! (`fft.rs`, plans cached per d). Sketches are summed in f64 and stored as f32, spectra computed in f64 and, when
 //! kept or recomputed for backward, rounded to f32 (so every residual variant feeds the same
 //! numbers to the gradient, as in the JS kernel).
 //!
 //! Hashes: u32 words `[h1 × dx, s1 × dx, h2 × dy, s2 × dy]` (signs as i32 ±1), uploaded once per
 //! runtime and attributes by the TypeScript side.
 
-use crate::fft::Fft;
+use crate::fft::{plan, Fft};
 use std::slice::from_raw_parts;
 
 struct Hashes<'a> {
@@ -75,7 +75,7 @@ pub unsafe extern "C" fn cat_mcb_fwd(
     psi1: *mut f32, psi2: *mut f32, sar: *mut f32, sai: *mut f32, sbr: *mut f32, sbi: *mut f32, z: *mut f32,
 ) {
     let h = hashes(hs, dx, dy);
-    let mut f = Fft::new(d);
+    let f = plan(d);
     let half = d / 2 + 1;
     let mut acc = vec![0f64; d];
     let (mut zr, mut zi) = (vec![0f64; d], vec![0f64; d]);
@@ -84,7 +84,7 @@ pub unsafe extern "C" fn cat_mcb_fwd(
         let (p1, p2) = (psi1.add(r * d), psi2.add(r * d));
         sketch(x.add(r * dx), dx, h.h1, h.s1, &mut acc, p1);
         sketch(y.add(r * dy), dy, h.h2, h.s2, &mut acc, p2);
-        real_pair(&mut f, p1, p2, &mut zr, &mut zi, &mut a, &mut b);
+        real_pair(f, p1, p2, &mut zr, &mut zi, &mut a, &mut b);
         if !sar.is_null() {
             for k in 0..half {
                 *sar.add(r * half + k) = a[k][0] as f32;
@@ -113,7 +113,7 @@ pub unsafe extern "C" fn cat_mcb_bwd(
     rows: usize, dx: usize, dy: usize, d: usize, hs: *const u32,
 ) {
     let h = hashes(hs, dx, dy);
-    let mut f = Fft::new(d);
+    let f = plan(d);
     let half = d / 2 + 1;
     let mut acc = vec![0f64; d];
     let (mut k1, mut k2) = (vec![0f32; d], vec![0f32; d]);
@@ -134,7 +134,7 @@ pub unsafe extern "C" fn cat_mcb_bwd(
             } else {
                 (psi1.add(r * d), psi2.add(r * d))
             };
-            real_pair(&mut f, p1, p2, &mut zr, &mut zi, &mut a, &mut b);
+            real_pair(f, p1, p2, &mut zr, &mut zi, &mut a, &mut b);
         }
         round_half(&mut a);
         round_half(&mut b);
