@@ -3,8 +3,9 @@
 // (src/delta_chunk.rs, chunk products by the SIMD gemm), as the JS backend does. The residual
 // variants keep exactly the states the JS kernel keeps: every step, every `chunk` steps, or only S_0
 // (then the backward pass recomputes forward once: the recurrent form rebuilds the states backwards,
-// the chunkwise form recomputes the chunk starts). With 'all-states' both algorithms take the
-// recurrent backward over the kept states (as the JS kernel does).
+// the chunkwise form recomputes the chunk starts). With 'all-states' the chunkwise backward reads
+// its chunk starts from the kept states (the JS kernel takes the recurrent backward there; the
+// gradients agree up to rounding).
 import '../../../src/prims/delta';
 import { deltaDefaults, deltaSizes, type DeltaAttrs } from '../../../src/prims/delta';
 import { registerWasmKernel, type WasmTensor } from '../runtime';
@@ -61,6 +62,8 @@ registerWasmKernel('delta_rule', (rt) => ({
     const nS = statesPerHead(n.variant, T, C);
     const every = everyFor(n.variant, T, C);
     const mode = n.variant === 'none' ? 1 : 0;
+    // chunkwise: kept chunk starts (0), S_0 only (1), or every state, chunk starts read from it (2)
+    const chunkMode = n.variant === 'none' ? 1 : n.variant === 'all-states' ? 2 : 0;
     const dqn = rt.tensor(qn!.shape);
     const dkn = rt.tensor(kn!.shape);
     const dv_ = rt.tensor(v!.shape);
@@ -74,10 +77,10 @@ registerWasmKernel('delta_rule', (rt) => ({
         const vo = 4 * ((b * T * H + h) * dv);
         const bo = 4 * (b * T * H + h);
         const rc =
-          algorithm === 'chunkwise' && n.variant !== 'all-states'
+          algorithm === 'chunkwise'
             ? e.cat_delta_chunk_bwd(
                 pq + qk, pk + qk, pv + vo, pb + bo, H * dk, H * dv, H, T, dk, dv, C,
-                pst + 4 * (b * H + h) * nS * dd, mode,
+                pst + 4 * (b * H + h) * nS * dd, chunkMode,
                 pdo + vo, dS0.buf.ptr + 4 * (b * H + h) * dd,
                 dqn.buf.ptr + qk, dkn.buf.ptr + qk, dv_.buf.ptr + vo, dbeta.buf.ptr + bo,
               )

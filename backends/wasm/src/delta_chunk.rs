@@ -194,7 +194,8 @@ pub unsafe extern "C" fn cat_delta_chunk_fwd(
 
 /// Chunkwise backward of one head. `ds` holds dS_T on entry and dS_0 on exit. With `mode` 0,
 /// `kept` holds the state at every chunk start; with `mode` 1 it holds S_0 only and the chunk
-/// starts are recomputed by one forward pass (no outputs). Writes (overwrites) the gradients of
+/// starts are recomputed by one forward pass (no outputs); with `mode` 2 it holds the state before
+/// every step ('all-states') and the chunk starts are read from it. Writes (overwrites) the gradients of
 /// q, k, v, β of this head. Returns 0, or −1 without scratch memory.
 #[no_mangle]
 pub unsafe extern "C" fn cat_delta_chunk_bwd(
@@ -243,10 +244,12 @@ pub unsafe extern "C" fn cat_delta_chunk_bwd(
     } else {
         kept
     };
+    // states between chunk starts: 1 (chunk starts only) or cs (every step kept)
+    let bstride = if mode == 2 { cs * dd } else { dd };
     for ci in (0..n_c).rev() {
         let t0 = ci * cs;
         let c = cs.min(t_len - t0);
-        let hs = bounds.add(ci * dd);
+        let hs = bounds.add(ci * bstride);
         if wy(&h, t0, c, cs, &s) != 0 {
             return -1;
         }
