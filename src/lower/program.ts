@@ -429,7 +429,8 @@ export const measureRun = <T>(
  * stores more (`target`). Its map `r` turns a source residual into the target residual by running
  * the forward pass of each segment that the source keeps in lens form and the target does not.
  * (T1) and (T2) of DESIGN.md hold: see `laws/plan.ts`. Both plans must choose the same variants and
- * the same checkpoint schedules (for chains of schedule steps see `src/plan/twocells.ts`).
+ * the same checkpoint schedules, and recompute the same nodes inside a schedule; `planDecomposition`
+ * writes a plan as a chain of such 2-cells out of its all-recompute form.
  */
 export interface PlanTwoCell<T> {
   readonly source: Program<T>;
