@@ -282,7 +282,8 @@ const gf = (flops: number, f: () => void, minMs = 150, batches = 3): number => f
  * q/k/v projections, no output projection) forward and forward+backward at T ∈ {128, 512, 1024},
  * tfjs-wasm op by op (matMul, softmax) and `tf.grads` of the same; the delta rule (chunkwise WY
  * form, chunk 64, 'chunk-states') at T ∈ {1024, 4096}, d = 64 on wasm and js, and the wasm
- * recurrent form of the same node as `wasm-recurrent` (no tfjs op).
+ * recurrent form of the same node as `wasm-recurrent` (no tfjs op); the FFT kernels `mcb`
+ * (d = 4096 radix-2, d = 16000 Bluestein) and `gaunt_tensor_product` (L = 4, 8) on wasm and js.
  * GFLOP/s use the cost interpretation's flops of the 'probs' variant (attention) and of the
  * chunkwise node (delta rule) for every implementation, so ratios are ratios of time.
  */
@@ -396,6 +397,22 @@ export async function runComponents(
     }, 50, 1);
     rows.push({ op: 'delta_rule chunkwise fwd+bwd', size, impl: 'js', gflops: flops / sj / 1e9 });
     log(`delta_rule ${size} done`);
+  }
+  // FFT kernels: compact bilinear pooling (radix-2 and Bluestein d) and the Gaunt tensor product
+  await import('../backends/js/kernels/pooling-mcb');
+  await import('../backends/js/kernels/tensor-product');
+  const fft: [string, string, Term, number[][]][] = [
+    ['mcb fwd+bwd', 'd=4096 rows=32 dx=dy=512', prim('mcb', { d: 4096, seed: 1 }), [[32, 512], [32, 512]]],
+    ['mcb fwd+bwd', 'd=16000 rows=8 dx=dy=2048', prim('mcb', { d: 16000, seed: 1 }), [[8, 2048], [8, 2048]]],
+    ['gaunt_tensor_product fwd+bwd', 'L=4 rows=64', prim('gaunt_tensor_product', { l1: 4, l2: 4, lout: 4 }), [[64, 25], [64, 25]]],
+    ['gaunt_tensor_product fwd+bwd', 'L=8 rows=64', prim('gaunt_tensor_product', { l1: 8, l2: 8, lout: 8 }), [[64, 81], [64, 81]]],
+  ];
+  for (const [op, size, term, inputs] of opts.quick ? fft.slice(0, 1) : fft) {
+    group();
+    const flops = fwdBwdFlops(term, inputs);
+    rows.push({ op, size, impl: 'wasm', gflops: flops / be.scope(() => fwdBwd(be, term, inputs, be)) / 1e9 });
+    rows.push({ op, size, impl: 'js', gflops: flops / fwdBwd(js, term, inputs) / 1e9 });
+    log(`${op} ${size} done`);
   }
   return rows;
 }
