@@ -24,18 +24,18 @@ unsafe fn st(p: *mut f32, j: usize, n: usize, v: v128) {
     }
 }
 
-/// Strided views of one head.
+/// Strided views of one head (shared with the chunkwise kernel in `delta_chunk.rs`).
 #[derive(Clone, Copy)]
-struct Head {
-    q: *const f32,
-    k: *const f32,
-    v: *const f32,
-    beta: *const f32,
-    sk: usize,
-    sv: usize,
-    sb: usize,
-    dk: usize,
-    dv: usize,
+pub(crate) struct Head {
+    pub(crate) q: *const f32,
+    pub(crate) k: *const f32,
+    pub(crate) v: *const f32,
+    pub(crate) beta: *const f32,
+    pub(crate) sk: usize,
+    pub(crate) sv: usize,
+    pub(crate) sb: usize,
+    pub(crate) dk: usize,
+    pub(crate) dv: usize,
 }
 
 /// One forward step on `s` (in place); writes `o_t` if `o` is not null and `u_t` into `u`.

@@ -5,22 +5,10 @@
 //! (M lower triangular with diagonal), `h ← h + Kᵀ U'`. The products are `cat_gemm` calls over
 //! the strided rows of one head of a `[B, T, H·d]` tensor; the triangular solves are SIMD axpys.
 
+use crate::delta::Head;
 use crate::gemm::cat_gemm;
 use crate::vmath::*;
 use core::arch::wasm32::*;
-
-#[derive(Clone, Copy)]
-struct Head {
-    q: *const f32,
-    k: *const f32,
-    v: *const f32,
-    beta: *const f32,
-    sk: usize,
-    sv: usize,
-    sb: usize,
-    dk: usize,
-    dv: usize,
-}
 
 /// Scratch of one call: C×C blocks and chunk-row blocks.
 struct Scratch {
