@@ -10,15 +10,8 @@ import '../backends/js/kernels/attention';
 import { attentionAllocStats, resetAttentionAllocStats } from '../backends/js/kernels/attention';
 import { checkOrThrow, initParams, jsBackend, lowerOrThrow, prim, rng, randn, residualElems } from '../src/index';
 
-/** One benchmark measurement. */
-export interface BenchRow {
-  op: string;
-  size: string;
-  impl: string;
-  ms: number;
-  gflops?: number;
-  bytes?: number;
-}
+export type { BenchRow } from './row';
+import type { BenchRow } from './row';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 

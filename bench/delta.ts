@@ -9,15 +9,8 @@ import '../backends/js/kernels/delta';
 import { checkOrThrow, jsBackend, lowerOrThrow, prim, residualElems, type TypedPrim } from '../src/index';
 import { deltaInputs, deltaShapes } from '../laws/delta';
 
-/** One benchmark measurement. */
-export interface BenchRow {
-  readonly op: string;
-  readonly size: string;
-  readonly impl: string;
-  readonly ms: number;
-  readonly gflops?: number;
-  readonly bytes?: number;
-}
+export type { BenchRow } from './row';
+import type { BenchRow } from './row';
 
 // The fastest repetition: on a shared machine the slower ones measure other processes, not this code.
 const fastest = (xs: number[]): number => Math.min(...xs);

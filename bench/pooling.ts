@@ -14,15 +14,10 @@ import '../backends/js/kernels/pooling';
 import '../backends/js/kernels/pooling-mcb';
 import { mfb } from '../src/prims/pooling';
 import { type Term, type TypedNode, checkOrThrow, initParams, jsBackend, lowerOrThrow, prim, randn, residualElems, rng } from '../src/index';
+import type { BenchRow as ComponentBenchRow } from './row';
 
 /** One benchmark measurement. */
-export interface BenchRow {
-  readonly op: string;
-  readonly size: number;
-  readonly impl: string;
-  readonly ms: number;
-  readonly gflops?: number;
-  readonly bytes?: number;
+export interface BenchRow extends ComponentBenchRow<number> {
   readonly paramBytes?: number;
   /** CPU time of this process (user + system) per run: robust when other processes share the cores. */
   readonly cpuMs?: number;

@@ -11,15 +11,8 @@ import '../backends/js/kernels/tensor-product';
 import { checkOrThrow, initParams, jsBackend, lowerOrThrow, prim, randn, rng, type TypedPrim } from '../src/index';
 import { shDim } from '../src/equivariant/sh';
 
-/** One benchmark measurement. */
-export interface BenchRow {
-  readonly op: string;
-  readonly size: string;
-  readonly impl: string;
-  readonly ms: number;
-  readonly gflops?: number;
-  readonly bytes?: number;
-}
+export type { BenchRow } from './row';
+import type { BenchRow } from './row';
 
 const C = 16;
 
