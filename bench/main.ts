@@ -54,7 +54,8 @@ const main = async () => {
     }
   }
   console.log = log;
-  if (json) console.log(JSON.stringify(rows));
+  // Every row has a gflops field; rows that measure memory, not time, say null (not applicable).
+  if (json) console.log(JSON.stringify(rows.map((r) => ({ ...r, gflops: typeof r.gflops === 'number' ? r.gflops : null }))));
   else {
     console.log(`catoptric benchmarks (${process.platform} ${process.arch}, Node ${process.version}, single thread)\n`);
     console.log(table(rows));
