@@ -3,7 +3,7 @@
 //! Scratch is `BQ × Tk` (linear in T), so the 'lse' variant never holds a `Tq × Tk` matrix; the
 //! 'probs' variant writes P straight into its residual. Masked scores are exactly 0 in P.
 
-use crate::gemm::cat_gemm;
+use crate::gemm::{cat_gemm, scratch};
 use crate::vmath::*;
 use core::arch::wasm32::*;
 
@@ -12,16 +12,6 @@ const BQ: usize = 64;
 static mut SCR_S: Vec<f32> = Vec::new();
 static mut SCR_D: Vec<f32> = Vec::new();
 
-unsafe fn scratch(v: &mut Vec<f32>, n: usize) -> Option<*mut f32> {
-    if v.len() < n {
-        v.clear();
-        if v.try_reserve_exact(n).is_err() {
-            return None;
-        }
-        v.resize(n, 0.0);
-    }
-    Some(v.as_mut_ptr())
-}
 
 #[inline(always)]
 unsafe fn visible(mask: *const f32, causal: bool, t: usize, u: usize) -> bool {

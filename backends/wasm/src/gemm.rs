@@ -15,7 +15,8 @@ const MC: usize = 128;
 static mut PACK_A: Vec<f32> = Vec::new();
 static mut PACK_B: Vec<f32> = Vec::new();
 
-unsafe fn scratch(v: &mut Vec<f32>, n: usize) -> Option<*mut f32> {
+/// A pointer to at least `n` floats of `v`, growing it if needed; `None` when memory runs out.
+pub(crate) unsafe fn scratch(v: &mut Vec<f32>, n: usize) -> Option<*mut f32> {
     if v.len() < n {
         v.clear();
         if v.try_reserve_exact(n).is_err() {
