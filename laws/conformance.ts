@@ -7,6 +7,7 @@ import { rng, randn } from '../src/tensor/rng';
 import type { HostTensor } from '../src/tensor/tensor';
 import type { Shape } from '../src/tensor/shape';
 import { closeness } from './compare';
+import { downloadAll, uploadAll } from '../src/backend/transfer';
 
 /** One conformance case: a term, its input shapes, and optionally how to make valid inputs. */
 export interface ConformanceCase {
@@ -53,14 +54,14 @@ export const conforms = <T, R>(
   for (const variants of c.variants ?? [{}]) {
     const run = <U>(be: Backend<U>) => {
       const prog = lowerOrThrow(model, be, { variants });
-      const dev = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, be.upload(v)]));
+      const dev = uploadAll(be, params);
       const { outputs, residual } = prog.forward(dev, inputs.map((x) => be.upload(x)));
       const dys = outputs.map((o, i) => randn(be.shapeOf(o), rng(seed).fork(`dy${i}`)));
       const g = prog.backward(residual, dys.map((x) => be.upload(x)));
       return {
         outputs: outputs.map((o) => be.download(o)),
         dInputs: g.dInputs.map((x) => (x === null ? null : be.download(x))),
-        dParams: Object.fromEntries(Object.entries(g.dParams).map(([k, v]) => [k, be.download(v)])),
+        dParams: downloadAll(be, g.dParams),
       };
     };
     const a = run(candidate);

@@ -20,6 +20,7 @@ import { sphereQuadrature } from '../src/equivariant/quadrature';
 import { realSH, shDim } from '../src/equivariant/sh';
 import { applyWignerD, matmul3, randomRotation, wignerD, type Rotation } from '../src/equivariant/wigner';
 import type { ConformanceCase } from './conformance';
+import { downloadAll, uploadAll } from '../src/backend/transfer';
 
 /** Largest |∫ Y_a Y_b dΩ − δ_ab| over degrees ≤ L, with the product quadrature of degree 2L. */
 export const shOrthonormalityError = (L: number): number => {
@@ -67,7 +68,7 @@ export const gauntCoefficientError = (L: number): number => {
 };
 
 const forward = <T>(program: Program<T>, be: Backend<T>, params: Record<string, HostTensor>, inputs: readonly HostTensor[]): HostTensor => {
-  const dev = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, be.upload(v)]));
+  const dev = uploadAll(be, params);
   return be.download(program.forward(dev, inputs.map((x) => be.upload(x))).outputs[0]!);
 };
 
@@ -109,13 +110,13 @@ export const tensorProductEquivarianceError = <T>(
 
 /** Outputs and all gradients of one program run with a fixed output cotangent. */
 const fullRun = <T>(program: Program<T>, be: Backend<T>, params: Record<string, HostTensor>, inputs: readonly HostTensor[], dy: HostTensor) => {
-  const dev = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, be.upload(v)]));
+  const dev = uploadAll(be, params);
   const { outputs, residual } = program.forward(dev, inputs.map((x) => be.upload(x)));
   const g = program.backward(residual, [be.upload(dy)]);
   return {
     y: be.download(outputs[0]!),
     dx: g.dInputs.map((d) => be.download(d!)),
-    dp: Object.fromEntries(Object.entries(g.dParams).map(([k, v]) => [k, be.download(v)])),
+    dp: downloadAll(be, g.dParams),
   };
 };
 

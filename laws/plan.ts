@@ -4,7 +4,7 @@ import { type PlanTwoCell, type ProgramResidual, flatResidual, lowerOrThrow } fr
 import type { TypedModel } from '../src/spec/check';
 import type { HostTensor } from '../src/tensor/tensor';
 import { identical } from './compare';
-import { uploadAll } from '../src/backend/transfer';
+import { downloadAll, uploadAll } from '../src/backend/transfer';
 
 interface RunResult {
   readonly outputs: HostTensor[];
@@ -34,7 +34,7 @@ export const runPlan = <T>(
   return {
     outputs: outputs.map((o) => be.download(o)),
     dInputs: dInputs.map((g) => (g === null ? null : be.download(g))),
-    dParams: Object.fromEntries(Object.entries(dParams).map(([k, g]) => [k, be.download(g)])),
+    dParams: downloadAll(be, dParams),
   };
 };
 

@@ -433,7 +433,7 @@ export const mcbVariantTwoCells = <T>(
       same(be.download(s.outputs[0]!), be.download(t.outputs[0]!)) &&
       keys.join() === Object.keys(rm).sort().join() &&
       keys.every((k) => same(be.download(t.residual[k]!), rm[k]!));
-    const upl = Object.fromEntries(Object.entries(rm).map(([k, v]) => [k, be.upload(v)]));
+    const upl = uploadAll(be, rm);
     const t2 = sameAll(bwd(from, s.residual as Record<string, T>), bwd(to, upl));
     return { t1, t2 };
   };

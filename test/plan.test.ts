@@ -6,6 +6,7 @@ import {
   checkOrThrow, flatResidual, initParams, jsBackend, lower, lowerOrThrow, named, planDecomposition, planTwoCell, prim, randn, recomputeAll,
   residual, residualElems, rng, seq, storeAll, SpecError, MissingKernelError,
 } from '../src/index';
+import { uploadAll } from '../src/backend/transfer';
 
 const block = (i: number) => named(`b${i}`, residual(seq(prim('layernorm'), prim('linear', { out: 6 }), prim('gelu'))));
 const term = seq(block(0), block(1), block(2), prim('linear', { out: 2 }));
@@ -53,7 +54,7 @@ describe('plans', () => {
   });
   it('recomputation keeps less: the lens form keeps only the inputs', () => {
     const { params, inputs } = data(1);
-    const p = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, be.upload(v)]));
+    const p = uploadAll(be, params);
     const all = lowerOrThrow(model, be, storeAll).forward(p, inputs).residual;
     const lens = lowerOrThrow(model, be, recomputeAll).forward(p, inputs).residual;
     expect(Object.keys(flatResidual(lens))).toEqual(['@:in0']);

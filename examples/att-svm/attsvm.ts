@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import '../../backends/js/kernels/attention';
 import { combineKQ } from '../../laws/attention';
 import { checkOrThrow, jsBackend, lowerOrThrow, prim, rng, withScope, type Backend, type HostTensor, type Rng } from '../../src/index';
+import { downloadAll, uploadAll } from '../../src/backend/transfer';
 
 const require = createRequire(import.meta.url);
 // quadprog is CommonJS; its arrays are 1-based (index 0 unused), as in R's solve.QP.
@@ -114,7 +115,7 @@ export const train = (
   let loss = 0;
   // One forward + backward on the backend; parameters and gradients live on the host between steps.
   const step1 = (k: number): Record<string, HostTensor> | null => {
-    const dev = Object.fromEntries(Object.entries(params).map(([key, p]) => [key, be.upload(p)]));
+    const dev = uploadAll(be, params);
     const { outputs, residual } = prog.forward(dev, inputs.map((x) => be.upload(x)));
     const o = be.download(outputs[0]!).data;
     loss = 0;
@@ -133,7 +134,7 @@ export const train = (
     }
     if (k === iters) return null;
     const { dParams } = prog.backward(residual, [be.upload(dOut)]);
-    return Object.fromEntries(Object.entries(dParams).map(([key, g]) => [key, be.download(g)]));
+    return downloadAll(be, dParams);
   };
   for (let k = 0; ; k++) {
     const dParams = withScope(be, () => step1(k));

@@ -18,7 +18,7 @@ import {
 } from '../../src/index';
 import { deltaNetClassifierBody, deltaNetStateShape, withLoss, withoutLoss, type DeltaNetClassifierOptions } from '../../src/models/deltanet';
 import { type BackendName, loadBackend, loadedBackend } from '../backend';
-import { withScope } from '../../src/backend/transfer';
+import { uploadAll, withScope } from '../../src/backend/transfer';
 
 export type BetaRange = '[0,1]' | '[0,2]';
 export { loadBackend, type BackendName };
@@ -162,7 +162,7 @@ export const trainParity = (beta: BetaRange, o: ParityOptions): ParityResult => 
   const accuracy = (lengths: number[], per: number, label: string): { length: number; acc: number }[] => {
     const r = rng(o.seed).fork(label);
     return withScope(be, () => {
-      const dev = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, be.upload(v)]));
+      const dev = uploadAll(be, params);
       return lengths.map((T) => {
         const { ids, labels } = parityBatch(r, per, T);
         const inputs = [ids, zeros(per), labels].map((x) => be.upload(x));

@@ -17,7 +17,7 @@ import { BACKENDS, backendByName } from './backends';
 import { si, table } from './format';
 import { type Io, UserErrors, readSpec } from './io';
 import { totals } from './summary';
-import { withScope } from '../backend/transfer';
+import { uploadAll, withScope } from '../backend/transfer';
 
 export const benchCommand: CommandSpec = {
   name: 'bench',
@@ -86,7 +86,7 @@ export const runBench = async (argv: readonly string[], io: Io): Promise<number>
     const once = (): [number, number] =>
       withScope(be, () => {
         const t0 = io.now();
-        const params = Object.fromEntries(Object.entries(hostParams).map(([k, v]) => [k, be.upload(v)]));
+        const params = uploadAll(be, hostParams);
         const { outputs, residual } = prog.forward(params, inputs.map((x) => be.upload(x)));
         outputs.forEach((o) => be.download(o));
         const t1 = io.now();

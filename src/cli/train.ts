@@ -29,7 +29,7 @@ import { grouped } from './format';
 import { type Io, UserErrors, readSpec, readText, writeText } from './io';
 import { type OptState, checkParamsFit, decodeParamsFile, encodeParamsFile } from './params-file';
 import { progressBar } from './progress';
-import { withScope } from '../backend/transfer';
+import { uploadAll, withScope } from '../backend/transfer';
 
 export const trainCommand: CommandSpec = {
   name: 'train',
@@ -191,9 +191,8 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
   const ev = task.evalBatch();
   const modelParams = Object.fromEntries([...model.params.keys()].map((k) => [k, params[prefixed(k)]!]));
   const { evalLoss, evalAccuracy } = withScope(be, () => {
-    const up = (ps: Record<string, HostTensor>) => Object.fromEntries(Object.entries(ps).map(([k, v]) => [k, be.upload(v)]));
-    const lo = lossProg.forward(up(params), feed(ev).map((x) => be.upload(x))).outputs[0]!;
-    const logits = predProg.forward(up(modelParams), ev.inputs.map((x) => be.upload(x))).outputs[0]!;
+    const lo = lossProg.forward(uploadAll(be, params), feed(ev).map((x) => be.upload(x))).outputs[0]!;
+    const logits = predProg.forward(uploadAll(be, modelParams), ev.inputs.map((x) => be.upload(x))).outputs[0]!;
     return { evalLoss: scalarOf(be.download(lo)), evalAccuracy: argmaxAccuracy(be.download(logits), ev.labels) };
   });
 
