@@ -1,7 +1,7 @@
 import type { Backend, Kernel, Residual } from '../src/backend/backend';
 import type { Program } from '../src/lower/program';
-import type { TypedModel, TypedPrim } from '../src/spec/check';
-import { prim } from '../src/spec/term';
+import type { TypedModel, TypedPrim } from '../src/term/check';
+import { prim } from '../src/term/term';
 import { rng, randn } from '../src/tensor/rng';
 import type { HostTensor } from '../src/tensor/tensor';
 import { closeness, identical } from './compare';

@@ -1,4 +1,4 @@
-import { id, par, prim, seq } from '../src/spec/term';
+import { id, par, prim, seq } from '../src/term/term';
 import { rng, randn } from '../src/tensor/rng';
 import type { ConformanceCase } from './conformance';
 

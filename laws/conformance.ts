@@ -1,7 +1,7 @@
 import type { Backend } from '../src/backend/backend';
 import { lowerOrThrow } from '../src/lower/program';
-import { checkOrThrow } from '../src/spec/check';
-import type { Term } from '../src/spec/term';
+import { checkOrThrow } from '../src/term/check';
+import type { Term } from '../src/term/term';
 import { initParams } from '../src/train/init';
 import { rng, randn } from '../src/tensor/rng';
 import type { HostTensor } from '../src/tensor/tensor';

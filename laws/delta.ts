@@ -6,8 +6,8 @@
 import fc from 'fast-check';
 import type { Backend } from '../src/backend/backend';
 import { lowerOrThrow, residualElems } from '../src/lower/program';
-import { checkOrThrow, type TypedPrim } from '../src/spec/check';
-import { prim } from '../src/spec/term';
+import { checkOrThrow, type TypedPrim } from '../src/term/check';
+import { prim } from '../src/term/term';
 import { rng, randn } from '../src/tensor/rng';
 import type { HostTensor } from '../src/tensor/tensor';
 import type { Shape } from '../src/tensor/shape';

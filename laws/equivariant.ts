@@ -10,8 +10,8 @@
 import fc from 'fast-check';
 import type { Backend } from '../src/backend/backend';
 import { lowerOrThrow, type Program } from '../src/lower/program';
-import { checkOrThrow } from '../src/spec/check';
-import { prim } from '../src/spec/term';
+import { checkOrThrow } from '../src/term/check';
+import { prim } from '../src/term/term';
 import { rng, randn } from '../src/tensor/rng';
 import type { HostTensor } from '../src/tensor/tensor';
 import { initParams } from '../src/train/init';

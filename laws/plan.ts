@@ -1,7 +1,7 @@
 import type { Backend } from '../src/backend/backend';
 import type { Plan } from '../src/lower/plan';
 import { type PlanTwoCell, type ProgramResidual, flatResidual, lowerOrThrow } from '../src/lower/program';
-import type { TypedModel } from '../src/spec/check';
+import type { TypedModel } from '../src/term/check';
 import type { HostTensor } from '../src/tensor/tensor';
 import { identical } from './compare';
 import { downloadAll, uploadAll } from '../src/backend/transfer';

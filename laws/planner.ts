@@ -1,14 +1,14 @@
 import type { Backend } from '../src/backend/backend';
 import type { Plan } from '../src/lower/plan';
 import { type MemoryMeter, lowerOrThrow, measureRun } from '../src/lower/program';
-import type { TypedModel, TypedNode } from '../src/spec/check';
+import type { TypedModel, TypedNode } from '../src/term/check';
 import type { HostTensor } from '../src/tensor/tensor';
 import { type Prediction, simulate } from '../src/plan/memory';
 import { pathKey } from '../src/lower/plan';
 import { revolveCost, revolveSchedule, revolveTable, scheduleRecomputations, scheduleSlots } from '../src/plan/revolve';
 import { type PlanPoint, chooseWithin } from '../src/plan/planner';
-import { checkOrThrow } from '../src/spec/check';
-import { prim, seq } from '../src/spec/term';
+import { checkOrThrow } from '../src/term/check';
+import { prim, seq } from '../src/term/term';
 import { rng, randn } from '../src/tensor/rng';
 import { initParams } from '../src/train/init';
 import { plansAgree } from './plan';

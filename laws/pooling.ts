@@ -7,8 +7,8 @@
 import type { Backend } from '../src/backend/backend';
 import { lowerOrThrow, residualElems } from '../src/lower/program';
 import type { Plan } from '../src/lower/plan';
-import { type TypedNode, checkOrThrow } from '../src/spec/check';
-import { type Term, par, prim, seq } from '../src/spec/term';
+import { type TypedNode, checkOrThrow } from '../src/term/check';
+import { type Term, par, prim, seq } from '../src/term/term';
 import { rng, randn } from '../src/tensor/rng';
 import type { HostTensor } from '../src/tensor/tensor';
 import type { Shape } from '../src/tensor/shape';

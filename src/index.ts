@@ -6,7 +6,7 @@
  */
 import './prims';
 export * from './tensor';
-export * from './spec';
+export * from './term';
 export * from './prims';
 export * from './backend';
 export * from './lower';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import '../src/cli/components';
-import type { Term } from '../src/spec/term';
+import type { Term } from '../src/term/term';
 import {
   type DocIssue,
   type SpecDoc,
@@ -14,7 +14,7 @@ import {
   formatIssues,
   jsonPathOfNode,
   loadSpec,
-} from '../src/spec/codec';
+} from '../src/term/codec';
 
 const boxName = fc.stringMatching(/^[a-z][a-z0-9_]{0,6}$/);
 const attrs = fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 });
@@ -120,8 +120,8 @@ describe('decode errors name the JSON path', () => {
 
 describe('JSON Schema for editors', () => {
   it('has a branch per registered primitive with its attributes and variants', async () => {
-    const { specSchema } = await import('../src/spec/schema');
-    const { primitiveNames } = await import('../src/spec/primitive');
+    const { specSchema } = await import('../src/term/schema');
+    const { primitiveNames } = await import('../src/term/primitive');
     const s = specSchema() as any;
     const branches = s.$defs.prim.allOf as any[];
     expect(branches.map((b) => b.if.properties.prim.const)).toEqual(primitiveNames());

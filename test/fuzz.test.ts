@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import '../src/cli/components';
-import { checkSpec, decodeSpec, loadSpec, type DocIssue } from '../src/spec/codec';
-import { primitiveNames } from '../src/spec/primitive';
+import { checkSpec, decodeSpec, loadSpec, type DocIssue } from '../src/term/codec';
+import { primitiveNames } from '../src/term/primitive';
 
 /**
  * Robustness: whatever JSON comes in, decode + check answer with typed issues (each with a JSON path

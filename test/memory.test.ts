@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { basicCases } from '../laws/index';
 import { peakMatches, samplePlans } from '../laws/planner';
-import { checkOrThrow, initParams, jsBackend, named, prim, randn, residual, rng, seq, type Plan } from '../src/index';
+import { checkOrThrow, initParams, jsBackend, named, prim, randn, skip, rng, seq, type Plan } from '../src/index';
 import type { ConformanceCase } from '../laws/conformance';
 import '../backends/js/kernels/attention';
 import '../backends/js/kernels/delta';
@@ -32,7 +32,7 @@ describe('predicted peak == measured peak', () => {
   for (const [family, cases] of [['attention', attentionCases], ['delta rule', deltaCases], ['pooling', poolingCases], ['tensor products', tensorProductCases]] as const)
     for (const c of cases) it(`${family}: ${c.name}`, () => runCase(c, 4));
   it('residual blocks with nested schedules and lens nodes', () => {
-    const block = (i: number) => named(`b${i}`, residual(seq(prim('layernorm'), prim('linear', { out: 6 }), prim('gelu'), prim('linear', { out: 6 }))));
+    const block = (i: number) => named(`b${i}`, skip(seq(prim('layernorm'), prim('linear', { out: 6 }), prim('gelu'), prim('linear', { out: 6 }))));
     const term = seq(prim('linear', { out: 6 }), block(0), block(1), block(2), block(3), prim('linear', { out: 2 }));
     runCase({ name: 'blocks', term, inputs: [[3, 5]] }, 5, [
       { schedules: { '': [0, [1, [2, 3]], 4, 5] } },

@@ -4,11 +4,11 @@ import { fc, test } from '@fast-check/vitest';
 import { planDecompositionValid, plansAgree, planTwoCellValid } from '../laws/index';
 import {
   checkOrThrow, flatResidual, initParams, jsBackend, lower, lowerOrThrow, named, planDecomposition, planTwoCell, prim, randn, recomputeAll,
-  residual, residualElems, rng, seq, storeAll, SpecError, MissingKernelError,
+  skip, residualElems, rng, seq, storeAll, SpecError, MissingKernelError,
 } from '../src/index';
 import { uploadAll } from '../src/backend/transfer';
 
-const block = (i: number) => named(`b${i}`, residual(seq(prim('layernorm'), prim('linear', { out: 6 }), prim('gelu'))));
+const block = (i: number) => named(`b${i}`, skip(seq(prim('layernorm'), prim('linear', { out: 6 }), prim('gelu'))));
 const term = seq(block(0), block(1), block(2), prim('linear', { out: 2 }));
 const model = checkOrThrow(term, [[3, 6]]);
 const be = jsBackend('float32');

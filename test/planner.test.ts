@@ -5,7 +5,7 @@ import {
   chainRunMatchesRevolve, choiceWithinBudget, isParetoFrontier, moreBudgetNoMoreFlops, peakMatches, revolveDisagreement,
 } from '../laws/planner';
 import { plansAgree } from '../laws/plan';
-import { checkOrThrow, initParams, jsBackend, named, prim, randn, residual, rng, seq } from '../src/index';
+import { checkOrThrow, initParams, jsBackend, named, prim, randn, skip, rng, seq } from '../src/index';
 import {
   planForBudget, planFrontier, revolveCost, revolveSchedule, scheduleRecomputations, simulate, weightedRevolve, costSummary,
 } from '../src/plan';
@@ -38,7 +38,7 @@ describe('Revolve', () => {
 });
 
 // A chain of residual blocks with different widths inside, for the budget laws.
-const blockTerm = (i: number, h: number) => named(`b${i}`, residual(seq(prim('layernorm'), prim('linear', { out: h }), prim('gelu'), prim('linear', { out: 8 }))));
+const blockTerm = (i: number, h: number) => named(`b${i}`, skip(seq(prim('layernorm'), prim('linear', { out: h }), prim('gelu'), prim('linear', { out: 8 }))));
 const chainModel = checkOrThrow(seq(prim('linear', { out: 8 }), ...[16, 8, 24, 8, 16, 32, 8, 8].map((h, i) => blockTerm(i, h)), prim('linear', { out: 3 })), [[6, 5]]);
 
 describe('planner', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { checkOrThrow, named, par, prim, residual, seq, id, type Term } from '../src/index';
+import { checkOrThrow, named, par, prim, skip, seq, id, type Term } from '../src/index';
 import { linePlot, logTicks, renderDiagram, ticks } from '../src/render';
 
 /** Minimal well-formedness: every opened tag is closed in order, attributes quoted, no raw `<` or `&` in text. */
@@ -36,7 +36,7 @@ describe('string diagrams', () => {
     expect(d.svg.match(/class="residual"/g)).toHaveLength(3);
   });
   it('structural boxes are wiring, not boxes; named composites are frames', () => {
-    const m = checkOrThrow(seq(named('block', residual(seq(prim('linear', { out: 4 }), prim('relu')))), prim('softmax')), [[2, 4]]);
+    const m = checkOrThrow(seq(named('block', skip(seq(prim('linear', { out: 4 }), prim('relu')))), prim('softmax')), [[2, 4]]);
     const d = renderDiagram(m);
     expect(wellFormed(d.svg)).toBe(true);
     expect(d.svg.match(/<g class="prim"/g)).toHaveLength(3);
@@ -59,7 +59,7 @@ describe('string diagrams', () => {
     expect(d.svg).toContain('a&lt;b&amp;c');
   });
 
-  const layer = fc.constantFrom<Term>(prim('tanh'), prim('relu'), prim('linear', { out: 4 }), residual(prim('linear', { out: 4 })), par(prim('tanh'), id(1)));
+  const layer = fc.constantFrom<Term>(prim('tanh'), prim('relu'), prim('linear', { out: 4 }), skip(prim('linear', { out: 4 })), par(prim('tanh'), id(1)));
   test.prop([fc.array(layer, { minLength: 1, maxLength: 6 })], { numRuns: 40 })('any small model draws a well-formed SVG with one box per computing primitive', (layers) => {
     const needsTwo = layers.map((l) => l.op === 'par');
     // Keep the wire count at 1 between layers: a par layer is preceded by a copy and followed by an add.

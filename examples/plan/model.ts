@@ -1,4 +1,4 @@
-import { type Term, named, prim, residual, seq } from '../../src/spec/term';
+import { type Term, named, prim, skip, seq } from '../../src/term/term';
 import '../../backends/js/kernels/attention';
 
 /**
@@ -11,8 +11,8 @@ export const transformer = (blocks = 12, d = 16, heads = 2, hidden = 4 * d): Ter
       named(
         `block${i}`,
         seq(
-          named('attn', residual(seq(prim('layernorm'), prim('attention', { heads, dk: d / heads, dv: d / heads, causal: true })))),
-          named('mlp', residual(seq(prim('layernorm'), prim('linear', { out: hidden }), prim('gelu'), prim('linear', { out: d })))),
+          named('attn', skip(seq(prim('layernorm'), prim('attention', { heads, dk: d / heads, dv: d / heads, causal: true })))),
+          named('mlp', skip(seq(prim('layernorm'), prim('linear', { out: hidden }), prim('gelu'), prim('linear', { out: d })))),
         ),
       ),
     ),

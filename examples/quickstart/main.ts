@@ -1,11 +1,11 @@
 import * as E from 'fp-ts/lib/Either.js';
 import {
   adam, check, checkOrThrow, id, initParams, jsBackend, lowerOrThrow, par, planTwoCell, prim, recomputeAll,
-  residual, residualElems, seq, storeAll, train,
+  skip, residualElems, seq, storeAll, train,
 } from 'catoptric';
 
-// A model is a term: a residual MLP block, a classifier head, and a loss.
-const block = residual(seq(prim('layernorm'), prim('linear', { out: 16 }), prim('gelu')));
+// A model is a term: an MLP block with a skip connection, a classifier head, and a loss.
+const block = skip(seq(prim('layernorm'), prim('linear', { out: 16 }), prim('gelu')));
 const classifier = seq(prim('linear', { out: 16 }), block, prim('linear', { out: 3 }));
 const withLoss = seq(par(classifier, id(1)), prim('softmax_xent'));
 

@@ -1,4 +1,4 @@
-import type { TypedPrim } from '../spec/check';
+import type { TypedPrim } from '../term/check';
 import type { DType, HostTensor } from '../tensor/tensor';
 import type { Shape } from '../tensor/shape';
 

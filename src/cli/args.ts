@@ -2,7 +2,7 @@
  * A small, strict command-line parser: `--name value`, `--name=value`, boolean `--flag`, `--` ends
  * options. Unknown options are errors with a "did you mean" hint; values are checked by type.
  */
-import { nearest } from '../spec/codec';
+import { nearest } from '../term/codec';
 
 /** Thrown for bad input from the user: printed as a message, exit code 1, never a stack trace. */
 export class UserError extends Error {

@@ -11,7 +11,7 @@ import type { DType, HostTensor } from '../tensor/tensor';
 import { initParams } from '../train/init';
 import '../tasks';
 import { prepareTask } from '../tasks/task';
-import { formatIssues } from '../spec/codec';
+import { formatIssues } from '../term/codec';
 import { type CommandSpec, UserError, parseArgs } from './args';
 import { BACKENDS, backendByName } from './backends';
 import { si, table } from './format';

@@ -1,9 +1,9 @@
 /**
  * `catoptric schema`, `catoptric prims` and `catoptric tasks`: what a spec file may contain.
  */
-import { lookupPrimitive, primitiveNames } from '../spec/primitive';
-import { specSchema } from '../spec/schema';
-import { attrKeys } from '../spec/codec';
+import { lookupPrimitive, primitiveNames } from '../term/primitive';
+import { specSchema } from '../term/schema';
+import { attrKeys } from '../term/codec';
 import '../tasks';
 import { lookupTask, taskNames } from '../tasks/task';
 import { type CommandSpec, UserError, parseArgs } from './args';

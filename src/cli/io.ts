@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
-import { type CheckedSpec, formatIssues, loadSpec } from '../spec/codec';
+import { type CheckedSpec, formatIssues, loadSpec } from '../term/codec';
 import { UserError } from './args';
 
 export interface Io {

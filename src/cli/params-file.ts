@@ -14,7 +14,7 @@ import * as t from 'io-ts';
 import type { AdamState } from '../train/optim';
 import type { DType, HostTensor } from '../tensor/tensor';
 import { sizeOf } from '../tensor/shape';
-import { type DocIssue, FiniteNumber, NatInt, ShapeCodec, Str, arrayOf, closed, formatIssues, issuesOf, parseJson, recordOf } from '../spec/codec';
+import { type DocIssue, FiniteNumber, NatInt, ShapeCodec, Str, arrayOf, closed, formatIssues, issuesOf, parseJson, recordOf } from '../term/codec';
 import { UserErrors } from './io';
 
 const TensorJson = closed('tensor', { shape: ShapeCodec, data: arrayOf(FiniteNumber, 'array of numbers') }, {});

@@ -5,7 +5,7 @@
 import type { Plan } from '../lower/plan';
 import { type PlanPoint, planFrontier, chooseWithin } from '../plan/planner';
 import { simulate } from '../plan/memory';
-import { encodeSpec } from '../spec/codec';
+import { encodeSpec } from '../term/codec';
 import { linePlot } from '../render/plot';
 import { type CommandSpec, UserError, parseArgs } from './args';
 import { bytes, si, table } from './format';

@@ -1,9 +1,9 @@
 /**
  * Per-node and total costs of a checked spec under its plan, for `check` and `bench`.
  */
-import type { TypedModel, TypedNode, TypedPrim } from '../spec/check';
-import type { Cost } from '../spec/primitive';
-import type { SpecPlan } from '../spec/codec';
+import type { TypedModel, TypedNode, TypedPrim } from '../term/check';
+import type { Cost } from '../term/primitive';
+import type { SpecPlan } from '../term/codec';
 import { showShape, sizeOf } from '../tensor/shape';
 
 /** One primitive node with the cost of the variant the plan picks. */

@@ -1,8 +1,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Backend, Kernel, Params, Residual } from '../backend/backend';
 import { MissingKernelError } from '../backend/backend';
-import { type TypedModel, type TypedNode, type TypedPrim, keyOf } from '../spec/check';
-import { SpecError } from '../spec/error';
+import { type TypedModel, type TypedNode, type TypedPrim, keyOf } from '../term/check';
+import { SpecError } from '../term/error';
 import { sizeOf } from '../tensor/shape';
 import { type Plan, type Schedule, pathKey, scheduleProblem, segmentRange } from './plan';
 

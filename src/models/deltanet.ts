@@ -3,7 +3,7 @@
  * rule, an output norm and projection) and a small sequence classifier around it.
  */
 import '../prims/delta';
-import { type Term, add, copy, discard, id, named, par, prim, residual, seq } from '../spec/term';
+import { type Term, add, copy, discard, id, named, par, prim, skip, seq } from '../term/term';
 
 /** Options of a DeltaNet layer. */
 export interface DeltaNetOptions {
@@ -79,7 +79,7 @@ export interface DeltaNetClassifierOptions extends DeltaNetOptions {
 export const deltaNetClassifierBody = (o: DeltaNetClassifierOptions): Term => {
   const D = o.width;
   const hidden = o.mlp ?? 4 * D;
-  const mlp = hidden > 0 ? [par(named('mlp', residual(seq(prim('rmsnorm'), prim('linear', { out: hidden }), prim('gelu'), prim('linear', { out: D })))), id(1))] : [];
+  const mlp = hidden > 0 ? [par(named('mlp', skip(seq(prim('rmsnorm'), prim('linear', { out: hidden }), prim('gelu'), prim('linear', { out: D })))), id(1))] : [];
   return seq(
     par(named('embed', prim('embedding', { vocab: o.vocab, dim: D })), id(2)),
     // x ↦ x + layer(rmsnorm(x)); the final state is not needed by the classifier.

@@ -1,5 +1,5 @@
-import type { TypedModel, TypedNode, TypedPrim } from '../spec/check';
-import type { Cost } from '../spec/primitive';
+import type { TypedModel, TypedNode, TypedPrim } from '../term/check';
+import type { Cost } from '../term/primitive';
 import { type Plan, pathKey } from '../lower/plan';
 
 /**

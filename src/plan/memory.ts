@@ -1,4 +1,4 @@
-import type { TypedModel, TypedNode, TypedPrim } from '../spec/check';
+import type { TypedModel, TypedNode, TypedPrim } from '../term/check';
 import { sizeOf } from '../tensor/shape';
 import { type Plan, type Schedule, pathKey, segmentRange } from '../lower/plan';
 import type { MemoryKind } from '../lower/program';

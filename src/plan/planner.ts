@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type { TypedModel, TypedNode } from '../spec/check';
+import type { TypedModel, TypedNode } from '../term/check';
 import { type Plan, type Schedule, type ScheduleItem, pathKey, showPlan } from '../lower/plan';
 import { primUnderPlan } from './cost';
 import { simulate } from './memory';

@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { definePrimitive } from '../spec/primitive';
+import { definePrimitive } from '../term/primitive';
 import type { Shape } from '../tensor/shape';
 import { shapeEq, showShape } from '../tensor/shape';
 import { Dim, bad, cost, fanInNormal, ok, sizeOf } from './util';

@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { definePrimitive } from '../spec/primitive';
+import { definePrimitive } from '../term/primitive';
 import { showShape } from '../tensor/shape';
 import { Dim, NoAttrs, bad, cost, needRank, ok } from './util';
 

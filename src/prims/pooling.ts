@@ -16,8 +16,8 @@
  * other model.
  */
 import * as t from 'io-ts';
-import { definePrimitive } from '../spec/primitive';
-import { type Term, copy, id, named, par, permute, prim, seq } from '../spec/term';
+import { definePrimitive } from '../term/primitive';
+import { type Term, copy, id, named, par, permute, prim, seq } from '../term/term';
 import { type Shape, shapeEq, showShape } from '../tensor/shape';
 import { rng } from '../tensor/rng';
 import { Dim, NoAttrs, bad, cost, fanInNormal, lastDim, ok, sizeOf } from './util';

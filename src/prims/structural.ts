@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { definePrimitive } from '../spec/primitive';
+import { definePrimitive } from '../term/primitive';
 import { showShape } from '../tensor/shape';
 import { Dim, NoAttrs, allSame, bad, cost, ok, sizeOf } from './util';
 

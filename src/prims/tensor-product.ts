@@ -15,7 +15,7 @@
  * Weights start at 1.
  */
 import * as t from 'io-ts';
-import { definePrimitive } from '../spec/primitive';
+import { definePrimitive } from '../term/primitive';
 import { type Shape, shapeEq, showShape } from '../tensor/shape';
 import { denseMacs, gauntBackwardFlops, gauntForwardFlops, gauntPlan, tensorProductPaths } from '../equivariant/products';
 import { bad, cost, ok, sizeOf } from './util';

@@ -1,7 +1,7 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import { Shape, shapeEq, showShape, sizeOf } from '../tensor/shape';
-import type { Cost, PrimShapes } from '../spec/primitive';
+import type { Cost, PrimShapes } from '../term/primitive';
 
 /** Attributes codec for primitives that take none (extra keys are rejected). */
 export const NoAttrs = t.exact(t.type({}));

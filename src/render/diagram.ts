@@ -11,7 +11,7 @@
  * @example
  * const svg = renderDiagram(checkOrThrow(term, [[8, 2]]), { title: 'mlp' });
  */
-import type { TypedModel, TypedNode, TypedPrim } from '../spec/check';
+import type { TypedModel, TypedNode, TypedPrim } from '../term/check';
 import { showShape, sizeOf } from '../tensor/shape';
 import { esc, fmtNum } from './svg';
 

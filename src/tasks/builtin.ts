@@ -4,7 +4,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { closed, NatInt, PosInt, PosNumber } from '../spec/codec';
+import { closed, NatInt, PosInt, PosNumber } from '../term/codec';
 import { rng } from '../tensor/rng';
 import { type Shape, shapeEq, sizeOf } from '../tensor/shape';
 import type { DType, HostTensor } from '../tensor/tensor';

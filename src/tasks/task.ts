@@ -9,7 +9,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import type { Shape } from '../tensor/shape';
 import type { DType, HostTensor } from '../tensor/tensor';
-import { type DocIssue, issuesOf } from '../spec/codec';
+import { type DocIssue, issuesOf } from '../term/codec';
 
 /** One batch: the model's inputs and the class labels (class ids stored as floats). */
 export interface TaskBatch {

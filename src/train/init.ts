@@ -1,4 +1,4 @@
-import type { TypedModel } from '../spec/check';
+import type { TypedModel } from '../term/check';
 import { rng } from '../tensor/rng';
 import { type DType, type HostTensor, alloc } from '../tensor/tensor';
 import { sizeOf } from '../tensor/shape';

@@ -1,7 +1,7 @@
 import '../../../src/prims/attention';
 import { type AttentionDims, attentionDims } from '../../../src/prims/attention';
 import type { Residual } from '../../../src/backend/backend';
-import type { TypedPrim } from '../../../src/spec/check';
+import type { TypedPrim } from '../../../src/term/check';
 import { type DType, type FArray, alloc, dtypeOf } from '../../../src/tensor/tensor';
 import type { Shape } from '../../../src/tensor/shape';
 import { registerJsKernel, type JsTensor } from '../registry';

@@ -1,6 +1,6 @@
 import '../../../src/prims/delta';
 import { deltaDefaults, deltaSizes, type DeltaAttrs } from '../../../src/prims/delta';
-import type { TypedPrim } from '../../../src/spec/check';
+import type { TypedPrim } from '../../../src/term/check';
 import { registerJsKernel, like, type JsTensor } from '../registry';
 import {
   type HeadSeq,

@@ -6,7 +6,7 @@
 import '../../../src/prims/attention';
 import { type AttentionDims, attentionDims } from '../../../src/prims/attention';
 import type { Residual } from '../../../src/backend/backend';
-import type { TypedPrim } from '../../../src/spec/check';
+import type { TypedPrim } from '../../../src/term/check';
 import { registerWasmKernel, wasmBackend, type WasmBackend, type WasmRuntime, type WasmTensor } from '../runtime';
 import { gemm } from './basic';
 

@@ -64,8 +64,11 @@ export const permute = (perm: readonly number[]): PrimTerm => prim('permute', { 
 /** Swap two wires. */
 export const swap = (): PrimTerm => permute([1, 0]);
 
-/** `x ↦ x + f(x)`: copy, run `f` on one branch, add. */
-export const residual = (f: Term): SeqTerm => seq(copy(2), par(f, id(1)), add(2));
+/**
+ * A skip connection, `x ↦ x + f(x)`: copy, run `f` on one branch, add. (Not called `residual`: in
+ * catoptric a residual is what a forward pass keeps for its backward pass.)
+ */
+export const skip = (f: Term): SeqTerm => seq(copy(2), par(f, id(1)), add(2));
 
 /** The path segment of child `i` of a composite. */
 export const childKey = (t: Term, i: number): string => t.name ?? String(i);
