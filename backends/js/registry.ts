@@ -1,17 +1,17 @@
-import type { Backend, Kernel } from '../../src/backend/backend';
+import type { Backend, SomeKernel } from '../../src/backend/backend';
 import { type DType, type HostTensor, alloc, dtypeOf } from '../../src/tensor/tensor';
 import { showShape, sizeOf, type Shape } from '../../src/tensor/shape';
 
 /** The JS backend's tensors are host tensors. */
 export type JsTensor = HostTensor;
-export type JsKernel = Kernel<JsTensor>;
+export type JsKernel = SomeKernel<JsTensor>;
 
 const kernels = new Map<string, JsKernel>();
 
 /** Register the JS kernel of a primitive (component modules call this when they load). */
-export const registerJsKernel = (prim: string, k: JsKernel): void => {
+export const registerJsKernel = (prim: string, k: Omit<JsKernel, 'prim'>): void => {
   if (kernels.has(prim)) throw new Error(`registerJsKernel: '${prim}' already has a JS kernel`);
-  kernels.set(prim, k);
+  kernels.set(prim, { prim, ...k });
 };
 
 /**

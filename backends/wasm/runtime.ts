@@ -1,4 +1,4 @@
-import type { Backend, Kernel } from '../../src/backend/backend';
+import type { Backend, SomeKernel } from '../../src/backend/backend';
 import type { HostTensor } from '../../src/tensor/tensor';
 import { showShape, sizeOf, type Shape } from '../../src/tensor/shape';
 import init, { initSync, initialised, instantiate, instantiateSync, type CatoptricWasmExports, type InitInput } from './pkg/catoptric_wasm.js';
@@ -166,7 +166,7 @@ export class WasmRuntime {
 }
 
 /** A kernel factory: kernels are made per runtime so they can call its exports. */
-export type WasmKernelFactory = (rt: WasmRuntime) => Kernel<WasmTensor>;
+export type WasmKernelFactory = (rt: WasmRuntime) => Omit<SomeKernel<WasmTensor>, 'prim'>;
 
 const factories = new Map<string, WasmKernelFactory>();
 
@@ -193,7 +193,7 @@ const backends = new WeakMap<CatoptricWasmExports, WasmBackend>();
 
 /** The backend over one runtime (kernels made lazily, once). */
 export const backendOn = (rt: WasmRuntime): WasmBackend => {
-  const made = new Map<string, Kernel<WasmTensor>>();
+  const made = new Map<string, SomeKernel<WasmTensor>>();
   const be: WasmBackend = {
     name: 'wasm',
     dtype: 'float32',
@@ -214,7 +214,7 @@ export const backendOn = (rt: WasmRuntime): WasmBackend => {
       if (!k) {
         const f = factories.get(prim);
         if (!f) return undefined;
-        k = f(rt);
+        k = { prim, ...f(rt) };
         made.set(prim, k);
       }
       return k;

@@ -6,13 +6,19 @@ import { formatErrors } from './report';
 import { Arity, Cost, PrimitiveDef, lookupPrimitive } from './primitive';
 import { PrimTerm, Term, childKey } from './term';
 
-/** A primitive node after checking: decoded attributes, shapes, parameters and cost. */
-export interface TypedPrim {
+/**
+ * A primitive node after checking: decoded attributes, shapes, parameters and cost. `A` is the type
+ * its primitive's io-ts codec decodes to, so a kernel written against that primitive (see
+ * `defineKernel`) reads typed attributes; in a checked model it is `unknown` until a kernel's
+ * primitive fixes it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface TypedPrim<A = any> {
   readonly kind: 'prim';
   readonly path: readonly string[];
   readonly term: PrimTerm;
-  readonly def: PrimitiveDef;
-  readonly attrs: any;
+  readonly def: PrimitiveDef<A>;
+  readonly attrs: A;
   readonly variant: string;
   readonly inputs: readonly Shape[];
   readonly outputs: readonly Shape[];

@@ -43,6 +43,9 @@ export interface VariantTwoCell {
  * A primitive's backend-independent description: attribute codec, arity, shape rule, parameters,
  * residual variants and cost. Kernels live in backends and are looked up by `name`.
  */
+// `any` as the default stands for "some attribute type" (an existential): a registry holds
+// descriptions of many primitives, each with its own codec.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface PrimitiveDef<A = any> {
   readonly name: string;
   readonly doc: string;
