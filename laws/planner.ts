@@ -1,10 +1,11 @@
 import type { Backend } from '../src/backend/backend';
-import type { Plan } from '../src/lower/plan';
-import { type MemoryMeter, lowerOrThrow, measureRun } from '../src/lower/program';
+import type { Plan } from '../src/plan/plan';
+import { lowerOrThrow } from '../src/lower/program';
+import { type MemoryMeter, measureRun } from '../src/lower/meter';
 import type { TypedModel, TypedNode } from '../src/term/check';
 import type { HostTensor } from '../src/tensor/tensor';
 import { type Prediction, simulate } from '../src/plan/memory';
-import { pathKey } from '../src/lower/plan';
+import { pathKey } from '../src/plan/plan';
 import { revolveCost, revolveSchedule, revolveTable, scheduleRecomputations, scheduleSlots } from '../src/plan/revolve';
 import { type PlanPoint, chooseWithin } from '../src/plan/planner';
 import { checkOrThrow } from '../src/term/check';

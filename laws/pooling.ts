@@ -6,7 +6,7 @@
  */
 import type { Backend } from '../src/backend/backend';
 import { lowerOrThrow, residualElems } from '../src/lower/program';
-import type { Plan } from '../src/lower/plan';
+import type { Plan } from '../src/plan/plan';
 import { type TypedNode, checkOrThrow } from '../src/term/check';
 import { type Term, par, prim, seq } from '../src/term/term';
 import { rng, randn } from '../src/tensor/rng';

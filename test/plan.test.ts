@@ -31,7 +31,7 @@ describe('plans', () => {
     for (const [s, t] of [[recomputeAll, storeAll], [{ remat: ['b0', 'b2'] }, { remat: ['b2'] }], [{ remat: ['', 'b1'] }, { remat: ['b1'] }]] as const) {
       const cell = planTwoCell(model, be, s, t);
       if (E.isLeft(cell)) throw cell.left;
-      expect(planTwoCellValid(be, cell.right, params, inputs, dys)).toEqual({ t1: true, t2: true });
+      expect(planTwoCellValid(be, cell.right, params, inputs, dys)).toEqual({ t1: true, t2: true, differ: true });
     }
   });
   test.prop([fc.integer({ min: 0, max: 1e6 })], { numRuns: 5 })('a plan is a composite of 2-cells out of the all-recompute form', (seed) => {
@@ -43,7 +43,7 @@ describe('plans', () => {
       expect([...d.right.plans[d.right.plans.length - 1]!.remat!].sort()).toEqual([...(plan.remat ?? [])].sort());
       // One stored segment more per step.
       d.right.plans.slice(1).forEach((p, i) => expect(p.remat!.length).toBe(d.right.plans[i]!.remat!.length - 1));
-      expect(planDecompositionValid(be, d.right, params, inputs, dys)).toEqual({ steps: true, vertical: true });
+      expect(planDecompositionValid(be, d.right, params, inputs, dys)).toEqual({ steps: true, vertical: true, differ: true });
     }
     const d = planDecomposition(model, be, { remat: ['b1'] });
     if (E.isLeft(d)) throw d.left;
@@ -63,10 +63,19 @@ describe('plans', () => {
   });
   it('a 2-cell only goes from recompute to store', () => {
     expect(E.isLeft(planTwoCell(model, be, storeAll, recomputeAll))).toBe(true);
-    // Inside a checkpoint schedule the residual layout is the schedule's: such a 2-cell is refused.
+    // Schedules stay fixed along a plan 2-cell.
+    const other = planTwoCell(model, be, { schedules: { '': [[0, 1], 2, 3] } }, { schedules: { '': [0, [1, 2], 3] } });
+    expect(E.isLeft(other) && other.left.message).toMatch(/<root>: the two plans give this seq different checkpoint schedules/);
+  });
+  it('inside a checkpoint schedule, taped stages and segments carry their own 2-cells', () => {
+    const { params, inputs, dys } = data(3);
     const sched = { schedules: { '': [[0, 1], 2, 3] } };
-    const inside = planTwoCell(model, be, { ...sched, remat: ['b2'] }, sched);
-    expect(E.isLeft(inside) && inside.left.message).toMatch(/b2: lies inside the checkpoint-scheduled seq ''/);
+    // b2 is a taped stage (lens ⇒ stored); b0 sits in a segment, where both plans keep only the input.
+    for (const [s, t] of [[{ ...sched, remat: ['b2'] }, sched], [{ ...sched, remat: ['b0', 'b2'] }, { ...sched, remat: ['b0'] }]] as const) {
+      const cell = planTwoCell(model, be, s, t);
+      if (E.isLeft(cell)) throw cell.left;
+      expect(planTwoCellValid(be, cell.right, params, inputs, dys)).toEqual({ t1: true, t2: true, differ: true });
+    }
   });
   it('bad plans and missing kernels are clear errors', () => {
     const r = lower(model, be, { remat: ['b7'] });

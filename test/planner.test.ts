@@ -9,7 +9,7 @@ import { checkOrThrow, initParams, jsBackend, named, prim, randn, skip, rng, seq
 import {
   planForBudget, planFrontier, revolveCost, revolveSchedule, scheduleRecomputations, simulate, weightedRevolve, costSummary,
 } from '../src/plan';
-import { showPlan, showSchedule } from '../src/lower/plan';
+import { showPlan, showSchedule } from '../src/plan/plan';
 
 const f32 = jsBackend('float32');
 

@@ -3,7 +3,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import type { Backend } from '../backend/backend';
-import type { Plan } from '../lower/plan';
+import type { Plan } from '../plan/plan';
 import { lower } from '../lower/program';
 import { rng } from '../tensor/rng';
 import { sizeOf } from '../tensor/shape';

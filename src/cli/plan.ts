@@ -2,7 +2,7 @@
  * `catoptric plan <spec> [--budget 64MiB] [--svg FILE]`: the planner's Pareto frontier of predicted
  * peak memory against flops, the least-flops plan within a budget, and the spec's own plan.
  */
-import type { Plan } from '../lower/plan';
+import type { Plan } from '../plan/plan';
 import { type PlanPoint, planFrontier, chooseWithin } from '../plan/planner';
 import { simulate } from '../plan/memory';
 import { encodeSpec } from '../term/codec';

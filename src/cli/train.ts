@@ -10,7 +10,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { Backend } from '../backend/backend';
 import { lower } from '../lower/program';
 import { argmaxAccuracy } from '../train/metrics';
-import type { Plan } from '../lower/plan';
+import type { Plan } from '../plan/plan';
 import { type TypedModel, check } from '../term/check';
 import { type SpecPlan, formatIssues } from '../term/codec';
 import { id, named, par, prim, seq } from '../term/term';

@@ -18,3 +18,5 @@ export * from './twocell';
 export * from './para';
 export * from './datalens';
 export * from './instances';
+export * from './shared';
+export * from './checkpoint';

@@ -41,7 +41,26 @@ import type { Lens } from './lens';
 export interface Optic<M, A, B, DB, DA> {
   readonly fwd: (a: A) => [M, B];
   readonly bwd: (m: M, db: DB) => DA;
+  /**
+   * Optional forward pass that keeps nothing (for inference, or a sweep inside a recomputed
+   * segment). When present it must equal `a ↦ fwd(a)[1]`; read it through {@link view}.
+   */
+  readonly get?: (a: A) => B;
 }
+
+/**
+ * The forward pass of an optic without its residual: `o.get` when the optic has one, else
+ * `a ↦ o.fwd(a)[1]`.
+ *
+ * @example
+ * ```ts
+ * view(sin)(0); // 0
+ * ```
+ */
+export const view =
+  <M, A, B, DB, DA>(o: Optic<M, A, B, DB, DA>): ((a: A) => B) =>
+  (a) =>
+    o.get ? o.get(a) : o.fwd(a)[1];
 
 /**
  * An optic whose residual type is hidden (existential). `any` rather than
@@ -256,6 +275,14 @@ export function seqOptics(...os: ReadonlyArray<AnyOptic>): Chain<any, any, any, 
       for (let i = n - 1; i >= 0; i--) g = stages[i]!.bwd(residual[i], g);
       return g;
     },
+    get: (a) => {
+      let x: unknown = a;
+      for (let i = 0; i < n; i++) {
+        const st = stages[i]!;
+        x = st.get ? st.get(x) : st.fwd(x)[1];
+      }
+      return x;
+    },
   } as Chain<unknown, unknown, unknown, unknown> & { [chainTag]: true };
 }
 
@@ -279,6 +306,7 @@ export const parOptic = <M, N, A, B, C, D, DB, DD, DA, DC>(
     return [[m, n], [b, d]];
   },
   bwd: ([m, n], [db, dd]) => [f.bwd(m, db), g.bwd(n, dd)],
+  get: ([a, c]) => [view(f)(a), view(g)(c)],
 });
 
 /**
@@ -400,6 +428,7 @@ export const mergeOptic = <A, DA>(S: Concat<A>): Optic<undefined, [A, A], A, DA,
 export const fromLens = <A, B, DB, DA>(l: Lens<A, B, DB, DA>): Optic<A, A, B, DB, DA> => ({
   fwd: (a) => [a, l.get(a)],
   bwd: l.put,
+  get: l.get,
 });
 
 /**
@@ -411,7 +440,7 @@ export const fromLens = <A, B, DB, DA>(l: Lens<A, B, DB, DA>): Optic<A, A, B, DB
  * ```
  */
 export const toLens = <M, A, B, DB, DA>(o: Optic<M, A, B, DB, DA>): Lens<A, B, DB, DA> => ({
-  get: (a) => o.fwd(a)[1],
+  get: view(o),
   put: (a, db) => o.bwd(o.fwd(a)[0], db),
 });
 

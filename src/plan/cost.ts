@@ -1,6 +1,6 @@
 import type { TypedModel, TypedNode, TypedPrim } from '../term/check';
 import type { Cost } from '../term/primitive';
-import { type Plan, pathKey } from '../lower/plan';
+import { type Plan, pathKey } from './plan';
 
 /**
  * The cost interpretation of a checked term, by structural recursion: flops and elements for every

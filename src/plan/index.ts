@@ -7,3 +7,5 @@ export * from './memory';
 export * from './revolve';
 export * from './planner';
 export * from './report';
+export * from './apply';
+export * from './plan';

@@ -1,7 +1,7 @@
 import type { TypedModel, TypedNode, TypedPrim } from '../term/check';
 import { sizeOf } from '../tensor/shape';
-import { type Plan, type Schedule, pathKey, segmentRange } from '../lower/plan';
-import type { MemoryKind } from '../lower/program';
+import { type Plan, type Schedule, pathKey, segmentRange } from './plan';
+import type { MemoryKind } from '../lower/meter';
 import { primUnderPlan } from './cost';
 
 /**

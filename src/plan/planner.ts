@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { TypedModel, TypedNode } from '../term/check';
-import { type Plan, type Schedule, type ScheduleItem, pathKey, showPlan } from '../lower/plan';
+import { type Plan, type Schedule, type ScheduleItem, pathKey, showPlan } from './plan';
 import { primUnderPlan } from './cost';
 import { simulate } from './memory';
 import { revolveSchedule } from './revolve';

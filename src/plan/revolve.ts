@@ -1,4 +1,4 @@
-import type { Schedule, ScheduleItem } from '../lower/plan';
+import type { Schedule, ScheduleItem } from './plan';
 
 /**
  * Binomial checkpointing (Griewank–Walther "Revolve") on a chain of `l` identical steps with `s`
