@@ -47,7 +47,7 @@ describe('string diagrams', () => {
   it('the plan shows: variants change the residual tag, recomputed nodes get a frame and keep no tag', () => {
     const m = checkOrThrow(seq(named('body', seq(prim('linear', { out: 4 }), prim('tanh'))), prim('softmax')), [[2, 4]]);
     const plain = renderDiagram(m);
-    const remat = renderDiagram(m, { remat: ['body'] });
+    const remat = renderDiagram(m, { plan: { remat: ['body'] } });
     expect(plain.svg).not.toContain('recomputed');
     expect(remat.svg).toContain('body ↺ recomputed in backward');
     expect(remat.svg).toMatch(/residual under this plan: 16 elements/);

@@ -3,8 +3,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import type { Backend } from '../backend/backend';
-import type { Plan } from '../plan/plan';
-import { lower } from '../lower/program';
+import { lowerPlanned } from '../lower/program';
 import { rng } from '../tensor/rng';
 import { sizeOf } from '../tensor/shape';
 import type { DType, HostTensor } from '../tensor/tensor';
@@ -48,12 +47,12 @@ export interface BenchRow {
 export const runBench = async (argv: readonly string[], io: Io): Promise<number> => {
   const a = parseArgs(argv, benchCommand);
   const file = a.pos[0]!;
-  const { doc, model } = readSpec(io, file);
+  const { doc, model, planned } = readSpec(io, file);
   const names = ((a.opts.backend as string | undefined) ?? BACKENDS.join(',')).split(',').filter(Boolean);
   const reps = (a.opts.reps as number | undefined) ?? 10;
   const seed = (a.opts.seed as number | undefined) ?? 0;
   const dtype: DType = 'float32';
-  const tot = totals(model, doc.plan);
+  const tot = totals(planned);
   const elems = doc.inputs.reduce((s, x) => s + sizeOf(x), 0) + tot.params;
   if (elems > 2 ** 28) throw new UserError(`${file}: inputs and parameters hold ${si(elems)} elements; too large to benchmark here`);
 
@@ -76,7 +75,7 @@ export const runBench = async (argv: readonly string[], io: Io): Promise<number>
   const rows: BenchRow[] = [];
   for (const name of names) {
     const be = await backendByName(name, dtype);
-    const lp = lower(model, be, (doc.plan ?? {}) as Plan);
+    const lp = lowerPlanned(planned, be);
     if (E.isLeft(lp)) {
       io.err(`${name}: skipped: ${lp.left.message}\n`);
       continue;

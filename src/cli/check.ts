@@ -22,9 +22,9 @@ export const checkCommand: CommandSpec = {
 export const runCheck = (argv: readonly string[], io: Io): number => {
   const a = parseArgs(argv, checkCommand);
   const file = a.pos[0]!;
-  const { doc, model } = readSpec(io, file);
-  const rows = nodeRows(model, doc.plan);
-  const tot = totals(model, doc.plan);
+  const { doc, model, planned } = readSpec(io, file);
+  const rows = nodeRows(planned);
+  const tot = totals(planned);
   if (a.opts.json) {
     io.out(
       JSON.stringify(

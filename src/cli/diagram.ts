@@ -18,9 +18,8 @@ export const diagramCommand: CommandSpec = {
 export const runDiagram = (argv: readonly string[], io: Io): number => {
   const a = parseArgs(argv, diagramCommand);
   const file = a.pos[0]!;
-  const { doc, model } = readSpec(io, file);
-  const plan = a.opts['no-plan'] ? undefined : doc.plan;
-  const d = renderDiagram(model, { title: doc.name, ...(plan?.variants ? { variants: plan.variants } : {}), ...(plan?.remat ? { remat: plan.remat } : {}) });
+  const { doc, model, planned } = readSpec(io, file);
+  const d = renderDiagram(model, { title: doc.name, ...(a.opts['no-plan'] ? {} : { plan: planned }) });
   const out = a.opts.svg as string | undefined;
   if (out) {
     writeText(io, out, d.svg);

@@ -2,7 +2,6 @@
  * `catoptric plan <spec> [--budget 64MiB] [--svg FILE]`: the planner's Pareto frontier of predicted
  * peak memory against flops, the least-flops plan within a budget, and the spec's own plan.
  */
-import type { Plan } from '../plan/plan';
 import { type PlanPoint, planFrontier, chooseWithin } from '../plan/planner';
 import { simulate } from '../plan/memory';
 import { encodeSpec } from '../term/codec';
@@ -29,7 +28,7 @@ export const planCommand: CommandSpec = {
 export const runPlan = (argv: readonly string[], io: Io): number => {
   const a = parseArgs(argv, planCommand);
   const file = a.pos[0]!;
-  const { doc, model } = readSpec(io, file);
+  const { doc, model, planned } = readSpec(io, file);
   const bpe = a.opts.dtype === 'float64' ? 8 : 4;
   const budget = a.opts.budget as number | undefined;
   if (a.opts.write !== undefined && budget === undefined) throw new UserError('--write needs --budget (the plan to write is the one chosen for the budget)');
@@ -40,7 +39,7 @@ export const runPlan = (argv: readonly string[], io: Io): number => {
   } catch (e) {
     throw new UserError(`${file}: ${(e as Error).message}`);
   }
-  const own = simulate(model, (doc.plan ?? {}) as Plan, bpe);
+  const own = simulate(planned, planned.plan, bpe);
   // Without a budget the choice is the least-flops plan of the whole frontier.
   const chosen = chooseWithin(frontier, budget ?? Infinity);
   const within = budget !== undefined ? `within ${bytes(budget)}` : 'with no budget';

@@ -1,9 +1,9 @@
 /**
  * Per-node and total costs of a checked spec under its plan, for `check` and `bench`.
  */
-import type { TypedModel, TypedNode, TypedPrim } from '../term/check';
+import type { TypedNode, TypedPrim } from '../term/check';
 import type { Cost } from '../term/primitive';
-import type { SpecPlan } from '../term/codec';
+import type { PlannedModel, PlannedNode } from '../plan/apply';
 import { showShape, sizeOf } from '../tensor/shape';
 
 /** One primitive node with the cost of the variant the plan picks. */
@@ -30,52 +30,52 @@ export interface Totals {
 
 export const primNodes = (n: TypedNode): TypedPrim[] => (n.kind === 'prim' ? [n] : n.children.flatMap(primNodes));
 
-const costOf = (p: TypedPrim, plan: SpecPlan | undefined): { variant: string; cost: Cost } => {
-  const v = plan?.variants?.[p.path.join('.')];
-  if (v === undefined || v === p.variant || !p.def.variants.includes(v)) return { variant: p.variant, cost: p.cost };
-  return { variant: v, cost: p.def.cost(p.attrs, p.inputs, v) };
-};
-
-/** Rows for every primitive, in term order. */
-export const nodeRows = (model: TypedModel, plan?: SpecPlan): NodeRow[] => {
-  const remat = new Set(plan?.remat ?? []);
+/** Rows for every primitive, in term order, under the resolved plan. */
+export const nodeRows = (pm: PlannedModel): NodeRow[] => {
   const rows: NodeRow[] = [];
-  const walk = (n: TypedNode, inRemat: boolean): void => {
-    const here = inRemat || remat.has(n.path.join('.'));
-    if (n.kind !== 'prim') return n.children.forEach((c) => walk(c, here));
-    const { variant, cost } = costOf(n, plan);
+  const stack: [PlannedNode, boolean][] = [[pm.root, false]];
+  while (stack.length) {
+    const [n, inRemat] = stack.pop()!;
+    const here = inRemat || n.lens;
+    if (n.kind !== 'prim') {
+      for (let i = n.children.length - 1; i >= 0; i--) stack.push([n.children[i]!, here]);
+      continue;
+    }
+    const p = n.node;
     rows.push({
-      path: n.path.length ? n.path.join('.') : '<root>',
-      prim: n.def.name,
-      variant,
-      inputs: n.inputs.map(showShape).join(' '),
-      outputs: n.outputs.map(showShape).join(' '),
-      cost,
+      path: p.path.length ? p.path.join('.') : '<root>',
+      prim: p.def.name,
+      variant: p.variant,
+      inputs: p.inputs.map(showShape).join(' '),
+      outputs: p.outputs.map(showShape).join(' '),
+      cost: p.cost,
       recomputed: here,
     });
-  };
-  walk(model.root, false);
+  }
   return rows;
 };
 
 /** Totals under the plan: a recomputed node keeps only its inputs and runs its forward again in backward. */
-export const totals = (model: TypedModel, plan?: SpecPlan): Totals => {
-  const remat = new Set(plan?.remat ?? []);
+export const totals = (pm: PlannedModel): Totals => {
   let fwd = 0;
   let bwd = 0;
   let res = 0;
-  const walk = (n: TypedNode, inRemat: boolean): void => {
-    const start = !inRemat && remat.has(n.path.join('.'));
-    if (start) res += n.inputs.reduce((s, x) => s + sizeOf(x), 0);
+  const stack: [PlannedNode, boolean][] = [[pm.root, false]];
+  while (stack.length) {
+    const [n, inRemat] = stack.pop()!;
+    const start = !inRemat && n.lens;
+    if (start) res += n.node.inputs.reduce((s, x) => s + sizeOf(x), 0);
     const here = inRemat || start;
-    if (n.kind !== 'prim') return n.children.forEach((c) => walk(c, here));
-    const { cost } = costOf(n, plan);
+    if (n.kind !== 'prim') {
+      for (const c of n.children) stack.push([c, here]);
+      continue;
+    }
+    const cost = n.node.cost;
     fwd += cost.fwdFlops;
     bwd += cost.bwdFlops + (here ? cost.fwdFlops : 0);
     if (!here) res += cost.residualElems;
-  };
-  walk(model.root, false);
+  }
   let params = 0;
-  for (const p of model.params.values()) params += sizeOf(p.shape);
-  return { params, paramTensors: model.params.size, fwdFlops: fwd, bwdFlops: bwd, residualElems: res };
+  for (const p of pm.model.params.values()) params += sizeOf(p.shape);
+  return { params, paramTensors: pm.model.params.size, fwdFlops: fwd, bwdFlops: bwd, residualElems: res };
 };

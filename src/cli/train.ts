@@ -8,11 +8,11 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import type { Backend } from '../backend/backend';
-import { lower } from '../lower/program';
+import { lower, lowerPlanned } from '../lower/program';
 import { argmaxAccuracy } from '../train/metrics';
 import type { Plan } from '../plan/plan';
 import { type TypedModel, check } from '../term/check';
-import { type SpecPlan, formatIssues } from '../term/codec';
+import { formatIssues } from '../term/codec';
 import { id, named, par, prim, seq } from '../term/term';
 import { showShape } from '../tensor/shape';
 import type { DType, HostTensor } from '../tensor/tensor';
@@ -66,12 +66,12 @@ const mapKeys = <A>(r: Readonly<Record<string, A>>, f: (k: string) => string): R
   Object.fromEntries(Object.entries(r).map(([k, v]) => [f(k), v]));
 const unprefixed = (k: string): string => k.slice(PREFIX.length + 1);
 
-const planUnder = (p: SpecPlan | undefined): Plan =>
-  ({
-    ...(p?.variants ? { variants: mapKeys(p.variants, prefixed) } : {}),
-    ...(p?.remat ? { remat: p.remat.map(prefixed) } : {}),
-    ...(p?.schedules ? { schedules: mapKeys(p.schedules, prefixed) } : {}),
-  }) as Plan;
+/** The spec's plan, moved under the loss wrapper's path (`net.model`). */
+const planUnder = (p: Plan): Plan => ({
+  ...(p.variants ? { variants: mapKeys(p.variants, prefixed) } : {}),
+  ...(p.remat ? { remat: p.remat.map(prefixed) } : {}),
+  ...(p.schedules ? { schedules: mapKeys(p.schedules, prefixed) } : {}),
+});
 
 /** Summary of a run (what `--json` prints). */
 export interface TrainSummary {
@@ -92,7 +92,7 @@ export interface TrainSummary {
 export const runTrain = async (argv: readonly string[], io: Io): Promise<number> => {
   const a = parseArgs(argv, trainCommand);
   const file = a.pos[0]!;
-  const { doc, model } = readSpec(io, file);
+  const { doc, model, planned } = readSpec(io, file);
   const o = a.opts as Record<string, string | number | boolean | undefined>;
 
   // The resume file decides seed, dtype and the first step.
@@ -138,9 +138,9 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
   const lossModel: TypedModel = lm.right;
   const backendName = (o.backend as string | undefined) ?? 'js';
   const be = await backendByName(backendName, dtype);
-  const lp = lower(lossModel, be, planUnder(doc.plan));
+  const lp = lower(lossModel, be, planUnder(planned.plan));
   if (E.isLeft(lp)) throw new UserError(`${file}: cannot run on the ${backendName} backend: ${lp.left.message}`);
-  const pp = lower(model, be, (doc.plan ?? {}) as Plan);
+  const pp = lowerPlanned(planned, be);
   if (E.isLeft(pp)) throw new UserError(`${file}: cannot run on the ${backendName} backend: ${pp.left.message}`);
   const lossProg = lp.right;
   const predProg = pp.right;

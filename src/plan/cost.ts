@@ -1,6 +1,7 @@
-import type { TypedModel, TypedNode, TypedPrim } from '../term/check';
+import type { TypedModel, TypedNode } from '../term/check';
 import type { Cost } from '../term/primitive';
-import { type Plan, pathKey } from './plan';
+import type { Plan } from './plan';
+import { type PlannedModel, type PlannedNode, applyPlanOrThrow } from './apply';
 
 /**
  * The cost interpretation of a checked term, by structural recursion: flops and elements for every
@@ -16,37 +17,46 @@ export interface NodeCost extends Cost {
   readonly children: readonly NodeCost[];
 }
 
-/** A primitive with the plan's variant applied (its `cost` recomputed from its description). */
-export const primUnderPlan = (node: TypedPrim, plan: Plan): TypedPrim => {
-  const v = plan.variants?.[pathKey(node.path)];
-  if (v === undefined || v === node.variant) return node;
-  if (!node.def.variants.includes(v)) throw new Error(`${pathKey(node.path)} (${node.def.name}): plan asks for variant '${v}'; expected one of ${node.def.variants.join(', ')}`);
-  return { ...node, variant: v, cost: node.def.cost(node.attrs, node.inputs, v) };
-};
+const plannedOf = (model: TypedModel | PlannedModel, plan: Plan): PlannedModel => ('model' in model ? model : applyPlanOrThrow(model, plan));
 
 /**
- * Cost tree of a model (or any node) under a plan's variant choices.
+ * Cost tree of a model under a plan's variant choices (the plan resolved by `applyPlan`, or a model
+ * already planned). Iterative, so very long chains are fine.
  *
  * @example
  * const c = costOf(model); // c.fwdFlops, c.bwdFlops, c.residualElems, c.paramElems
  */
-export const costOf = (model: TypedModel | TypedNode, plan: Plan = {}): NodeCost => {
-  const node = 'root' in model ? model.root : model;
-  if (node.kind === 'prim') {
-    const p = primUnderPlan(node, plan);
-    return { path: pathKey(p.path), kind: 'prim', prim: p.def.name, variant: p.variant, children: [], ...p.cost };
+export const costOf = (model: TypedModel | PlannedModel, plan: Plan = {}): NodeCost => {
+  const root = plannedOf(model, plan).root;
+  const done = new Map<PlannedNode, NodeCost>();
+  const stack: { n: PlannedNode; open: boolean }[] = [{ n: root, open: false }];
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    const n = top.n;
+    if (n.kind !== 'prim' && !top.open) {
+      top.open = true;
+      for (const c of n.children) stack.push({ n: c, open: false });
+      continue;
+    }
+    stack.pop();
+    if (n.kind === 'prim') {
+      const p = n.node;
+      done.set(n, { path: n.key, kind: 'prim', prim: p.def.name, variant: p.variant, children: [], ...p.cost });
+      continue;
+    }
+    const children = n.children.map((c) => done.get(c)!);
+    const sum = (f: (c: Cost) => number) => children.reduce((s, c) => s + f(c), 0);
+    done.set(n, {
+      path: n.key,
+      kind: n.kind as TypedNode['kind'],
+      children,
+      fwdFlops: sum((c) => c.fwdFlops),
+      bwdFlops: sum((c) => c.bwdFlops),
+      residualElems: sum((c) => c.residualElems),
+      paramElems: sum((c) => c.paramElems),
+    });
   }
-  const children = node.children.map((c) => costOf(c, plan));
-  const sum = (f: (c: Cost) => number) => children.reduce((s, c) => s + f(c), 0);
-  return {
-    path: pathKey(node.path),
-    kind: node.kind,
-    children,
-    fwdFlops: sum((c) => c.fwdFlops),
-    bwdFlops: sum((c) => c.bwdFlops),
-    residualElems: sum((c) => c.residualElems),
-    paramElems: sum((c) => c.paramElems),
-  };
+  return done.get(root)!;
 };
 
 /** Totals in bytes for a dtype size: the four numbers the issue's cost interpretation reports. */
@@ -58,7 +68,7 @@ export interface CostSummary {
   readonly residualBytes: number;
 }
 
-export const costSummary = (model: TypedModel, bytesPerElem: number, plan: Plan = {}): CostSummary => {
+export const costSummary = (model: TypedModel | PlannedModel, bytesPerElem: number, plan: Plan = {}): CostSummary => {
   const c = costOf(model, plan);
   return { fwdFlops: c.fwdFlops, bwdFlops: c.bwdFlops, paramBytes: c.paramElems * bytesPerElem, residualBytes: c.residualElems * bytesPerElem };
 };

@@ -2,7 +2,7 @@ import type { TypedModel, TypedNode, TypedPrim } from '../term/check';
 import { sizeOf } from '../tensor/shape';
 import { type Plan, type Schedule, pathKey, segmentRange } from './plan';
 import type { MemoryKind } from '../lower/meter';
-import { primUnderPlan } from './cost';
+import { type PlannedModel, type PlannedNode, applyPlanOrThrow, plannedPrims } from './apply';
 
 /**
  * What one forward + backward under a plan costs, predicted from shapes and each primitive's `cost`
@@ -40,7 +40,8 @@ class Sim {
   maxCkpt = 0;
   readonly calls = new Map<string, number>();
   readonly store = new Map<string, number>();
-  readonly remat: ReadonlySet<string>;
+  /** The plan resolved against the model, by node. */
+  readonly planned: ReadonlyMap<TypedNode, PlannedNode>;
   /** Per-primitive facts under the plan, worked out once (path key, output sizes, cost). */
   readonly prims = new Map<TypedNode, { key: string; outs: number[]; outSum: number; prim: TypedPrim; nondiff: ReadonlySet<number> }>();
   readonly keys = new Map<TypedNode, string>();
@@ -52,7 +53,7 @@ class Sim {
   sweep(node: TypedNode): number[] {
     let sw = this.sweeps.get(node);
     if (!sw) {
-      const sub = new Sim(this.bpe, this.plan);
+      const sub = new Sim(this.bpe, this.planned);
       const ins = sizes(node.inputs);
       sub.alloc('activation', sum(ins));
       const outs = fwdInner(sub, node, ins, false);
@@ -84,15 +85,18 @@ class Sim {
   info(node: TypedPrim) {
     let i = this.prims.get(node);
     if (!i) {
-      const prim = primUnderPlan(node, this.plan);
+      const prim = (this.planned.get(node) as PlannedNode & { kind: 'prim' }).node;
       const outs = sizes(prim.outputs);
       i = { key: pathKey(node.path), outs, outSum: sum(outs), prim, nondiff: new Set(prim.def.nondiff?.(prim.attrs) ?? []) };
       this.prims.set(node, i);
     }
     return i;
   }
-  constructor(readonly bpe: number, readonly plan: Plan) {
-    this.remat = new Set(plan.remat ?? []);
+  constructor(
+    readonly bpe: number,
+    planned: ReadonlyMap<TypedNode, PlannedNode>,
+  ) {
+    this.planned = planned;
   }
   alloc(k: MemoryKind, e: number): void {
     this.live[k] += e * this.bpe;
@@ -142,13 +146,13 @@ interface Sweep {
   readonly outs: number[];
 }
 
-const remat = (sim: Sim, key: string): boolean => sim.remat.has(key);
+const remat = (sim: Sim, node: TypedNode): boolean => sim.planned.get(node)!.lens;
 
 /** Forward of a node: mirrors `compile(...).fwd` of src/lower/program.ts; returns output wire sizes. */
 const fwd = (sim: Sim, node: TypedNode, ins: readonly number[], store: boolean): number[] => {
   if (!store) return sim.sweep(node);
   const key = sim.keyOf(node);
-  if (remat(sim, key)) {
+  if (remat(sim, node)) {
     if (store) sim.keep(`${key}@`, ins);
     return fwdInner(sim, node, ins, false);
   }
@@ -194,7 +198,7 @@ const seqItems = (sim: Sim, node: TypedNode & { readonly children: readonly Type
   let its = sim.items.get(node);
   if (!its) {
     const key = sim.keyOf(node);
-    const s = sim.plan.schedules?.[key];
+    const s = (sim.planned.get(node) as PlannedNode & { kind: 'seq' }).schedule;
     its = s ? items(key, s) : node.children.map((_, i) => ({ leaf: i }));
     sim.items.set(node, its);
   }
@@ -212,7 +216,7 @@ const zeros = (sim: Sim, gs: readonly W[], shapes: readonly (readonly number[])[
 /** Backward of a node: mirrors `compile(...).bwd`; returns input gradient sizes (null: no gradient). */
 const bwd = (sim: Sim, node: TypedNode, dOuts: readonly W[]): W[] => {
   const key = sim.keyOf(node);
-  if (remat(sim, key)) {
+  if (remat(sim, node)) {
     sim.take(`${key}@`);
     const outs = fwdInner(sim, node, sizes(node.inputs), true);
     sim.free('activation', sum(outs));
@@ -274,9 +278,18 @@ const bwd = (sim: Sim, node: TypedNode, dOuts: readonly W[]): W[] => {
  * @example
  * simulate(model, { schedules: { '': [[0, 1], 2, 3] } }, 4).peakBytes
  */
-export const simulate = (model: TypedModel, plan: Plan, bytesPerElem: number): Prediction => {
-  const sim = new Sim(bytesPerElem, plan);
-  const root = model.root;
+export const simulate = (model: TypedModel | PlannedModel, plan: Plan, bytesPerElem: number): Prediction => {
+  const pm = 'model' in model ? model : applyPlanOrThrow(model, plan);
+  // The planned tree mirrors the term; pair them up (a planned primitive is a copy with its variant).
+  const byNode = new Map<TypedNode, PlannedNode>();
+  const all: [TypedNode, PlannedNode][] = [[pm.model.root, pm.root]];
+  while (all.length) {
+    const [t, n] = all.pop()!;
+    byNode.set(t, n);
+    if (t.kind !== 'prim' && n.kind !== 'prim') t.children.forEach((c, i) => all.push([c, n.children[i]!]));
+  }
+  const sim = new Sim(bytesPerElem, byNode);
+  const root = pm.model.root;
   const ins = sizes(root.inputs);
   sim.alloc('activation', sum(ins));
   const outs = fwd(sim, root, ins, true);
@@ -285,7 +298,7 @@ export const simulate = (model: TypedModel, plan: Plan, bytesPerElem: number): P
   sim.alloc('gradient', sum(outs));
   const dIns = bwd(sim, root, outs);
   sim.free('gradient', sum(dIns));
-  const once = onceFwdFlops(model, plan);
+  const once = onceFwdFlops(pm);
   return {
     peakBytes: sim.peak,
     peakLive: sim.peakLive,
@@ -300,7 +313,4 @@ export const simulate = (model: TypedModel, plan: Plan, bytesPerElem: number): P
 };
 
 /** Forward flops of running every primitive once under the plan's variants. */
-const onceFwdFlops = (model: TypedModel, plan: Plan): number => {
-  const go = (n: TypedNode): number => (n.kind === 'prim' ? primUnderPlan(n, plan).cost.fwdFlops : n.children.reduce((s, c) => s + go(c), 0));
-  return go(model.root);
-};
+const onceFwdFlops = (pm: PlannedModel): number => plannedPrims(pm).reduce((s, p) => s + p.node.cost.fwdFlops, 0);

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { TypedModel, TypedNode } from '../term/check';
 import { type Plan, type Schedule, type ScheduleItem, pathKey, showPlan } from './plan';
-import { primUnderPlan } from './cost';
+import { applyPlanOrThrow, plannedAt, plannedPrims } from './apply';
 import { simulate } from './memory';
 import { revolveSchedule } from './revolve';
 
@@ -41,8 +41,11 @@ export const findChain = (model: TypedModel, path?: string): (TypedNode & { kind
   return undefined;
 };
 
-const fwdFlopsOf = (n: TypedNode, plan: Plan): number =>
-  n.kind === 'prim' ? primUnderPlan(n, plan).cost.fwdFlops : n.children.reduce((s, c) => s + fwdFlopsOf(c, plan), 0);
+/** Forward flops of each child of a `seq` under a plan's variants (the plan resolved once). */
+const childFwdFlops = (model: TypedModel, chain: TypedNode, plan: Plan): number[] => {
+  const c = plannedAt(applyPlanOrThrow(model, plan), pathKey(chain.path))!;
+  return c.kind === 'prim' ? [] : c.children.map((ch) => plannedPrims(ch).reduce((s, p) => s + p.node.cost.fwdFlops, 0));
+};
 
 /**
  * Revolve generalised to steps of different forward cost `w`: with `W(a, j) = Σ w[a..j)`,
@@ -149,7 +152,7 @@ export const planCandidates = (model: TypedModel, opts: PlannerOptions = {}): { 
     points.push(point({ ...vs, remat: [''] }, tag('recompute all')));
     if (!chain) continue;
     const key = pathKey(chain.path);
-    const w = chain.children.map((c) => fwdFlopsOf(c, vs));
+    const w = childFwdFlops(model, chain, vs);
     const k = w.length;
     const uniform = w.every((x) => x === w[0]);
     const exact = !uniform && k <= (opts.exactLimit ?? 64);

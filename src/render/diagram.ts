@@ -12,17 +12,29 @@
  * const svg = renderDiagram(checkOrThrow(term, [[8, 2]]), { title: 'mlp' });
  */
 import type { TypedModel, TypedNode, TypedPrim } from '../term/check';
+import { type PlannedModel, type PlannedNode, applyPlanOrThrow } from '../plan/apply';
+import type { Plan } from '../plan/plan';
 import { showShape, sizeOf } from '../tensor/shape';
 import { esc, fmtNum } from './svg';
 
 /** Choices of a run that change the picture. */
 export interface DiagramOptions {
   readonly title?: string;
-  /** Residual variants by node path (a plan's `variants`). */
-  readonly variants?: Readonly<Record<string, string>>;
-  /** Nodes run in lens form (a plan's `remat`). */
-  readonly remat?: readonly string[];
+  /** The plan to draw (residual variants, lens-form nodes), resolved against the model by `applyPlan`. */
+  readonly plan?: Plan | PlannedModel;
 }
+
+/** The planned node of every node path. */
+const plannedByKey = (pm: PlannedModel): ReadonlyMap<string, PlannedNode> => {
+  const out = new Map<string, PlannedNode>();
+  const stack: PlannedNode[] = [pm.root];
+  while (stack.length) {
+    const n = stack.pop()!;
+    out.set(n.key, n);
+    if (n.kind !== 'prim') for (const c of n.children) stack.push(c);
+  }
+  return out;
+};
 
 const PITCH = 34;
 const CHAR = 7.6;
@@ -65,12 +77,12 @@ const attrLine = (p: TypedPrim): string => {
 
 class Renderer {
   residualTags = 0;
-  constructor(private readonly o: DiagramOptions) {}
+  constructor(private readonly planned: ReadonlyMap<string, PlannedNode>) {}
 
   layout(n: TypedNode): Layout {
     const key = n.path.join('.');
     const inner = n.kind === 'prim' ? this.prim(n) : n.kind === 'seq' ? this.seq(n.children) : this.par(n.children);
-    const remat = this.o.remat?.includes(key) ?? false;
+    const remat = this.planned.get(key)?.lens ?? false;
     const name = n.kind !== 'prim' ? n.term.name : undefined;
     if (!remat && !name) return inner;
     return this.frame(inner, remat ? `${name ? `${name} ` : ''}↺ recomputed in backward (lens form)` : name!, remat);
@@ -149,9 +161,8 @@ class Renderer {
     }
     const title = p.term.name ? `${p.term.name}: ${name}` : name;
     const sub = attrLine(p);
-    const variant = this.o.variants?.[p.path.join('.')];
-    const cost = variant && variant !== p.variant && p.def.variants.includes(variant) ? p.def.cost(p.attrs, p.inputs, variant) : p.cost;
-    const v = variant && p.def.variants.includes(variant) ? variant : p.variant;
+    const planned = this.planned.get(p.path.join('.'));
+    const { cost, variant: v } = planned?.kind === 'prim' ? planned.node : p;
     const res = cost.residualElems > 0;
     const tag = res ? `M ${si(cost.residualElems)} (${v})` : '';
     const w = Math.max(64, title.length * CHAR + 18, sub.length * SMALL + 14, tag.length * SMALL + 10);
@@ -273,7 +284,9 @@ export interface Diagram {
 
 /** Draw a checked model as an SVG string diagram (a standalone document). */
 export const renderDiagram = (model: TypedModel, o: DiagramOptions = {}): Diagram => {
-  const r = new Renderer(o);
+  const pm = o.plan && 'model' in o.plan ? o.plan : applyPlanOrThrow(model, (o.plan as Plan | undefined) ?? {});
+  const byKey = plannedByKey(pm);
+  const r = new Renderer(byKey);
   const body = r.layout(model.root);
   const inLabels = model.root.inputs.map((s, i) => `x${i} ${showShape(s)}`);
   const outLabels = model.root.outputs.map((s, i) => `y${i} ${showShape(s)}`);
@@ -281,7 +294,7 @@ export const renderDiagram = (model: TypedModel, o: DiagramOptions = {}): Diagra
   const tail = Math.max(50, ...outLabels.map((l) => l.length * SMALL + 16));
   const top = o.title ? 40 : 16;
   const legendH = 54;
-  const total = Object.values(collectResidual(model, o)).reduce((s, v) => s + v, 0);
+  const total = Object.values(collectResidual(pm)).reduce((s, v) => s + v, 0);
   const inputElems = model.root.inputs.reduce((s, x) => s + sizeOf(x), 0);
   const legend = [
     'boxes: primitives · wires: tensors with their shapes · ● copy · ⊕ add',
@@ -312,18 +325,20 @@ export const renderDiagram = (model: TypedModel, o: DiagramOptions = {}): Diagra
   return { svg: out.join('\n') + '\n', width: W, height: H, residualTags: r.residualTags };
 };
 
-/** Residual elements per primitive path under the options' variants (remat nodes keep only their inputs). */
-const collectResidual = (model: TypedModel, o: DiagramOptions): Record<string, number> => {
+/** Residual elements per primitive path under the plan (lens-form nodes keep only their inputs). */
+const collectResidual = (pm: PlannedModel): Record<string, number> => {
   const res: Record<string, number> = {};
-  const walk = (n: TypedNode, inRemat: boolean): void => {
-    const key = n.path.join('.');
-    const start = !inRemat && (o.remat?.includes(key) ?? false);
-    if (start) res[`${key}@`] = n.inputs.reduce((s, x) => s + sizeOf(x), 0);
-    if (n.kind !== 'prim') return n.children.forEach((c) => walk(c, inRemat || start));
-    if (inRemat || start) return;
-    const v = o.variants?.[key];
-    res[key] = v && n.def.variants.includes(v) ? n.def.cost(n.attrs, n.inputs, v).residualElems : n.cost.residualElems;
-  };
-  walk(model.root, false);
+  const stack: [PlannedNode, boolean][] = [[pm.root, false]];
+  while (stack.length) {
+    const [n, inRemat] = stack.pop()!;
+    const start = !inRemat && n.lens;
+    if (start) res[`${n.key}@`] = n.node.inputs.reduce((s, x) => s + sizeOf(x), 0);
+    if (n.kind !== 'prim') {
+      for (const c of n.children) stack.push([c, inRemat || start]);
+      continue;
+    }
+    if (inRemat || start) continue;
+    res[n.key] = n.node.cost.residualElems;
+  }
   return res;
 };

@@ -28,6 +28,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import type { Shape } from '../tensor/shape';
 import { type TypedModel, check } from './check';
+import { type PlannedModel, applyPlan } from '../plan/apply';
 import { lookupPrimitive, primitiveNames } from './primitive';
 import { type Attrs, type ParTerm, type PrimTerm, type SeqTerm, type Term, childKey } from './term';
 
@@ -370,7 +371,7 @@ const ScheduleItemCodec: t.Type<ScheduleItemJson, unknown, unknown> = new t.Type
   (a) => a,
 );
 
-/** A plan as data (see `src/lower/plan.ts`): residual variants and recomputed nodes by node path. */
+/** A plan as data (see `src/plan/plan.ts`): residual variants and recomputed nodes by node path. */
 export const PlanCodec = closed(
   'plan',
   {},
@@ -544,6 +545,8 @@ const primIssues = (term: Term, at: JsonKey[], out: DocIssue[]): void => {
 export interface CheckedSpec {
   readonly doc: SpecDoc;
   readonly model: TypedModel;
+  /** The spec's plan (or the empty plan) resolved against the model once. */
+  readonly planned: PlannedModel;
 }
 
 const findTyped = (model: TypedModel, key: string) => {
@@ -598,7 +601,10 @@ export const checkSpec = (doc: SpecDoc): E.Either<DocIssue[], CheckedSpec> => {
     return E.left([{ path: at, message: `${e.primitive ? `${e.primitive} ` : ''}(node ${node}): ${e.detail}` }]);
   }
   const p = planIssues(doc, r.right);
-  return p.length ? E.left(p) : E.right({ doc, model: r.right });
+  if (p.length) return E.left(p);
+  const planned = applyPlan(r.right, doc.plan ?? {});
+  if (E.isLeft(planned)) return E.left([{ path: ['plan'], message: planned.left.message }]);
+  return E.right({ doc, model: r.right, planned: planned.right });
 };
 
 /** Parse, decode and check JSON text. */
