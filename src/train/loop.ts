@@ -1,9 +1,13 @@
-import type { Backend } from '../backend/backend';
-import type { Program } from '../lower/program';
+import type { Backend, Params } from '../backend/backend';
+import type { Program, ProgramResidual } from '../lower/program';
+import type { Lens } from '../optic/lens';
+import { lens } from '../optic/lens';
+import type { Para } from '../optic/para';
+import { reparamLens } from '../optic/para';
 import type { HostTensor } from '../tensor/tensor';
 import { scalarOf } from '../tensor/tensor';
-import type { Optimizer } from './optim';
-import { withScope } from '../backend/transfer';
+import type { HostParams, Optimizer } from './optim';
+import { downloadAll, uploadAll, withScope } from '../backend/transfer';
 
 /** One batch: the program's inputs (host tensors). The program's single output is the loss. */
 export type Batch = readonly HostTensor[];
@@ -26,6 +30,42 @@ export interface TrainResult<S> {
   readonly losses: number[];
 }
 
+/**
+ * Moving parameters between the host and a backend, as a core lens: `get` uploads host parameters,
+ * `put` downloads the backend's parameter gradients. Reparametrising a program by it gives a program
+ * over host parameters.
+ */
+export const transferLens = <T>(backend: Backend<T>): Lens<HostParams, Params<T>, Record<string, T>, Record<string, HostTensor>> =>
+  lens(
+    (p) => uploadAll(backend, p),
+    (_p, g) => downloadAll(backend, g),
+  );
+
+/**
+ * One training step as a parametrised optic, built only from the core's reparametrisation: the program,
+ * reparametrised by the host ↔ backend transfer lens and then by the optimiser lens. Its parameters are
+ * `[optimiser state, host parameters]`; its forward pass is the model's, and its backward pass returns
+ * the *next* `[state, parameters]` where a plain program returns gradients.
+ *
+ * @example
+ * const step = trainingStep(program, be, adam({ lr: 1e-3 }));
+ * const [m, [loss]] = step.fwd([[state, params], inputs]);
+ * const [[state2, params2]] = step.bwd(m, [one]);
+ */
+export const trainingStep = <T, S>(
+  program: Program<T>,
+  backend: Backend<T>,
+  optimizer: Optimizer<S>,
+): Para<
+  [readonly [S, HostParams], [HostParams, ProgramResidual<T>]],
+  readonly [S, HostParams],
+  readonly T[],
+  T[],
+  readonly T[],
+  readonly [S, Record<string, HostTensor>],
+  (T | null)[]
+> => reparamLens(reparamLens(program, transferLens(backend)), optimizer);
+
 /** Loss and host gradients of a loss program at `params` for one batch. */
 export const lossAndGrad = <T>(
   program: Program<T>,
@@ -42,17 +82,18 @@ const lossAndGradOnce = <T>(
   params: Readonly<Record<string, HostTensor>>,
   batch: Batch,
 ): { loss: number; grads: Record<string, HostTensor> } => {
-  const dev: Record<string, T> = {};
-  for (const [k, p] of Object.entries(params)) dev[k] = backend.upload(p);
-  const { outputs, residual } = program.forward(dev, batch.map((b) => backend.upload(b)));
+  const host = reparamLens(program, transferLens(backend));
+  const [m, outputs] = host.fwd([params, batch.map((b) => backend.upload(b))]);
+  const loss = lossValue(backend, outputs);
+  const [grads] = host.bwd(m, [backend.upload({ shape: [], data: new Float64Array([1]) })]);
+  return { loss, grads };
+};
+
+const lossValue = <T>(backend: Backend<T>, outputs: readonly T[]): number => {
   if (outputs.length !== 1) throw new Error(`lossAndGrad: a loss program has one scalar output, this one has ${outputs.length}`);
   const loss = scalarOf(backend.download(outputs[0]!));
   if (!Number.isFinite(loss)) throw new Error(`lossAndGrad: the loss is ${loss}; lower the learning rate or check the inputs`);
-  const one = backend.upload({ shape: [], data: new Float64Array([1]) });
-  const { dParams } = program.backward(residual, [one]);
-  const grads: Record<string, HostTensor> = {};
-  for (const [k, g] of Object.entries(dParams)) grads[k] = backend.download(g);
-  return { loss, grads };
+  return loss;
 };
 
 /**
@@ -60,14 +101,19 @@ const lossAndGradOnce = <T>(
  * bit-identical losses.
  */
 export const train = <S>(o: TrainOptions<S>): TrainResult<S> => {
-  let state = o.optimizer.init(o.params);
-  let params: Record<string, HostTensor> = o.params;
+  const be = o.backend;
+  const step = trainingStep(o.program, be, o.optimizer);
+  let sp: readonly [S, Record<string, HostTensor>] = [o.optimizer.init(o.params), o.params];
   const losses: number[] = [];
   for (let i = 0; i < o.steps; i++) {
-    const { loss, grads } = lossAndGrad(o.program, o.backend, o.optimizer.get([state, params]), o.batch(i));
-    [state, params] = o.optimizer.put([state, params], grads) as [S, Record<string, HostTensor>];
+    const loss = withScope(be, () => {
+      const [m, outputs] = step.fwd([sp, o.batch(i).map((b) => be.upload(b))]);
+      const l = lossValue(be, outputs);
+      [sp] = step.bwd(m, [be.upload({ shape: [], data: new Float64Array([1]) })]);
+      return l;
+    });
     losses.push(loss);
     o.onStep?.(i, loss);
   }
-  return { params, state, losses };
+  return { params: sp[1], state: sp[0], losses };
 };

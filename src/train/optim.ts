@@ -1,20 +1,41 @@
+import type { Lens } from '../optic/lens';
+import { lens } from '../optic/lens';
 import type { HostTensor } from '../tensor/tensor';
 import { alloc, dtypeOf } from '../tensor/tensor';
 
+/** Parameters (or their gradients) on the host, by parameter path. */
+export type HostParams = Readonly<Record<string, HostTensor>>;
+
 /**
- * An optimiser as a lens used for reparametrisation (Para): `get` reads the parameters out of
- * (state, params); `put` takes the gradient and gives the next (state, params). State and
- * parameters are flat maps keyed by parameter path, on the host.
+ * An optimiser: a core lens `(state, params) → params` used to reparametrise a model (`reparamLens` in
+ * src/optic/para.ts). `get` reads the parameters out of (state, params); `put` takes the gradient and
+ * gives the next (state, params): the optimiser step is the lens's backward pass. `init` gives the
+ * state for fresh parameters.
  */
-export interface Optimizer<S> {
+export interface Optimizer<S> extends Lens<readonly [S, HostParams], HostParams, HostParams, readonly [S, Record<string, HostTensor>]> {
   readonly name: string;
-  init(params: Readonly<Record<string, HostTensor>>): S;
-  get(sp: readonly [S, Readonly<Record<string, HostTensor>>]): Readonly<Record<string, HostTensor>>;
-  put(
-    sp: readonly [S, Readonly<Record<string, HostTensor>>],
-    grads: Readonly<Record<string, HostTensor>>,
-  ): readonly [S, Record<string, HostTensor>];
+  init(params: HostParams): S;
 }
+
+/**
+ * An optimiser from its state initialisation and its step; `get` is the projection onto the
+ * parameters (what a gradient-step lens does, with state carried beside the parameters).
+ *
+ * @example
+ * const plain = optimizer('plain', () => null, (s, p, g) => [s, mapValues(p, ...)]);
+ */
+export const optimizer = <S>(
+  name: string,
+  init: (params: HostParams) => S,
+  step: (state: S, params: HostParams, grads: HostParams) => readonly [S, Record<string, HostTensor>],
+): Optimizer<S> => ({
+  name,
+  init,
+  ...lens(
+    ([, p]: readonly [S, HostParams]) => p,
+    ([s, p]: readonly [S, HostParams], g: HostParams) => step(s, p, g),
+  ),
+});
 
 const zerosLike = (t: HostTensor): HostTensor => ({ shape: t.shape, data: alloc(dtypeOf(t.data), t.data.length) });
 const mapParams = <A>(ps: Readonly<Record<string, HostTensor>>, f: (k: string, t: HostTensor) => A): Record<string, A> =>
@@ -32,11 +53,8 @@ const gradOf = (grads: Readonly<Record<string, HostTensor>>, k: string): HostTen
  * @example
  * const opt = sgd({ lr: 0.1, momentum: 0.9 });
  */
-export const sgd = (o: { lr: number; momentum?: number; weightDecay?: number }): Optimizer<Record<string, HostTensor>> => ({
-  name: 'sgd',
-  init: (ps) => mapParams(ps, (_k, t) => zerosLike(t)),
-  get: ([, p]) => p,
-  put([vel, ps], grads) {
+export const sgd = (o: { lr: number; momentum?: number; weightDecay?: number }): Optimizer<Record<string, HostTensor>> =>
+  optimizer('sgd', (ps) => mapParams(ps, (_k, t) => zerosLike(t)), (vel, ps, grads) => {
     const mu = o.momentum ?? 0;
     const wd = o.weightDecay ?? 0;
     const nextV: Record<string, HostTensor> = {};
@@ -53,8 +71,7 @@ export const sgd = (o: { lr: number; momentum?: number; weightDecay?: number }):
       nextP[k] = np;
     }
     return [nextV, nextP];
-  },
-});
+  });
 
 export interface AdamState {
   readonly t: number;
@@ -68,11 +85,11 @@ export interface AdamState {
  * @example
  * const opt = adam({ lr: 1e-3, weightDecay: 0.01 });
  */
-export const adam = (o: { lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }): Optimizer<AdamState> => ({
-  name: o.weightDecay ? 'adamw' : 'adam',
-  init: (ps) => ({ t: 0, m: mapParams(ps, (_k, t) => zerosLike(t)), v: mapParams(ps, (_k, t) => zerosLike(t)) }),
-  get: ([, p]) => p,
-  put([s, ps], grads) {
+export const adam = (o: { lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }): Optimizer<AdamState> =>
+  optimizer<AdamState>(
+    o.weightDecay ? 'adamw' : 'adam',
+    (ps) => ({ t: 0, m: mapParams(ps, (_k, t) => zerosLike(t)), v: mapParams(ps, (_k, t) => zerosLike(t)) }),
+    (s, ps, grads) => {
     const b1 = o.beta1 ?? 0.9;
     const b2 = o.beta2 ?? 0.999;
     const eps = o.eps ?? 1e-8;
@@ -100,5 +117,4 @@ export const adam = (o: { lr: number; beta1?: number; beta2?: number; eps?: numb
       next[k] = np;
     }
     return [{ t, m, v }, next];
-  },
-});
+  });
