@@ -23,8 +23,13 @@ import type { DataLens } from '../src/optic/datalens';
 import { composeDataLens, identityDataLens } from '../src/optic/datalens';
 import type { Lens } from '../src/optic/lens';
 import { composeLens, identityLens } from '../src/optic/lens';
-import type { Chain, Concat, Empty, SomeOptic } from '../src/optic/optic';
-import { copyOptic, discardOptic, identityOptic, parOptic, recompute, seqOptic, seqOptics, swapOptic } from '../src/optic/optic';
+import type { AnyOptic, Chain, Concat, Empty, SomeOptic } from '../src/optic/optic';
+import { copyOptic, discardOptic, identityOptic, parOptic, recompute, seqOptic, seqOptics, swapOptic, view } from '../src/optic/optic';
+import type { Monoid } from 'fp-ts/lib/Monoid.js';
+import type { Para } from '../src/optic/para';
+import { paraSeq, reparam } from '../src/optic/para';
+import { paraSeqs } from '../src/optic/shared';
+import { type Schedule, checkpointed, scheduleLeaves } from '../src/optic/checkpoint';
 import type { TwoCell } from '../src/optic/twocell';
 import { horizontal, vertical } from '../src/optic/twocell';
 
@@ -626,4 +631,74 @@ export const strongLensLaws = {
         LensStrong.promap(LensStrong.first<X, DX, S, T, C>(l), (x: [S, C]) => x, ([t]: [T, C]) => t),
         E,
       )(sc, dx),
+};
+
+/**
+ * Laws of the forward-only pass, shared-parameter composition and checkpoint schedules (the combinators
+ * the lowering functor maps terms to).
+ *
+ * @example
+ * ```ts
+ * coreCombinatorLaws.viewAgrees(seqOptics(sin, sin), N.Eq)(0.3); // true
+ * ```
+ */
+export const coreCombinatorLaws = {
+  /** `view(o)(a) = o.fwd(a)[1]`: an optic's `get`, when it has one, is its forward pass without residual. */
+  viewAgrees:
+    <A, B, DB, DA>(o: SomeOptic<A, B, DB, DA>, E: Eq<B>) =>
+    (a: A): boolean =>
+      E.equals(view(o)(a), o.fwd(a)[1]),
+
+  /**
+   * `paraSeqs(M)(f, g)` is `paraSeq(f, g)` reparametrised by the copy `P → [P, P]` (whose backward pass
+   * is `M.concat`): same outputs, same parameter and input cotangents.
+   */
+  sharedSeqIsCopyReparam:
+    <P, A, B, C, DC, DB, DP, DA>(
+      M: Monoid<DP>,
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      f: Para<any, P, A, B, DB, DP, DA>,
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      g: Para<any, P, B, C, DC, DP, DB>,
+      E: OpticEq<C, [DP, DA]>,
+    ) =>
+    (pa: [P, A], dc: DC): boolean =>
+      observationallyEqual(
+        paraSeqs(M)<P>(f, g) as SomeOptic<[P, A], C, DC, [DP, DA]>,
+        reparam(paraSeq(f, g), copyOptic<P, DP>(M)) as SomeOptic<[P, A], C, DC, [DP, DA]>,
+        E,
+      )(pa, dc),
+
+  /**
+   * Every checkpoint schedule of a chain computes what flat composition does: same outputs, same
+   * backward result (plan invariance, at the level of the core).
+   */
+  scheduleInvariant:
+    <A, Z, DZ, DA>(stages: ReadonlyArray<AnyOptic>, schedule: Schedule, E: OpticEq<Z, DA>) =>
+    (a: A, dz: DZ): boolean =>
+      observationallyEqual(checkpointed(stages, schedule) as SomeOptic<A, Z, DZ, DA>, seqOptics(...stages) as SomeOptic<A, Z, DZ, DA>, E)(a, dz),
+
+  /**
+   * A schedule's residual has one entry per top-level item, and a segment keeps exactly its input:
+   * what the schedule stores is what it says.
+   */
+  scheduleKeepsSegmentInputs:
+    <A>(stages: ReadonlyArray<AnyOptic>, schedule: Schedule, E: Eq<unknown>) =>
+    (a: A): boolean => {
+      const [ms] = checkpointed(stages, schedule).fwd(a) as [unknown[], unknown];
+      if (ms.length !== schedule.length) return false;
+      let x: unknown = a;
+      let ok = true;
+      schedule.forEach((it, i) => {
+        if (typeof it === 'number') {
+          const [m, y] = stages[it]!.fwd(x);
+          ok = ok && E.equals(ms[i], m);
+          x = y;
+        } else {
+          ok = ok && E.equals(ms[i], x);
+          for (const j of scheduleLeaves(it)) x = stages[j]!.fwd(x)[1];
+        }
+      });
+      return ok;
+    },
 };
