@@ -15,3 +15,4 @@ export * from './equivariant';
 export * from './pooling';
 export * from './delta';
 export * from './planner';
+export * from './functor';
