@@ -26,7 +26,8 @@ const names = Object.keys(blocks);
 const arbPart = fc.array(fc.constantFrom(...names), { minLength: 1, maxLength: 3 }).map((ns) => ({ ns, term: ns.length === 1 ? blocks[ns[0]!]! : seq(...ns.map((n) => blocks[n]!)) }));
 const arbCase = fc.record({ a: arbPart, b: arbPart, op: fc.constantFrom<'seq' | 'par'>('seq', 'par'), seed: fc.integer({ min: 0, max: 1_000_000 }) });
 
-const runCase = <T>(be: Backend<T>, c: fc.GeneratorValue<typeof arbCase>) => {
+type Case = typeof arbCase extends fc.Arbitrary<infer C> ? C : never;
+const runCase = <T>(be: Backend<T>, c: Case) => {
   const inputs = c.op === 'seq' ? [X, S] : [X, S, X, S];
   const ma = checkOrThrow(c.a.term, [X, S]);
   const mb = checkOrThrow(c.b.term, [X, S]);

@@ -88,7 +88,7 @@ describe('shared-parameter composition', () => {
   });
   test.prop([arbX, arbX, arbX, arbDX, arbDX])('paraPars: parts on consecutive wires, parameter cotangents summed', (w, a, b, da, db) => {
     const list = (p: P1): Para<unknown, number, readonly number[], number[], readonly number[], number, number[]> =>
-      optic(([q, xs]) => {
+      optic<unknown, [number, readonly number[]], number[], readonly number[], [number, number[]]>(([q, xs]) => {
         const [m, y] = p.fwd([q, xs[0]!]);
         return [m, [y]];
       }, (m, [dy]) => {
