@@ -224,3 +224,20 @@ export const paraParCells =
     target: paraPars(M)(parts.map((p) => ({ para: p.cell.target, inputs: p.inputs, outputs: p.outputs }))),
     r: (ms) => ms.map((m, i) => parts[i]!.cell.r(m)),
   });
+
+/**
+ * An unparametrised optic as a stage of a shared-parameter composite: it reads no parameters and
+ * its parameter cotangent is `M.empty`. (`liftPara` does the same with parameters `undefined`.)
+ *
+ * @example
+ * ```ts
+ * const both = paraSeqs(MonoidSum)(scale, constPara(MonoidSum)(sin));
+ * ```
+ */
+export const constPara =
+  <DP>(M: Monoid<DP>) =>
+  <R, P, A, B, DB, DA>(o: Optic<R, A, B, DB, DA>): Para<R, P, A, B, DB, DP, DA> => ({
+    fwd: ([, a]) => o.fwd(a),
+    bwd: (m, db) => [M.empty, o.bwd(m, db)],
+    get: ([, a]) => view(o)(a),
+  });
