@@ -90,6 +90,8 @@ const inputNames =
 const focusParams = <T>(node: TypedPrim) => {
   const locals = Object.keys(node.params);
   const full = locals.map((l) => keyOf(node.path, l));
+  // Most nodes (activations, structural boxes) have no parameters: nothing to pick, no gradient.
+  if (locals.length === 0) return lens((_params: Params<T>): Params<T> => NO_PARAMS, (): Grads<T> => null);
   return lens(
     (params: Params<T>): Params<T> => {
       const p: Record<string, T> = {};
@@ -110,13 +112,17 @@ const focusParams = <T>(node: TypedPrim) => {
     },
   );
 };
+const NO_PARAMS: Params<never> = Object.freeze({});
 
 /** Turn missing output cotangents into zeros (of the node's output shapes) before the backward pass. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const densify = <T>(o: Para<any, Params<T>, readonly T[], T[], readonly T[], Grads<T>, (T | null)[]>, shapes: readonly Shape[], zeros: (s: Shape) => T): NodeOptic<T> => ({
   fwd: o.fwd,
   get: o.get,
-  bwd: (m, dys) => o.bwd(m, dys.map((d, j) => d ?? zeros(shapes[j]!))),
+  bwd: (m, dys) => {
+    for (let j = 0; j < dys.length; j++) if (dys[j] === null) return o.bwd(m, dys.map((d, i) => d ?? zeros(shapes[i]!)));
+    return o.bwd(m, dys as readonly T[]);
+  },
 });
 
 /** The functor on one planned node (children first, iteratively, so very long chains are fine). */
