@@ -6,7 +6,6 @@
  *   npx tsx bench/attention.ts [--json] [--quick]
  */
 import { fileURLToPath } from 'node:url';
-import '../backends/js/kernels/attention';
 import { attentionAllocStats, resetAttentionAllocStats } from '../backends/js/kernels/attention';
 import { checkOrThrow, initParams, jsBackend, lowerOrThrow, prim, rng, randn, residualElems } from '../src/index';
 

@@ -5,7 +5,6 @@
  *
  *   npx tsx bench/delta.ts [--json] [--quick]
  */
-import '../backends/js/kernels/delta';
 import { checkOrThrow, jsBackend, lowerOrThrow, prim, residualElems, type TypedPrim } from '../src/index';
 import { deltaInputs, deltaShapes } from '../laws/delta';
 

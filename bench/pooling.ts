@@ -10,8 +10,6 @@
  * listed in `paramBytes`). `gflops` divides the cost model's forward + backward flops by the time.
  */
 import { pathToFileURL } from 'node:url';
-import '../backends/js/kernels/pooling';
-import '../backends/js/kernels/pooling-mcb';
 import { mfb } from '../src/prims/pooling';
 import { type Term, type TypedNode, checkOrThrow, initParams, jsBackend, lowerOrThrow, prim, randn, residualElems, rng } from '../src/index';
 import type { BenchRow as ComponentBenchRow } from './row';

@@ -7,7 +7,6 @@
  *   npx tsx bench/tensor-product.ts [--json] [--quick]
  */
 import { pathToFileURL } from 'node:url';
-import '../backends/js/kernels/tensor-product';
 import { checkOrThrow, initParams, jsBackend, lowerOrThrow, prim, randn, rng, type TypedPrim } from '../src/index';
 import { shDim } from '../src/equivariant/sh';
 

@@ -299,8 +299,6 @@ export async function runComponents(
   const log = (s: string) => (opts.json ? undefined : console.error(s));
   const js = jsBackend('float32');
   const d = 64;
-  await import('../backends/js/kernels/attention');
-  await import('../backends/js/kernels/delta');
   for (const T of opts.quick ? [128] : [128, 512, 1024]) {
     group();
     const size = `T=${T} d=${d}`;
@@ -399,8 +397,6 @@ export async function runComponents(
     log(`delta_rule ${size} done`);
   }
   // FFT kernels: compact bilinear pooling (radix-2 and Bluestein d) and the Gaunt tensor product
-  await import('../backends/js/kernels/pooling-mcb');
-  await import('../backends/js/kernels/tensor-product');
   const fft: [string, string, Term, number[][]][] = [
     ['mcb fwd+bwd', 'd=4096 rows=32 dx=dy=512', prim('mcb', { d: 4096, seed: 1 }), [[32, 512], [32, 512]]],
     ['mcb fwd+bwd', 'd=16000 rows=8 dx=dy=2048', prim('mcb', { d: 16000, seed: 1 }), [[8, 2048], [8, 2048]]],

@@ -16,3 +16,4 @@ export * from './pooling';
 export * from './delta';
 export * from './planner';
 export * from './functor';
+export * from './suites';

@@ -4,7 +4,6 @@
  *
  * @packageDocumentation
  */
-import './prims';
 export * from './tensor';
 export * from './term';
 export * from './prims';

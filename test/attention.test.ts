@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import * as E from 'fp-ts/lib/Either.js';
-import '../backends/js/kernels/attention';
 import { attentionAllocStats, attentionLseToProbs, resetAttentionAllocStats } from '../backends/js/kernels/attention';
-import { attentionResidualShapes, attentionDims } from '../src/prims/attention';
+import { attentionDef, attentionResidualShapes, attentionDims } from '../src/prims/attention';
 import {
   attentionCases,
   attentionCausalPrefix,
@@ -15,7 +14,7 @@ import {
   sampleKeyMask,
 } from '../laws/attention';
 import { conforms, vjpMatchesFiniteDifferences } from '../laws/index';
-import { check, checkOrThrow, initParams, jsBackend, lowerOrThrow, prim, rng, randn, residualElems, flatResidual, type TypedPrim } from '../src/index';
+import { check, checkOrThrow, initParams, jsBackend, lowerOrThrow, prim, primNodeOrThrow, rng, randn, residualElems, flatResidual, type TypedPrim } from '../src/index';
 
 const f64 = jsBackend('float64');
 const f32 = jsBackend('float32');
@@ -87,7 +86,7 @@ describe('attention: laws on the JS backend', () => {
       const rep = attentionRowsSumToOne(f64, lowerOrThrow(model, f64), initParams(model, seed, 'float64'), inputsFor(c, seed), 1e-12);
       expect(rep.ok, JSON.stringify(rep)).toBe(true);
       // Only the mask cases have a batch whose keys are all padded: H·Tq zero rows there.
-      const g = attentionDims(model.root.kind === 'prim' ? model.root.attrs : {}, c.inputs);
+      const g = attentionDims(primNodeOrThrow(attentionDef, model.root as TypedPrim).attrs, c.inputs);
       if (typeof g === 'string') throw new Error(g);
       expect(rep.zeroRows).toBe(g.mask ? g.H * g.Tq : 0);
     });
@@ -102,7 +101,7 @@ describe('attention: laws on the JS backend', () => {
         const { residual } = prog.forward(initParams(model, 3, 'float64'), inputsFor(c, 3));
         const node = model.root as TypedPrim;
         expect(residualElems(f64, residual)).toBe(node.cost.residualElems);
-        const g = attentionDims(node.attrs, node.inputs);
+        const g = attentionDims(primNodeOrThrow(attentionDef, node).attrs, node.inputs);
         if (typeof g === 'string') throw new Error(g);
         expect(Object.keys(flatResidual(residual)).map((k) => k.slice(1)).sort()).toEqual(Object.keys(attentionResidualShapes(g, variant)).sort());
       }

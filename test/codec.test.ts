@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import * as E from 'fp-ts/lib/Either.js';
-import '../src/cli/components';
+import '../src/prims'; // every committed primitive description
 import type { Term } from '../src/term/term';
 import {
   type DocIssue,
@@ -129,6 +129,12 @@ describe('JSON Schema for editors', () => {
     expect(linear.properties.attrs.properties.out).toMatchObject({ type: 'integer', minimum: 1 });
     expect(linear.properties.attrs.required).toEqual(['out']);
     expect(linear.properties.variant).toEqual({ enum: ['input'] });
+  });
+  it('the committed schema is exactly what `catoptric schema` generates (regenerate it after adding a primitive)', async () => {
+    const fs = await import('node:fs');
+    const { specSchema } = await import('../src/term/schema');
+    const committed = fs.readFileSync('schema/catoptric-spec.schema.json', 'utf8');
+    expect(committed, 'run: npx tsx src/cli/main.ts schema --out schema/catoptric-spec.schema.json').toBe(JSON.stringify(specSchema(), null, 2) + '\n');
   });
   it('the committed schema knows every primitive the examples use', async () => {
     const fs = await import('node:fs');

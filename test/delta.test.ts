@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import * as E from 'fp-ts/lib/Either.js';
-import '../backends/js/kernels/delta';
 import { conforms, vjpMatchesFiniteDifferences, backwardIsLinear } from '../laws/index';
 import {
   chunkwiseMatchesRecurrent,

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import '../backends/js/kernels/tensor-product';
 import { conforms, plansAgree, vjpMatchesFiniteDifferences } from '../laws/index';
 import {
   equivarianceProperty, equivarianceSample, gauntCoefficientError, gauntMatchesDense, gauntSymmetryError, shOrthonormalityError,

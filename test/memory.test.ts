@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { basicCases } from '../laws/index';
+import { conformanceSuites } from '../laws/index';
 import { peakMatches, samplePlans } from '../laws/planner';
 import { checkOrThrow, initParams, jsBackend, named, prim, randn, skip, rng, seq, type Plan } from '../src/index';
 import type { ConformanceCase } from '../laws/conformance';
-import '../backends/js/kernels/attention';
-import '../backends/js/kernels/delta';
-import '../backends/js/kernels/pooling';
-import '../backends/js/kernels/pooling-mcb';
-import '../backends/js/kernels/tensor-product';
-import { attentionCases } from '../laws/attention';
-import { deltaCases } from '../laws/delta';
-import { poolingCases } from '../laws/pooling';
-import { tensorProductCases } from '../laws/equivariant';
 
 const f32 = jsBackend('float32');
 const f64 = jsBackend('float64');
@@ -28,9 +19,8 @@ const runCase = (c: ConformanceCase, seed: number, extra: Plan[] = []) => {
 };
 
 describe('predicted peak == measured peak', () => {
-  for (const c of basicCases) it(`basic: ${c.name}`, () => runCase(c, 3));
-  for (const [family, cases] of [['attention', attentionCases], ['delta rule', deltaCases], ['pooling', poolingCases], ['tensor products', tensorProductCases]] as const)
-    for (const c of cases) it(`${family}: ${c.name}`, () => runCase(c, 4));
+  for (const [family, cases] of Object.entries(conformanceSuites))
+    for (const c of cases) it(`${family}: ${c.name}`, () => runCase(c, family === 'basic' ? 3 : 4));
   it('residual blocks with nested schedules and lens nodes', () => {
     const block = (i: number) => named(`b${i}`, skip(seq(prim('layernorm'), prim('linear', { out: 6 }), prim('gelu'), prim('linear', { out: 6 }))));
     const term = seq(prim('linear', { out: 6 }), block(0), block(1), block(2), block(3), prim('linear', { out: 2 }));

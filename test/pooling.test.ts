@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import '../backends/js/kernels/pooling';
-import '../backends/js/kernels/pooling-mcb';
 import { backwardIsLinear, conforms, plansAgree, vjpMatchesFiniteDifferences } from '../laws/index';
 import {
   equalsMaterialised, factorisedOps, mcbVariantTwoCells, injectiveSketchPreservesInnerProducts, isBilinear, poolingCases, residualMatchesCost,

@@ -1,15 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { basicCases, conforms, type ConformanceCase } from '../laws/index';
-import { deltaCases, variantsAgree } from '../laws/delta';
-// component JS kernels not yet wired into backends/js/index.ts register on import
-import '../backends/js/kernels/delta';
-import '../backends/js/kernels/attention';
-import { attentionCases } from '../laws/attention';
-import '../backends/js/kernels/pooling';
-import '../backends/js/kernels/pooling-mcb';
-import { poolingCases } from '../laws/pooling';
-import '../backends/js/kernels/tensor-product';
-import { tensorProductCases } from '../laws/equivariant';
+import { conformanceSuites, conforms } from '../laws/index';
+import { variantsAgree } from '../laws/delta';
 import { jsBackend } from '../src/index';
 import { MissingKernelError } from '../src/backend/backend';
 import { initWasm, type WasmBackend } from '../backends/wasm/index';
@@ -36,11 +27,8 @@ beforeAll(async () => {
   wasm = await initWasm();
 });
 
-/** Every conformance suite the wasm backend runs, by name. */
-const suites: Record<string, readonly ConformanceCase[]> = { basic: basicCases, attention: attentionCases, delta: deltaCases, pooling: poolingCases, tensorProduct: tensorProductCases };
-
 describe('wasm backend conforms to js float64', () => {
-  for (const c of Object.values(suites).flat()) {
+  for (const c of Object.values(conformanceSuites).flat()) {
     const gap = expectedGaps[c.name];
     if (gap) {
       it(`${c.name}: known gap — ${gap}`, () => {

@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { conforms, type ConformanceCase } from '../laws/index';
 import { deltaShapes, variantsAgree } from '../laws/delta';
-import '../backends/js/kernels/delta';
 import { jsBackend, prim } from '../src/index';
 import { initWasm, type WasmBackend } from '../backends/wasm/index';
 

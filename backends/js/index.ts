@@ -1,13 +1,7 @@
-// Importing this module registers the JS kernels of the basic primitives.
-import '../../src/prims';
-import './kernels/structural';
-import './kernels/basic';
-import './kernels/attention';
-import './kernels/tensor-product';
-import './kernels/pooling';
-import './kernels/pooling-mcb';
-import './kernels/delta';
-export { jsBackend, registerJsKernel, like, type JsTensor, type JsKernel } from './registry';
+// The JS backend: `jsBackend(dtype, kernels = jsKernels)`, its kernel list and kernel helpers.
+export { jsBackend } from './backend';
+export { jsKernels } from './kernels';
+export { jsKernel, like, type JsTensor, type JsKernel, type SomeJsKernel } from './kernel';
 export * from './kernels/linalg';
 export { softmaxRows } from './kernels/basic';
 export { attentionLseToProbs, attentionAllocStats, resetAttentionAllocStats } from './kernels/attention';

@@ -1,7 +1,9 @@
-import type { Backend, SomeKernel } from '../../src/backend/backend';
+import { type Backend, type SomeKernel, kernelTable } from '../../src/backend/backend';
 import type { HostTensor } from '../../src/tensor/tensor';
 import { showShape, sizeOf, type Shape } from '../../src/tensor/shape';
 import init, { initSync, initialised, instantiate, instantiateSync, type CatoptricWasmExports, type InitInput } from './pkg/catoptric_wasm.js';
+import type { SomeWasmKernel } from './kernel';
+import { wasmKernels } from './kernels';
 
 /** One allocation in WebAssembly memory; views made by `reshape`/`id`/`copy` share it. */
 export interface WasmBuffer {
@@ -49,7 +51,20 @@ export class WasmRuntime {
   /** Bytes held by live tensors (ours; the allocator's own bookkeeping is not counted). */
   liveBytes = 0;
 
+  /** Kernels made on this runtime, by kernel value (so backends sharing the runtime share them). */
+  private readonly made = new WeakMap<SomeWasmKernel, SomeKernel<WasmTensor>>();
+
   constructor(readonly exports: CatoptricWasmExports) {}
+
+  /** `k` made on this runtime, once. */
+  kernel(k: SomeWasmKernel): SomeKernel<WasmTensor> {
+    let made = this.made.get(k);
+    if (!made) {
+      made = k.make(this);
+      this.made.set(k, made);
+    }
+    return made;
+  }
 
   /** Current size of the module's memory in bytes (it only grows). */
   memoryBytes(): number {
@@ -165,17 +180,6 @@ export class WasmRuntime {
   }
 }
 
-/** A kernel factory: kernels are made per runtime so they can call its exports. */
-export type WasmKernelFactory = (rt: WasmRuntime) => Omit<SomeKernel<WasmTensor>, 'prim'>;
-
-const factories = new Map<string, WasmKernelFactory>();
-
-/** Register the WebAssembly kernel of a primitive (kernel modules call this when they load). */
-export const registerWasmKernel = (prim: string, make: WasmKernelFactory): void => {
-  if (factories.has(prim)) throw new Error(`registerWasmKernel: '${prim}' already has a wasm kernel`);
-  factories.set(prim, make);
-};
-
 /** The WebAssembly backend, with the runtime's memory controls. */
 export interface WasmBackend extends Backend<WasmTensor> {
   readonly runtime: WasmRuntime;
@@ -189,11 +193,13 @@ export interface WasmBackend extends Backend<WasmTensor> {
   scope<R>(f: () => R): R;
 }
 
-const backends = new WeakMap<CatoptricWasmExports, WasmBackend>();
-
-/** The backend over one runtime (kernels made lazily, once). */
-export const backendOn = (rt: WasmRuntime): WasmBackend => {
-  const made = new Map<string, SomeKernel<WasmTensor>>();
+/**
+ * The backend over one runtime with the kernels of `kernels` (default: every wasm kernel; pass
+ * `[...wasmKernels, myKernel]` to add one). Kernels are made lazily, once per runtime.
+ */
+export const backendOn = (rt: WasmRuntime, kernels: readonly SomeWasmKernel[] = wasmKernels): WasmBackend => {
+  const table = kernelTable(kernels, 'wasm backend');
+  const names = [...table.keys()].sort();
   const be: WasmBackend = {
     name: 'wasm',
     dtype: 'float32',
@@ -209,17 +215,11 @@ export const backendOn = (rt: WasmRuntime): WasmBackend => {
       return out;
     },
     release: (t) => rt.release(t),
-    kernel: (prim) => {
-      let k = made.get(prim);
-      if (!k) {
-        const f = factories.get(prim);
-        if (!f) return undefined;
-        k = { prim, ...f(rt) };
-        made.set(prim, k);
-      }
-      return k;
+    kernel: (prim): SomeKernel<WasmTensor> | undefined => {
+      const k = table.get(prim);
+      return k && rt.kernel(k);
     },
-    kernelNames: () => [...factories.keys()].sort(),
+    kernelNames: () => [...names],
     mark: () => rt.mark(),
     resetTo: (m) => rt.resetTo(m),
     keep: (t) => rt.keep(t),
@@ -228,39 +228,54 @@ export const backendOn = (rt: WasmRuntime): WasmBackend => {
   return be;
 };
 
-const backendFor = (e: CatoptricWasmExports): WasmBackend => {
-  let be = backends.get(e);
+// One runtime per instance (it tracks the instance's memory), and its default backend.
+const runtimes = new WeakMap<CatoptricWasmExports, WasmRuntime>();
+const defaults = new WeakMap<WasmRuntime, WasmBackend>();
+
+const backendFor = (e: CatoptricWasmExports, kernels: readonly SomeWasmKernel[] | undefined): WasmBackend => {
+  let rt = runtimes.get(e);
+  if (!rt) {
+    rt = new WasmRuntime(e);
+    runtimes.set(e, rt);
+  }
+  if (kernels) return backendOn(rt, kernels);
+  let be = defaults.get(rt);
   if (!be) {
-    be = backendOn(new WasmRuntime(e));
-    backends.set(e, be);
+    be = backendOn(rt);
+    defaults.set(rt, be);
   }
   return be;
 };
 
-/** Load and instantiate the shared module (idempotent): call once before `wasmBackend()`. */
-export const initWasm = async (input?: InitInput): Promise<WasmBackend> => backendFor(await init(input));
+/**
+ * Load and instantiate the shared module (idempotent): call once before `wasmBackend()`. With
+ * `kernels`, the backend has those kernels instead of `wasmKernels`.
+ */
+export const initWasm = async (input?: InitInput, kernels?: readonly SomeWasmKernel[]): Promise<WasmBackend> => backendFor(await init(input), kernels);
 
 /** `initWasm`, synchronously (Node, workers; browsers may refuse large synchronous compiles). */
-export const initWasmSync = (input?: BufferSource | WebAssembly.Module): WasmBackend => backendFor(initSync(input));
+export const initWasmSync = (input?: BufferSource | WebAssembly.Module, kernels?: readonly SomeWasmKernel[]): WasmBackend =>
+  backendFor(initSync(input), kernels);
 
 /**
- * The WebAssembly backend (float32, SIMD128) on the shared instance. Throws if `initWasm()` or
- * `initWasmSync()` has not run.
+ * The WebAssembly backend (float32, SIMD128) on the shared instance, with `kernels` (default: every
+ * wasm kernel). Throws if `initWasm()` or `initWasmSync()` has not run.
  *
  * @example
  * await initWasm();
  * const be = wasmBackend();
  * const m = be.mark(); const { outputs } = prog.forward(params, xs); …; be.resetTo(m);
  */
-export const wasmBackend = (): WasmBackend => {
+export const wasmBackend = (kernels?: readonly SomeWasmKernel[]): WasmBackend => {
   const e = initialised();
   if (!e) throw new Error('wasmBackend: the WebAssembly module is not initialised; await initWasm() (or call initWasmSync()) first');
-  return backendFor(e);
+  return backendFor(e, kernels);
 };
 
 /** A backend on a new, independent instance with its own memory (for isolation and tests). */
-export const freshWasmBackend = async (input?: InitInput): Promise<WasmBackend> => backendOn(new WasmRuntime(await instantiate(input)));
+export const freshWasmBackend = async (input?: InitInput, kernels?: readonly SomeWasmKernel[]): Promise<WasmBackend> =>
+  backendOn(new WasmRuntime(await instantiate(input)), kernels);
 
 /** `freshWasmBackend`, synchronously. */
-export const freshWasmBackendSync = (input?: BufferSource | WebAssembly.Module): WasmBackend =>
-  backendOn(new WasmRuntime(instantiateSync(input)));
+export const freshWasmBackendSync = (input?: BufferSource | WebAssembly.Module, kernels?: readonly SomeWasmKernel[]): WasmBackend =>
+  backendOn(new WasmRuntime(instantiateSync(input)), kernels);

@@ -8,7 +8,6 @@
  * the loss are written here.
  */
 import { createRequire } from 'node:module';
-import '../../backends/js/kernels/attention';
 import { combineKQ } from '../../laws/attention';
 import { checkOrThrow, jsBackend, lowerOrThrow, prim, rng, withScope, type Backend, type HostTensor, type Rng } from '../../src/index';
 import { downloadAll, uploadAll } from '../../src/backend/transfer';

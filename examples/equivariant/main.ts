@@ -18,8 +18,6 @@
  * The default backend is wasm (about 15 s for the default 1500 steps); js gives the same
  * numbers to float32 rounding, about three times slower.
  */
-import '../../backends/js/kernels/tensor-product';
-import '../../backends/js/kernels/pooling';
 import {
   adam, checkOrThrow, copy, id, initParams, lowerOrThrow, par, prim, rng, seq, train, type AdamState, type HostTensor, type Optimizer, type Rng,
 } from '../../src/index';

@@ -3,8 +3,6 @@
  * operator, at matched parameter counts, on a task whose label is a multiplicative interaction of
  * the two inputs and on one whose label is additive.
  */
-import '../../backends/js/kernels/pooling';
-import '../../backends/js/kernels/pooling-mcb';
 import { blockFusion, fullBilinear, mcbPool, mfb, mfh, mlb, mutan } from '../../src/prims/pooling';
 import {
   type Backend, type HostTensor, type Term, type TypedNode, adam, checkOrThrow, id, initParams, jsBackend, withScope, lowerOrThrow, named, par, prim, rng, seq, train,

@@ -3,7 +3,6 @@
  * bit strings and tested on long ones. The negative-eigenvalue model can flip its state with a
  * reflection (β = 2) on every 1 and keep it (β = 0) on every 0, so it can count mod 2 at any length.
  */
-import '../../backends/js/kernels/delta';
 import {
   adam,
   checkOrThrow,

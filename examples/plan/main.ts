@@ -9,8 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
-import '../../backends/js';
-import { checkOrThrow } from '../../src/term/check';
+import { checkOrThrow } from '../../src/index';
 import { showPlan } from '../../src/plan/plan';
 import { frontierSvg, frontierTable, parseBytes, planForBudget, planFrontier } from '../../src/plan';
 import { transformer } from './model';

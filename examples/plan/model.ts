@@ -1,5 +1,4 @@
 import { type Term, named, prim, skip, seq } from '../../src/term/term';
-import '../../backends/js/kernels/attention';
 
 /**
  * A 12-block pre-norm transformer (causal multi-head attention + GELU MLP, each in a residual

@@ -2,7 +2,7 @@
  * The `catoptric` command line: dispatch to one module per command, turn user errors into messages
  * and exit code 1, never a stack trace.
  */
-import './components';
+import '../prims'; // every committed primitive description (registered by definePrimitive)
 import { type CommandSpec, UserError, helpText } from './args';
 import { type Io, UserErrors } from './io';
 import { checkCommand, runCheck } from './check';

@@ -2,7 +2,7 @@
  * DeltaNet built from the term language: the layer (projections for q, k, v and β, the delta
  * rule, an output norm and projection) and a small sequence classifier around it.
  */
-import '../prims/delta';
+import { deltaRuleDef } from '../prims/delta';
 import { type Term, add, copy, discard, id, named, par, prim, skip, seq } from '../term/term';
 
 /** Options of a DeltaNet layer. */
@@ -44,7 +44,7 @@ export const deltaNetLayer = (o: DeltaNetOptions): Term => {
   if (!Number.isInteger(dk) || !Number.isInteger(dv)) throw new RangeError(`deltaNetLayer: width ${o.width} is not divisible by heads ${o.heads}; give dk and dv`);
   const act = (t: Term): Term => (o.qkActivation === 'silu' ? seq(t, prim('silu')) : t);
   const rule = prim(
-    'delta_rule',
+    deltaRuleDef.name,
     { heads: o.heads, algorithm: o.algorithm ?? 'recurrent', chunk: o.chunk ?? 64, betaRange: o.betaRange ?? '[0,1]' },
     { variant: o.variant ?? 'all-states', name: 'rule' },
   );

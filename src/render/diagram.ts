@@ -11,7 +11,8 @@
  * @example
  * const svg = renderDiagram(checkOrThrow(term, [[8, 2]]), { title: 'mlp' });
  */
-import type { TypedModel, TypedNode, TypedPrim } from '../term/check';
+import { type TypedModel, type TypedNode, type TypedPrim, primNodeOrThrow } from '../term/check';
+import { permuteDef } from '../prims/structural';
 import { type PlannedModel, type PlannedNode, applyPlanOrThrow } from '../plan/apply';
 import type { Plan } from '../plan/plan';
 import { showShape, sizeOf } from '../tensor/shape';
@@ -151,7 +152,7 @@ class Renderer {
           },
         };
       case 'permute': {
-        const perm = (p.attrs as { perm: number[] }).perm;
+        const perm = primNodeOrThrow(permuteDef, p).attrs.perm;
         const ys = centers(nin, bh);
         return {
           w: 40, h: bh, ins: ys, outs: ys,

@@ -12,8 +12,7 @@ import { PrimTerm, Term, childKey } from './term';
  * `defineKernel`) reads typed attributes; in a checked model it is `unknown` until a kernel's
  * primitive fixes it.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export interface TypedPrim<A = any> {
+export interface TypedPrim<A = unknown> {
   readonly kind: 'prim';
   readonly path: readonly string[];
   readonly term: PrimTerm;
@@ -25,6 +24,29 @@ export interface TypedPrim<A = any> {
   readonly params: Readonly<Record<string, Shape>>;
   readonly cost: Cost;
 }
+
+/**
+ * `node` as a node of the primitive `def`, its attributes decoded again by `def`'s codec so that they
+ * are typed (`A`) without a cast; a message naming the node if it belongs to another primitive or its
+ * attributes do not decode.
+ *
+ * @example
+ * const perm = pipe(primNodeOf(permuteDef, node), E.map((n) => n.attrs.perm));
+ */
+export const primNodeOf = <A>(def: PrimitiveDef<A>, node: TypedPrim): E.Either<string, TypedPrim<A>> => {
+  const at = node.path.length ? node.path.join('.') : '<root>';
+  if (node.def.name !== def.name) return E.left(`${at}: expected a '${def.name}' node, got '${node.def.name}'`);
+  const decoded = def.attrs.decode(node.attrs);
+  if (E.isLeft(decoded)) return E.left(`${at} (${def.name}): bad attributes: ${formatErrors(decoded.left, ['attrs']).join('; ')}`);
+  return E.right({ ...node, def, attrs: decoded.right });
+};
+
+/** {@link primNodeOf}, throwing a `TypeError` with its message. */
+export const primNodeOrThrow = <A>(def: PrimitiveDef<A>, node: TypedPrim): TypedPrim<A> => {
+  const r = primNodeOf(def, node);
+  if (E.isLeft(r)) throw new TypeError(r.left);
+  return r.right;
+};
 
 export interface TypedComposite {
   readonly kind: 'seq' | 'par';

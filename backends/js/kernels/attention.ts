@@ -1,10 +1,9 @@
-import '../../../src/prims/attention';
-import { type AttentionDims, attentionDims } from '../../../src/prims/attention';
+import { type AttentionAttrs, type AttentionDims, attentionDef, attentionDims } from '../../../src/prims/attention';
 import type { Residual } from '../../../src/backend/backend';
-import type { TypedPrim } from '../../../src/term/check';
+import { type TypedPrim, primNodeOrThrow } from '../../../src/term/check';
 import { type DType, type FArray, alloc, dtypeOf } from '../../../src/tensor/tensor';
 import type { Shape } from '../../../src/tensor/shape';
-import { registerJsKernel, type JsTensor } from '../registry';
+import { jsKernel, type JsTensor } from '../kernel';
 import { matmul, matmulNT, matmulTN } from './linalg';
 
 // ---------------------------------------------------------------------------------------------
@@ -37,7 +36,7 @@ const tensorOf = (dt: DType, shape: Shape): JsTensor => ({ shape: [...shape], da
 // float32 as well as float64.
 const rounder = (dt: DType): ((x: number) => number) => (dt === 'float32' ? Math.fround : (x: number) => x);
 
-const dims = (node: TypedPrim): AttentionDims => {
+const dims = (node: TypedPrim<AttentionAttrs>): AttentionDims => {
   const g = attentionDims(node.attrs, node.inputs);
   // The checker ran the same function, so this only fires if a kernel is handed an unchecked node.
   if (typeof g === 'string') throw new RangeError(`attention: ${g}`);
@@ -233,7 +232,7 @@ const inputsOf = (g: AttentionDims, inputs: readonly JsTensor[]) => ({
   mask: g.mask ? inputs[inputs.length - 1]! : undefined,
 });
 
-registerJsKernel('attention', {
+export const attention = jsKernel(attentionDef, {
   forward: (node, params, inputs) => {
     const g = dims(node);
     const { xq, xkv, mask } = inputsOf(g, inputs);
@@ -337,7 +336,9 @@ registerJsKernel('attention', {
  * `P = exp(scale·q kᵀ − lse)` (masked entries 0). With (T1) the 'probs' forward keeps exactly
  * `r(m)`, bit for bit; with (T2) the 'probs' backward on `r(m)` equals the 'lse' backward on `m`.
  */
-export const attentionLseToProbs = (node: TypedPrim, m: Residual<JsTensor>): Residual<JsTensor> => {
+export const attentionLseToProbs = (node: TypedPrim, m: Residual<JsTensor>): Residual<JsTensor> => lseToProbs(primNodeOrThrow(attentionDef, node), m);
+
+const lseToProbs = (node: TypedPrim<AttentionAttrs>, m: Residual<JsTensor>): Residual<JsTensor> => {
   const g = dims(node);
   if (!m.lse) throw new RangeError(`attention: attentionLseToProbs needs an 'lse' residual (it has ${Object.keys(m).join(', ')})`);
   const xkv = g.cross ? m.xkv! : m.x!;

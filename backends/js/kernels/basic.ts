@@ -1,4 +1,9 @@
-import { registerJsKernel, like, type JsTensor } from '../registry';
+// JS kernels of the basic primitives: affine maps, embeddings, activations, normalisations, losses.
+import {
+  embeddingDef, geluDef, layerNormDef, linearDef, mseDef, reluDef, rmsNormDef, sigmoidDef, siluDef, softmaxDef, softmaxXentDef, tanhDef,
+} from '../../../src/prims/basic';
+import type { PrimitiveDef } from '../../../src/term/primitive';
+import { jsKernel, like, type JsKernel, type JsTensor } from '../kernel';
 import { matmul, matmulNT, matmulTN } from './linalg';
 import { sizeOf } from '../../../src/tensor/shape';
 
@@ -7,10 +12,10 @@ const rowsCols = (t: JsTensor): [number, number] => {
   return [sizeOf(t.shape) / c, c];
 };
 
-registerJsKernel('linear', {
+export const linear = jsKernel(linearDef, {
   forward: (n, p, [x]) => {
     const [m, k] = rowsCols(x!);
-    const nOut = n.attrs.out as number;
+    const nOut = n.attrs.out;
     const y = like(x!, n.outputs[0]!);
     matmul(x!.data, p.w!.data, y.data, m, k, nOut);
     if (p.b) for (let i = 0; i < m; i++) for (let j = 0; j < nOut; j++) y.data[i * nOut + j] += p.b.data[j]!;
@@ -19,7 +24,7 @@ registerJsKernel('linear', {
   backward: (n, p, r, [dy]) => {
     const x = r.x!;
     const [m, k] = rowsCols(x);
-    const nOut = n.attrs.out as number;
+    const nOut = n.attrs.out;
     const dx = like(x, x.shape);
     matmulNT(dy!.data, p.w!.data, dx.data, m, nOut, k);
     const dw = like(x, p.w!.shape);
@@ -34,10 +39,10 @@ registerJsKernel('linear', {
   },
 });
 
-registerJsKernel('embedding', {
+export const embedding = jsKernel(embeddingDef, {
   forward: (n, p, [ids]) => {
-    const d = n.attrs.dim as number;
-    const vocab = n.attrs.vocab as number;
+    const d = n.attrs.dim;
+    const vocab = n.attrs.vocab;
     const y = like(p.table!, n.outputs[0]!);
     for (let i = 0; i < ids!.data.length; i++) {
       const id = ids!.data[i]!;
@@ -48,7 +53,7 @@ registerJsKernel('embedding', {
     return { outputs: [y], residual: { ids: ids! } };
   },
   backward: (n, p, r, [dy]) => {
-    const d = n.attrs.dim as number;
+    const d = n.attrs.dim;
     const dt = like(p.table!, p.table!.shape);
     const ids = r.ids!.data;
     for (let i = 0; i < ids.length; i++) {
@@ -60,8 +65,8 @@ registerJsKernel('embedding', {
 });
 
 /** An elementwise primitive from its function and derivative (both of the input). */
-const unary = (name: string, f: (x: number) => number, df: (x: number) => number): void =>
-  registerJsKernel(name, {
+const unary = <A>(def: PrimitiveDef<A>, f: (x: number) => number, df: (x: number) => number): JsKernel<A> =>
+  jsKernel(def, {
     forward: (_n, _p, [x]) => {
       const y = like(x!, x!.shape);
       for (let i = 0; i < y.data.length; i++) y.data[i] = f(x!.data[i]!);
@@ -75,15 +80,15 @@ const unary = (name: string, f: (x: number) => number, df: (x: number) => number
     },
   });
 
-const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+const sigmoidOf = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 const GC = Math.sqrt(2 / Math.PI);
 
-unary('relu', (x) => (x > 0 ? x : 0), (x) => (x > 0 ? 1 : 0));
-unary('tanh', Math.tanh, (x) => 1 - Math.tanh(x) ** 2);
-unary('sigmoid', sigmoid, (x) => sigmoid(x) * (1 - sigmoid(x)));
-unary('silu', (x) => x * sigmoid(x), (x) => sigmoid(x) * (1 + x * (1 - sigmoid(x))));
-unary(
-  'gelu',
+export const relu = unary(reluDef, (x) => (x > 0 ? x : 0), (x) => (x > 0 ? 1 : 0));
+export const tanh = unary(tanhDef, Math.tanh, (x) => 1 - Math.tanh(x) ** 2);
+export const sigmoid = unary(sigmoidDef, sigmoidOf, (x) => sigmoidOf(x) * (1 - sigmoidOf(x)));
+export const silu = unary(siluDef, (x) => x * sigmoidOf(x), (x) => sigmoidOf(x) * (1 + x * (1 - sigmoidOf(x))));
+export const gelu = unary(
+  geluDef,
   (x) => 0.5 * x * (1 + Math.tanh(GC * (x + 0.044715 * x ** 3))),
   (x) => {
     const u = GC * (x + 0.044715 * x ** 3);
@@ -108,7 +113,7 @@ export const softmaxRows = (x: JsTensor['data'], out: JsTensor['data'], rows: nu
   }
 };
 
-registerJsKernel('softmax', {
+export const softmax = jsKernel(softmaxDef, {
   forward: (_n, _p, [x]) => {
     const [m, c] = rowsCols(x!);
     const y = like(x!, x!.shape);
@@ -128,9 +133,9 @@ registerJsKernel('softmax', {
   },
 });
 
-registerJsKernel('layernorm', {
+export const layernorm = jsKernel(layerNormDef, {
   forward: (n, p, [x]) => {
-    const eps = (n.attrs.eps as number | undefined) ?? 1e-5;
+    const eps = n.attrs.eps ?? 1e-5;
     const [m, c] = rowsCols(x!);
     const xhat = like(x!, x!.shape);
     const rstd = like(x!, [m]);
@@ -179,9 +184,9 @@ registerJsKernel('layernorm', {
   },
 });
 
-registerJsKernel('rmsnorm', {
+export const rmsnorm = jsKernel(rmsNormDef, {
   forward: (n, p, [x]) => {
-    const eps = (n.attrs.eps as number | undefined) ?? 1e-6;
+    const eps = n.attrs.eps ?? 1e-6;
     const [m, c] = rowsCols(x!);
     const rinv = like(x!, [m]);
     const y = like(x!, x!.shape);
@@ -216,7 +221,7 @@ registerJsKernel('rmsnorm', {
   },
 });
 
-registerJsKernel('mse', {
+export const mse = jsKernel(mseDef, {
   forward: (_n, _p, [a, b]) => {
     const diff = like(a!, a!.shape);
     let s = 0;
@@ -241,7 +246,7 @@ registerJsKernel('mse', {
   },
 });
 
-registerJsKernel('softmax_xent', {
+export const softmaxXent = jsKernel(softmaxXentDef, {
   forward: (_n, _p, [logits, labels]) => {
     const [m, c] = rowsCols(logits!);
     const prob = like(logits!, logits!.shape);

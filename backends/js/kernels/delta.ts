@@ -1,7 +1,5 @@
-import '../../../src/prims/delta';
-import { deltaDefaults, deltaSizes, type DeltaAttrs } from '../../../src/prims/delta';
-import type { TypedPrim } from '../../../src/term/check';
-import { registerJsKernel, like, type JsTensor } from '../registry';
+import { deltaDefaults, deltaRuleDef, deltaSizes, lastPositionDef } from '../../../src/prims/delta';
+import { jsKernel, like, type JsTensor } from '../kernel';
 import {
   type HeadSeq,
   allStatesSource,
@@ -61,9 +59,9 @@ const scatter = (src: Float64Array, dst: { [i: number]: number }, b: number, h: 
 const statesPerHead = (variant: string, T: number, C: number): number =>
   variant === 'all-states' ? T : variant === 'chunk-states' ? Math.ceil(T / C) : 1;
 
-registerJsKernel('delta_rule', {
-  forward: (n: TypedPrim, _p, [q, k, v, logit, s0]) => {
-    const a = n.attrs as DeltaAttrs;
+export const deltaRule = jsKernel(deltaRuleDef, {
+  forward: (n, _p, [q, k, v, logit, s0]) => {
+    const a = n.attrs;
     const { B, T, H, dk, dv } = deltaSizes(a, n.inputs);
     const { algorithm, chunk: C, betaScale } = deltaDefaults(a);
     const dd = dk * dv;
@@ -116,8 +114,8 @@ registerJsKernel('delta_rule', {
       }
     return { outputs: [o, sT], residual: { qn, kn, qnorm, knorm, v: v!, beta, states } };
   },
-  backward: (n: TypedPrim, _p, r, [dO, dST]) => {
-    const a = n.attrs as DeltaAttrs;
+  backward: (n, _p, r, [dO, dST]) => {
+    const a = n.attrs;
     const { B, T, H, dk, dv } = deltaSizes(a, n.inputs);
     const { algorithm, chunk: C, betaScale } = deltaDefaults(a);
     const dd = dk * dv;
@@ -185,7 +183,7 @@ registerJsKernel('delta_rule', {
   },
 });
 
-registerJsKernel('last_position', {
+export const lastPosition = jsKernel(lastPositionDef, {
   forward: (n, _p, [x]) => {
     const [B, T, D] = n.inputs[0]!;
     const y = like(x!, n.outputs[0]!);

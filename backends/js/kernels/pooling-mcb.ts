@@ -1,7 +1,7 @@
 // JS kernel of compact bilinear pooling (MCB): count sketches, FFT convolution, and its adjoint.
-import { type McbAttrs, type McbHashes, halfSpectrum, mcbHashesOf } from '../../../src/prims/pooling';
+import { type McbAttrs, type McbHashes, halfSpectrum, mcbDef, mcbHashesOf } from '../../../src/prims/pooling';
 import { fft, fftRealPair } from '../../../src/fft/index';
-import { registerJsKernel, like, type JsTensor } from '../registry';
+import { jsKernel, like, type JsTensor } from '../kernel';
 import { sizeOf } from '../../../src/tensor/shape';
 import { type FArray, alloc, dtypeOf } from '../../../src/tensor/tensor';
 
@@ -57,9 +57,9 @@ const expand = (hr: FArray, hi: FArray, o: number, d: number, re: Float64Array, 
   }
 };
 
-registerJsKernel('mcb', {
+export const mcb = jsKernel(mcbDef, {
   forward: (n, _p, [x, y]) => {
-    const a = n.attrs as McbAttrs;
+    const a = n.attrs;
     const d = a.d;
     const dx = lastOf(x!);
     const dy = lastOf(y!);
@@ -102,7 +102,7 @@ registerJsKernel('mcb', {
     return { outputs: [z], residual };
   },
   backward: (n, _p, r, [g]) => {
-    const a = n.attrs as McbAttrs;
+    const a = n.attrs;
     const d = a.d;
     const [xs, ys] = n.inputs as [number[], number[]];
     const dx = xs[xs.length - 1]!;

@@ -1,12 +1,12 @@
 // JS kernels of the bilinear-pooling primitives except `mcb` (see pooling-mcb.ts).
-import '../../../src/prims/pooling';
-import { registerJsKernel, like, type JsTensor } from '../registry';
+import { bilinearDef, concatLastDef, hadamardDef, outerProductDef, signedSqrtL2Def, sumPoolDef } from '../../../src/prims/pooling';
+import { jsKernel, like, type JsTensor } from '../kernel';
 import { sizeOf } from '../../../src/tensor/shape';
 
 const lastOf = (t: JsTensor): number => t.shape[t.shape.length - 1]!;
 const rowsOf = (t: JsTensor): number => sizeOf(t.shape) / lastOf(t);
 
-registerJsKernel('outer_product', {
+export const outerProduct = jsKernel(outerProductDef, {
   forward: (n, _p, [x, y]) => {
     const dx = lastOf(x!);
     const dy = lastOf(y!);
@@ -51,9 +51,9 @@ registerJsKernel('outer_product', {
   },
 });
 
-registerJsKernel('signed_sqrt_l2', {
+export const signedSqrtL2 = jsKernel(signedSqrtL2Def, {
   forward: (n, _p, [v]) => {
-    const eps = (n.attrs.eps as number | undefined) ?? 1e-8;
+    const eps = n.attrs.eps ?? 1e-8;
     const se = Math.sqrt(eps);
     const c = lastOf(v!);
     const rows = rowsOf(v!);
@@ -76,7 +76,7 @@ registerJsKernel('signed_sqrt_l2', {
     return { outputs: [out], residual: { s, rnorm } };
   },
   backward: (n, _p, r, [g]) => {
-    const eps = (n.attrs.eps as number | undefined) ?? 1e-8;
+    const eps = n.attrs.eps ?? 1e-8;
     const se = Math.sqrt(eps);
     const { s, rnorm } = r as { s: JsTensor; rnorm: JsTensor };
     const c = lastOf(s);
@@ -100,10 +100,10 @@ registerJsKernel('signed_sqrt_l2', {
   },
 });
 
-registerJsKernel('bilinear', {
+export const bilinear = jsKernel(bilinearDef, {
   forward: (n, p, [x, y]) => {
-    const nb = (n.attrs.blocks as number | undefined) ?? 1;
-    const out = n.attrs.out as number;
+    const nb = n.attrs.blocks ?? 1;
+    const out = n.attrs.out;
     const dx = lastOf(x!);
     const dy = lastOf(y!);
     const bx = dx / nb;
@@ -133,8 +133,8 @@ registerJsKernel('bilinear', {
   },
   backward: (n, p, r, [g]) => {
     const { x, y } = r as { x: JsTensor; y: JsTensor };
-    const nb = (n.attrs.blocks as number | undefined) ?? 1;
-    const out = n.attrs.out as number;
+    const nb = n.attrs.blocks ?? 1;
+    const out = n.attrs.out;
     const dx = lastOf(x);
     const dy = lastOf(y);
     const bx = dx / nb;
@@ -176,7 +176,7 @@ registerJsKernel('bilinear', {
   },
 });
 
-registerJsKernel('hadamard', {
+export const hadamard = jsKernel(hadamardDef, {
   forward: (_n, _p, [a, b]) => {
     const z = like(a!, a!.shape);
     for (let i = 0; i < z.data.length; i++) z.data[i] = a!.data[i]! * b!.data[i]!;
@@ -194,9 +194,9 @@ registerJsKernel('hadamard', {
   },
 });
 
-registerJsKernel('sum_pool', {
+export const sumPool = jsKernel(sumPoolDef, {
   forward: (n, _p, [x]) => {
-    const k = n.attrs.k as number;
+    const k = n.attrs.k;
     const z = like(x!, n.outputs[0]!);
     for (let o = 0; o < z.data.length; o++) {
       let s = 0;
@@ -206,14 +206,14 @@ registerJsKernel('sum_pool', {
     return { outputs: [z], residual: {} };
   },
   backward: (n, _p, _r, [g]) => {
-    const k = n.attrs.k as number;
+    const k = n.attrs.k;
     const gx = like(g!, n.inputs[0]!);
     for (let o = 0; o < g!.data.length; o++) gx.data.fill(g!.data[o]!, o * k, o * k + k);
     return { dInputs: [gx], dParams: {} };
   },
 });
 
-registerJsKernel('concat_last', {
+export const concatLast = jsKernel(concatLastDef, {
   forward: (n, _p, xs) => {
     const z = like(xs[0]!, n.outputs[0]!);
     const total = lastOf(z);

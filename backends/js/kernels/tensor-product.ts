@@ -2,14 +2,14 @@
  * JS kernels of `tensor_product` (dense) and `gaunt_tensor_product`. Each channel of each batch row
  * is one call into `src/equivariant/products.ts`; weights are per channel.
  */
-import '../../../src/prims/tensor-product';
-import { loutOf, type DenseTPAttrs, type GauntTPAttrs } from '../../../src/prims/tensor-product';
+import type { Params } from '../../../src/backend/backend';
+import { type GauntTPAttrs, gauntTensorProductDef, loutOf, tensorProductDef } from '../../../src/prims/tensor-product';
 import {
   denseBackward, denseForward, gauntBackward, gauntForward, gauntPlan, gauntScratch, tensorProductPaths, type TPPath,
 } from '../../../src/equivariant/products';
 import { sizeOf } from '../../../src/tensor/shape';
 import type { FArray } from '../../../src/tensor/tensor';
-import { like, registerJsKernel, type JsTensor } from '../registry';
+import { jsKernel, like, type JsTensor } from '../kernel';
 
 /** Degree of each SH index up to L. */
 const degreesOf = (L: number): Int32Array => {
@@ -44,7 +44,7 @@ const layout = (a: { l1: number; l2: number; lout?: number }, x1: readonly numbe
 };
 
 /** Per-path weights of channel c (all ones when the primitive has no weights). */
-const pathWeights = (paths: readonly TPPath[], mode: string, p: Record<string, JsTensor>, c: number, out: Float64Array): void => {
+const pathWeights = (paths: readonly TPPath[], mode: string, p: Params<JsTensor>, c: number, out: Float64Array): void => {
   const P = paths.length;
   if (mode === 'path') for (let k = 0; k < P; k++) out[k] = p.w!.data[c * P + k]!;
   else if (mode === 'degree') {
@@ -57,9 +57,9 @@ const pathWeights = (paths: readonly TPPath[], mode: string, p: Record<string, J
   } else out.fill(1);
 };
 
-registerJsKernel('tensor_product', {
+export const tensorProduct = jsKernel(tensorProductDef, {
   forward: (n, p, [x1, x2]) => {
-    const a = n.attrs as DenseTPAttrs;
+    const a = n.attrs;
     const g = layout(a, x1!.shape);
     const paths = tensorProductPaths(a.l1, a.l2, g.L3, a.coupling ?? 'cg');
     const mode = a.weights ?? 'path';
@@ -72,7 +72,7 @@ registerJsKernel('tensor_product', {
     return { outputs: [y], residual: { x1: x1!, x2: x2! } };
   },
   backward: (n, p, res, [dy]) => {
-    const a = n.attrs as DenseTPAttrs;
+    const a = n.attrs;
     const { x1, x2 } = res as { x1: JsTensor; x2: JsTensor };
     const g = layout(a, x1.shape);
     const paths = tensorProductPaths(a.l1, a.l2, g.L3, a.coupling ?? 'cg');
@@ -96,7 +96,7 @@ registerJsKernel('tensor_product', {
       dw.data.set(sp);
       dParams.w = dw;
     } else if (mode === 'degree') {
-      const { w1, w2, w3 } = p as Record<string, JsTensor>;
+      const { w1, w2, w3 } = p;
       const [dw1, dw2, dw3] = [like(x1, w1!.shape), like(x1, w2!.shape), like(x1, w3!.shape)];
       const [d1, d2, d3] = [w1!.shape[1]!, w2!.shape[1]!, w3!.shape[1]!];
       for (let c = 0; c < g.C; c++)
@@ -138,7 +138,7 @@ interface GauntState {
  * and the unweighted product b. Run by the forward pass, and again by the backward pass of the
  * `inputs` variant (same code, same rounding, so both variants give bit-identical gradients).
  */
-const gauntState = (a: GauntTPAttrs, p: Record<string, JsTensor>, x1: JsTensor, x2: JsTensor): GauntState => {
+const gauntState = (a: GauntTPAttrs, p: Params<JsTensor>, x1: JsTensor, x2: JsTensor): GauntState => {
   const g = layout(a, x1.shape);
   const plan = gauntPlan(a.l1, a.l2, g.L3);
   const s = gauntScratch(plan);
@@ -162,11 +162,11 @@ const gauntState = (a: GauntTPAttrs, p: Record<string, JsTensor>, x1: JsTensor, 
   return st;
 };
 
-registerJsKernel('gaunt_tensor_product', {
+export const gauntTensorProduct = jsKernel(gauntTensorProductDef, {
   forward: (n, p, [x1, x2]) => {
-    const a = n.attrs as GauntTPAttrs;
+    const a = n.attrs;
     const g = layout(a, x1!.shape);
-    const st = gauntState(a, p as Record<string, JsTensor>, x1!, x2!);
+    const st = gauntState(a, p, x1!, x2!);
     const y = like(x1!, n.outputs[0]!);
     scaleRows(st.b!, g, p.w3, y);
     const degreeW = (a.weights ?? 'degree') === 'degree';
@@ -177,7 +177,7 @@ registerJsKernel('gaunt_tensor_product', {
     return { outputs: [y], residual };
   },
   backward: (n, p, res, [dy]) => {
-    const a = n.attrs as GauntTPAttrs;
+    const a = n.attrs;
     const x1 = res.x1!, x2 = res.x2!;
     const g = layout(a, x1.shape);
     const plan = gauntPlan(a.l1, a.l2, g.L3);
@@ -186,7 +186,7 @@ registerJsKernel('gaunt_tensor_product', {
     const st: GauntState =
       n.variant === 'grids'
         ? { f1re: res.f1re!, f1im: res.f1im!, f2re: res.f2re!, f2im: res.f2im!, b: degreeW ? res.b! : null }
-        : gauntState(a, p as Record<string, JsTensor>, x1, x2);
+        : gauntState(a, p, x1, x2);
     const W1 = 2 * a.l1 + 1, W2 = 2 * a.l2 + 1;
     const deg1 = degreesOf(a.l1), deg2 = degreesOf(a.l2), deg3 = degreesOf(g.L3);
     const dx1 = like(x1, x1.shape);

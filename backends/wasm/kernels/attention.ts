@@ -3,14 +3,14 @@
 // hold the same entries as the JS kernel ('probs' keeps P [B, H, Tq, Tk], 'lse' keeps [B, H, Tq]).
 // P is made by one row function in Rust whether the forward keeps it, the 'lse' backward recomputes
 // it or the 2-cell map `attentionLseToProbs` does, so the two variants agree bit for bit.
-import '../../../src/prims/attention';
-import { type AttentionDims, attentionDims } from '../../../src/prims/attention';
+import { type AttentionAttrs, type AttentionDims, attentionDef, attentionDims } from '../../../src/prims/attention';
 import type { Residual } from '../../../src/backend/backend';
-import type { TypedPrim } from '../../../src/term/check';
-import { registerWasmKernel, wasmBackend, type WasmBackend, type WasmRuntime, type WasmTensor } from '../runtime';
+import { type TypedPrim, primNodeOrThrow } from '../../../src/term/check';
+import { wasmKernel } from '../kernel';
+import type { WasmBackend, WasmRuntime, WasmTensor } from '../runtime';
 import { gemm } from './basic';
 
-const dims = (node: TypedPrim): AttentionDims => {
+const dims = (node: TypedPrim<AttentionAttrs>): AttentionDims => {
   const g = attentionDims(node.attrs, node.inputs);
   if (typeof g === 'string') throw new RangeError(`attention: ${g}`);
   return g;
@@ -38,7 +38,7 @@ const fail = (what: string) => {
   throw new RangeError(`attention (wasm): out of memory for the ${what} scratch`);
 };
 
-registerWasmKernel('attention', (rt) => ({
+export const attention = wasmKernel(attentionDef, (rt) => ({
   forward: (node, params, inputs) => {
     const g = dims(node);
     const e = rt.exports;
@@ -191,10 +191,12 @@ registerWasmKernel('attention', (rt) => ({
  * by recomputing P from the kept q (and k) in Rust, exactly as the 'probs' forward writes it. With
  * (T1) the 'probs' forward keeps exactly `r(m)`, bit for bit; with (T2) the 'probs' backward on
  * `r(m)` equals the 'lse' backward on `m`. The other residual tensors are shared, not copied.
- * `be` is the backend whose memory holds `m` (default: the shared instance).
+ * `be` is the backend whose memory holds `m`.
  */
-export const attentionLseToProbs = (node: TypedPrim, m: Residual<WasmTensor>, be: WasmBackend = wasmBackend()): Residual<WasmTensor> => {
-  const rt = be.runtime;
+export const attentionLseToProbs = (node: TypedPrim, m: Residual<WasmTensor>, be: WasmBackend): Residual<WasmTensor> =>
+  lseToProbs(be.runtime, primNodeOrThrow(attentionDef, node), m);
+
+const lseToProbs = (rt: WasmRuntime, node: TypedPrim<AttentionAttrs>, m: Residual<WasmTensor>): Residual<WasmTensor> => {
   const g = dims(node);
   if (!m.lse) throw new RangeError(`attention: attentionLseToProbs needs an 'lse' residual (it has ${Object.keys(m).join(', ')})`);
   const xkv = g.cross ? m.xkv! : m.x!;

@@ -1,7 +1,11 @@
 // The basic primitives' kernels on WebAssembly: thin TypeScript that allocates outputs and calls
 // the Rust exports (src/nn.rs, src/gemm.rs) by pointer.
-import '../../../src/prims';
-import { registerWasmKernel, type WasmRuntime, type WasmTensor } from '../runtime';
+import {
+  embeddingDef, geluDef, layerNormDef, linearDef, mseDef, reluDef, rmsNormDef, sigmoidDef, siluDef, softmaxDef, softmaxXentDef, tanhDef,
+} from '../../../src/prims/basic';
+import type { PrimitiveDef } from '../../../src/term/primitive';
+import { type WasmKernel, wasmKernel } from '../kernel';
+import type { WasmRuntime, WasmTensor } from '../runtime';
 
 /** Rows and columns of a tensor seen as a matrix over its last axis. */
 export const rowsCols = (t: WasmTensor): [number, number] => {
@@ -24,10 +28,10 @@ export const gemm = (
     throw new RangeError('wasm gemm: out of memory for the packing scratch');
 };
 
-registerWasmKernel('linear', (rt) => ({
+export const linear = wasmKernel(linearDef, (rt) => ({
   forward: (n, p, [x]) => {
     const [m, k] = rowsCols(x!);
-    const nOut = n.attrs.out as number;
+    const nOut = n.attrs.out;
     const y = rt.tensor(n.outputs[0]!);
     gemm(rt, m, nOut, k, rt.ptr(x!), k, 1, rt.ptr(p.w!), nOut, 1, y.buf.ptr, nOut);
     if (p.b) rt.exports.cat_add_bias(y.buf.ptr, rt.ptr(p.b), m, nOut);
@@ -36,7 +40,7 @@ registerWasmKernel('linear', (rt) => ({
   backward: (n, p, r, [dy]) => {
     const x = r.x!;
     const [m, k] = rowsCols(x);
-    const nOut = n.attrs.out as number;
+    const nOut = n.attrs.out;
     const dx = rt.tensor(x.shape);
     // dx = dy · wᵀ
     gemm(rt, m, k, nOut, rt.ptr(dy!), nOut, 1, rt.ptr(p.w!), 1, nOut, dx.buf.ptr, k);
@@ -53,10 +57,10 @@ registerWasmKernel('linear', (rt) => ({
   },
 }));
 
-registerWasmKernel('embedding', (rt) => ({
+export const embedding = wasmKernel(embeddingDef, (rt) => ({
   forward: (n, p, [ids]) => {
-    const d = n.attrs.dim as number;
-    const vocab = n.attrs.vocab as number;
+    const d = n.attrs.dim;
+    const vocab = n.attrs.vocab;
     const y = rt.tensor(n.outputs[0]!);
     const bad = rt.exports.cat_embedding_fwd(rt.ptr(ids!), rt.ptr(p.table!), y.buf.ptr, ids!.size, vocab, d);
     if (bad >= 0) {
@@ -67,18 +71,17 @@ registerWasmKernel('embedding', (rt) => ({
     return { outputs: [y], residual: { ids: ids! } };
   },
   backward: (n, p, r, [dy]) => {
-    const d = n.attrs.dim as number;
-    const vocab = n.attrs.vocab as number;
+    const d = n.attrs.dim;
+    const vocab = n.attrs.vocab;
     const dt = rt.tensor(p.table!.shape);
     rt.exports.cat_embedding_bwd(rt.ptr(r.ids!), rt.ptr(dy!), dt.buf.ptr, r.ids!.size, vocab, d);
     return { dInputs: [null], dParams: { table: dt } };
   },
 }));
 
-/** Activation codes of `cat_unary_fwd`/`cat_unary_bwd` (src/nn.rs). */
-const UNARY: Record<string, number> = { relu: 0, tanh: 1, sigmoid: 2, silu: 3, gelu: 4 };
-for (const [name, op] of Object.entries(UNARY)) {
-  registerWasmKernel(name, (rt) => ({
+/** An activation by its code `op` in `cat_unary_fwd`/`cat_unary_bwd` (src/nn.rs). */
+const unary = <A>(def: PrimitiveDef<A>, op: number): WasmKernel<A> =>
+  wasmKernel(def, (rt) => ({
     forward: (_n, _p, [x]) => {
       const y = rt.tensor(x!.shape);
       rt.exports.cat_unary_fwd(op, rt.ptr(x!), y.buf.ptr, x!.size);
@@ -90,9 +93,14 @@ for (const [name, op] of Object.entries(UNARY)) {
       return { dInputs: [dx], dParams: {} };
     },
   }));
-}
 
-registerWasmKernel('softmax', (rt) => ({
+export const relu = unary(reluDef, 0);
+export const tanh = unary(tanhDef, 1);
+export const sigmoid = unary(sigmoidDef, 2);
+export const silu = unary(siluDef, 3);
+export const gelu = unary(geluDef, 4);
+
+export const softmax = wasmKernel(softmaxDef, (rt) => ({
   forward: (_n, _p, [x]) => {
     const [m, c] = rowsCols(x!);
     const y = rt.tensor(x!.shape);
@@ -107,9 +115,9 @@ registerWasmKernel('softmax', (rt) => ({
   },
 }));
 
-registerWasmKernel('layernorm', (rt) => ({
+export const layernorm = wasmKernel(layerNormDef, (rt) => ({
   forward: (n, p, [x]) => {
-    const eps = (n.attrs.eps as number | undefined) ?? 1e-5;
+    const eps = n.attrs.eps ?? 1e-5;
     const [m, c] = rowsCols(x!);
     const y = rt.tensor(x!.shape);
     const xhat = rt.tensor(x!.shape);
@@ -128,9 +136,9 @@ registerWasmKernel('layernorm', (rt) => ({
   },
 }));
 
-registerWasmKernel('rmsnorm', (rt) => ({
+export const rmsnorm = wasmKernel(rmsNormDef, (rt) => ({
   forward: (n, p, [x]) => {
-    const eps = (n.attrs.eps as number | undefined) ?? 1e-6;
+    const eps = n.attrs.eps ?? 1e-6;
     const [m, c] = rowsCols(x!);
     const y = rt.tensor(x!.shape);
     const rinv = rt.tensor([m]);
@@ -147,7 +155,7 @@ registerWasmKernel('rmsnorm', (rt) => ({
   },
 }));
 
-registerWasmKernel('mse', (rt) => ({
+export const mse = wasmKernel(mseDef, (rt) => ({
   forward: (_n, _p, [a, b]) => {
     const diff = rt.tensor(a!.shape);
     const y = rt.tensor([]);
@@ -163,7 +171,7 @@ registerWasmKernel('mse', (rt) => ({
   },
 }));
 
-registerWasmKernel('softmax_xent', (rt) => ({
+export const softmaxXent = wasmKernel(softmaxXentDef, (rt) => ({
   forward: (_n, _p, [logits, labels]) => {
     const [m, c] = rowsCols(logits!);
     const prob = rt.tensor(logits!.shape);

@@ -6,9 +6,9 @@
 // the chunkwise form recomputes the chunk starts). With 'all-states' the chunkwise backward reads
 // its chunk starts from the kept states (the JS kernel takes the recurrent backward there; the
 // gradients agree up to rounding).
-import '../../../src/prims/delta';
-import { deltaDefaults, deltaSizes, type DeltaAttrs } from '../../../src/prims/delta';
-import { registerWasmKernel, type WasmTensor } from '../runtime';
+import { deltaDefaults, deltaRuleDef, deltaSizes, lastPositionDef } from '../../../src/prims/delta';
+import { wasmKernel } from '../kernel';
+import type { WasmTensor } from '../runtime';
 
 /** Below this norm a query/key is divided by the floor instead (as in the JS kernel). */
 const NORM_FLOOR = 1e-6;
@@ -18,9 +18,9 @@ const statesPerHead = (variant: string, T: number, C: number): number =>
 const everyFor = (variant: string, T: number, C: number): number =>
   variant === 'all-states' ? 1 : variant === 'chunk-states' ? C : Math.max(T, 1);
 
-registerWasmKernel('delta_rule', (rt) => ({
+export const deltaRule = wasmKernel(deltaRuleDef, (rt) => ({
   forward: (n, _p, [q, k, v, logit, s0]) => {
-    const a = n.attrs as DeltaAttrs;
+    const a = n.attrs;
     const { B, T, H, dk, dv } = deltaSizes(a, n.inputs);
     const { algorithm, chunk: C, betaScale } = deltaDefaults(a);
     const e = rt.exports;
@@ -53,7 +53,7 @@ registerWasmKernel('delta_rule', (rt) => ({
     return { outputs: [o, sT], residual: { qn, kn, qnorm, knorm, v: v!, beta, states } };
   },
   backward: (n, _p, r, [dO, dST]) => {
-    const a = n.attrs as DeltaAttrs;
+    const a = n.attrs;
     const { B, T, H, dk, dv } = deltaSizes(a, n.inputs);
     const { algorithm, chunk: C, betaScale } = deltaDefaults(a);
     const e = rt.exports;
@@ -105,7 +105,7 @@ registerWasmKernel('delta_rule', (rt) => ({
   },
 }));
 
-registerWasmKernel('last_position', (rt) => ({
+export const lastPosition = wasmKernel(lastPositionDef, (rt) => ({
   forward: (n, _p, [x]) => {
     const [B, T, D] = n.inputs[0]! as [number, number, number];
     const y = rt.tensor(n.outputs[0]!);

@@ -1,14 +1,16 @@
 // Bilinear-pooling primitives on WebAssembly (src/pool.rs + the SIMD gemm; `mcb` in src/mcb.rs).
-import '../../../src/prims/pooling';
-import { type McbAttrs, halfSpectrum, mcbHashesOf } from '../../../src/prims/pooling';
+import {
+  type McbAttrs, bilinearDef, concatLastDef, hadamardDef, halfSpectrum, mcbDef, mcbHashesOf, outerProductDef, signedSqrtL2Def, sumPoolDef,
+} from '../../../src/prims/pooling';
 import { sizeOf } from '../../../src/tensor/shape';
-import { registerWasmKernel, type WasmRuntime, type WasmTensor } from '../runtime';
+import { wasmKernel } from '../kernel';
+import type { WasmRuntime, WasmTensor } from '../runtime';
 import { gemm } from './basic';
 
 const lastOf = (t: WasmTensor): number => t.shape[t.shape.length - 1]!;
 const rowsOf = (t: WasmTensor): number => (lastOf(t) === 0 ? 0 : sizeOf(t.shape) / lastOf(t));
 
-registerWasmKernel('outer_product', (rt) => ({
+export const outerProduct = wasmKernel(outerProductDef, (rt) => ({
   forward: (n, _p, [x, y]) => {
     const [dx, dy, rows] = [lastOf(x!), lastOf(y!), rowsOf(x!)];
     const z = rt.tensor(n.outputs[0]!);
@@ -25,9 +27,9 @@ registerWasmKernel('outer_product', (rt) => ({
   },
 }));
 
-registerWasmKernel('signed_sqrt_l2', (rt) => ({
+export const signedSqrtL2 = wasmKernel(signedSqrtL2Def, (rt) => ({
   forward: (n, _p, [v]) => {
-    const eps = (n.attrs.eps as number | undefined) ?? 1e-8;
+    const eps = n.attrs.eps ?? 1e-8;
     const [c, rows] = [lastOf(v!), rowsOf(v!)];
     const s = rt.tensor(v!.shape);
     const rnorm = rt.tensor([rows]);
@@ -36,7 +38,7 @@ registerWasmKernel('signed_sqrt_l2', (rt) => ({
     return { outputs: [out], residual: { s, rnorm } };
   },
   backward: (n, _p, r, [g]) => {
-    const eps = (n.attrs.eps as number | undefined) ?? 1e-8;
+    const eps = n.attrs.eps ?? 1e-8;
     const { s, rnorm } = r as { s: WasmTensor; rnorm: WasmTensor };
     const dv = rt.tensor(s.shape);
     rt.exports.cat_signed_sqrt_l2_bwd(rt.ptr(s), rt.ptr(rnorm), rt.ptr(g!), dv.buf.ptr, rowsOf(s), lastOf(s), eps);
@@ -48,10 +50,10 @@ registerWasmKernel('signed_sqrt_l2', (rt) => ({
  * Learnt bilinear map, per block b: `T = vec(x_b y_bᵀ)` (rows × bx·by), `z_b = T · W_b` by gemm.
  * Backward: `dT = g_b W_bᵀ`, `dW_b = Tᵀ g_b`, and (gx_b, gy_b) from the outer product's backward.
  */
-registerWasmKernel('bilinear', (rt) => ({
+export const bilinear = wasmKernel(bilinearDef, (rt) => ({
   forward: (n, p, [x, y]) => {
-    const nb = (n.attrs.blocks as number | undefined) ?? 1;
-    const out = n.attrs.out as number;
+    const nb = n.attrs.blocks ?? 1;
+    const out = n.attrs.out;
     const [dx, dy, rows] = [lastOf(x!), lastOf(y!), rowsOf(x!)];
     const [bx, by, bo] = [dx / nb, dy / nb, out / nb];
     const z = rt.tensor(n.outputs[0]!);
@@ -65,8 +67,8 @@ registerWasmKernel('bilinear', (rt) => ({
   },
   backward: (n, p, r, [g]) => {
     const { x, y } = r as { x: WasmTensor; y: WasmTensor };
-    const nb = (n.attrs.blocks as number | undefined) ?? 1;
-    const out = n.attrs.out as number;
+    const nb = n.attrs.blocks ?? 1;
+    const out = n.attrs.out;
     const [dx, dy, rows] = [lastOf(x), lastOf(y), rowsOf(x)];
     const [bx, by, bo] = [dx / nb, dy / nb, out / nb];
     const gx = rt.tensor(x.shape);
@@ -88,7 +90,7 @@ registerWasmKernel('bilinear', (rt) => ({
   },
 }));
 
-registerWasmKernel('hadamard', (rt) => ({
+export const hadamard = wasmKernel(hadamardDef, (rt) => ({
   forward: (_n, _p, [a, b]) => {
     const z = rt.tensor(a!.shape);
     rt.exports.cat_mul(rt.ptr(a!), rt.ptr(b!), z.buf.ptr, z.size);
@@ -104,22 +106,22 @@ registerWasmKernel('hadamard', (rt) => ({
   },
 }));
 
-registerWasmKernel('sum_pool', (rt) => ({
+export const sumPool = wasmKernel(sumPoolDef, (rt) => ({
   forward: (n, _p, [x]) => {
-    const k = n.attrs.k as number;
+    const k = n.attrs.k;
     const z = rt.tensor(n.outputs[0]!);
     rt.exports.cat_sum_pool_fwd(rt.ptr(x!), z.buf.ptr, z.size, k);
     return { outputs: [z], residual: {} };
   },
   backward: (n, _p, _r, [g]) => {
-    const k = n.attrs.k as number;
+    const k = n.attrs.k;
     const gx = rt.tensor(n.inputs[0]!);
     rt.exports.cat_sum_pool_bwd(rt.ptr(g!), gx.buf.ptr, g!.size, k);
     return { dInputs: [gx], dParams: {} };
   },
 }));
 
-registerWasmKernel('concat_last', (rt) => ({
+export const concatLast = wasmKernel(concatLastDef, (rt) => ({
   forward: (n, _p, xs) => {
     const z = rt.tensor(n.outputs[0]!);
     const [total, rows] = [lastOf(z), rowsOf(z)];
@@ -153,7 +155,7 @@ type Fn = (...a: number[]) => number | void;
  * life of the runtime. Residuals: `input` {x, y}; `sketch` {psi1, psi2} (rows × d each); `spectra`
  * the half spectra {aRe, aIm, bRe, bIm} (rows × (⌊d/2⌋+1) each), exactly the JS kernel's.
  */
-registerWasmKernel('mcb', (rt: WasmRuntime) => {
+export const mcb = wasmKernel(mcbDef, (rt: WasmRuntime) => {
   const cache = new Map<string, number>();
   const hashesFor = (a: McbAttrs, dx: number, dy: number): number => {
     const key = a.hashes ? JSON.stringify(a) + `|${dx}|${dy}` : `${a.seed}|${a.d}|${dx}|${dy}`;
@@ -176,7 +178,7 @@ registerWasmKernel('mcb', (rt: WasmRuntime) => {
   const bwd = rt.exports.cat_mcb_bwd as Fn;
   return {
     forward: (n, _p, [x, y]) => {
-      const a = n.attrs as McbAttrs;
+      const a = n.attrs;
       const d = a.d;
       const [dx, dy, rows] = [lastOf(x!), lastOf(y!), rowsOf(x!)];
       const hs = hashesFor(a, dx, dy);
@@ -195,7 +197,7 @@ registerWasmKernel('mcb', (rt: WasmRuntime) => {
       return { outputs: [z], residual };
     },
     backward: (n, _p, r, [g]) => {
-      const a = n.attrs as McbAttrs;
+      const a = n.attrs;
       const [xs, ys] = n.inputs as [number[], number[]];
       const [dx, dy] = [xs[xs.length - 1]!, ys[ys.length - 1]!];
       const rows = dx === 0 ? 0 : sizeOf(xs) / dx;

@@ -1,6 +1,7 @@
 // Structural primitives over WebAssembly tensors: routing only, except copy's backward (a sum).
-import '../../../src/prims';
-import { registerWasmKernel, type WasmRuntime, type WasmTensor } from '../runtime';
+import { addDef, copyDef, discardDef, idDef, permuteDef, reshapeDef } from '../../../src/prims/structural';
+import { wasmKernel } from '../kernel';
+import type { WasmRuntime, WasmTensor } from '../runtime';
 
 const addAll = (rt: WasmRuntime, xs: readonly WasmTensor[]): WasmTensor => {
   const out = rt.tensor(xs[0]!.shape);
@@ -9,37 +10,37 @@ const addAll = (rt: WasmRuntime, xs: readonly WasmTensor[]): WasmTensor => {
   return out;
 };
 
-registerWasmKernel('id', () => ({
+export const id = wasmKernel(idDef, () => ({
   forward: (_n, _p, xs) => ({ outputs: [...xs], residual: {} }),
   backward: (_n, _p, _r, dys) => ({ dInputs: [...dys], dParams: {} }),
 }));
 
-registerWasmKernel('copy', (rt) => ({
+export const copy = wasmKernel(copyDef, (rt) => ({
   forward: (n, _p, [x]) => ({ outputs: n.outputs.map(() => x!), residual: {} }),
   backward: (_n, _p, _r, dys) => ({ dInputs: [addAll(rt, dys)], dParams: {} }),
 }));
 
-registerWasmKernel('add', (rt) => ({
+export const add = wasmKernel(addDef, (rt) => ({
   forward: (_n, _p, xs) => ({ outputs: [addAll(rt, xs)], residual: {} }),
   backward: (n, _p, _r, [dy]) => ({ dInputs: n.inputs.map(() => dy!), dParams: {} }),
 }));
 
-registerWasmKernel('discard', () => ({
+export const discard = wasmKernel(discardDef, () => ({
   forward: () => ({ outputs: [], residual: {} }),
   backward: () => ({ dInputs: [null], dParams: {} }),
 }));
 
-registerWasmKernel('permute', () => ({
-  forward: (n, _p, xs) => ({ outputs: (n.attrs.perm as number[]).map((p) => xs[p]!), residual: {} }),
+export const permute = wasmKernel(permuteDef, () => ({
+  forward: (n, _p, xs) => ({ outputs: n.attrs.perm.map((p) => xs[p]!), residual: {} }),
   backward: (n, _p, _r, dys) => {
-    const perm = n.attrs.perm as number[];
+    const perm = n.attrs.perm;
     const dInputs: WasmTensor[] = new Array(perm.length);
     perm.forEach((p, i) => (dInputs[p] = dys[i]!));
     return { dInputs, dParams: {} };
   },
 }));
 
-registerWasmKernel('reshape', (rt) => ({
+export const reshape = wasmKernel(reshapeDef, (rt) => ({
   forward: (n, _p, [x]) => ({ outputs: [rt.view(x!, n.outputs[0]!)], residual: {} }),
   backward: (n, _p, _r, [dy]) => ({ dInputs: [rt.view(dy!, n.inputs[0]!)], dParams: {} }),
 }));

@@ -3,12 +3,13 @@
 // from src/equivariant (exactly the JS kernels' tables) and are copied into the module once per
 // runtime and attribute set, as sparse tables of u32 words (see the Rust files); the contractions,
 // grid conversions and FFTs run in Rust.
-import '../../../src/prims/tensor-product';
-import { loutOf, type DenseTPAttrs, type GauntTPAttrs } from '../../../src/prims/tensor-product';
+import type { Params } from '../../../src/backend/backend';
+import { type DenseTPAttrs, type GauntTPAttrs, gauntTensorProductDef, loutOf, tensorProductDef } from '../../../src/prims/tensor-product';
 import { gauntPlan, tensorProductPaths, type TPPath } from '../../../src/equivariant/products';
 import type { FourierTable } from '../../../src/equivariant/fourier';
 import { sizeOf } from '../../../src/tensor/shape';
-import { registerWasmKernel, type WasmRuntime, type WasmTensor } from '../runtime';
+import { wasmKernel } from '../kernel';
+import type { WasmRuntime, WasmTensor } from '../runtime';
 
 type Fn = (...a: number[]) => number | void;
 const fn = (rt: WasmRuntime, name: string): Fn => rt.exports[name] as Fn;
@@ -74,7 +75,7 @@ const layout = (a: { l1: number; l2: number; lout?: number }, x1: readonly numbe
   return { rows: sizeOf(x1) / n1, C: x1[x1.length - 2]!, n1, n2: (a.l2 + 1) ** 2, n3: (loutOf(a) + 1) ** 2, L3: loutOf(a) };
 };
 
-registerWasmKernel('tensor_product', (rt) => {
+export const tensorProduct = wasmKernel(tensorProductDef, (rt) => {
   const table = tableCache(rt, (key) => {
     const [l1, l2, lo, cp] = key.split(',');
     return denseTable(tensorProductPaths(+l1!, +l2!, +lo!, cp as 'cg' | 'gaunt'));
@@ -82,7 +83,7 @@ registerWasmKernel('tensor_product', (rt) => {
   const pathsOf = (a: DenseTPAttrs) => tensorProductPaths(a.l1, a.l2, loutOf(a), a.coupling ?? 'cg');
   const tableOf = (a: DenseTPAttrs) => table(`${a.l1},${a.l2},${loutOf(a)},${a.coupling ?? 'cg'}`);
   /** Effective per-(channel, path) weights [C, P]: p.w itself, products of degree weights, or ones. */
-  const weff = (a: DenseTPAttrs, paths: readonly TPPath[], C: number, p: Record<string, WasmTensor>): { t: WasmTensor; temp: boolean } => {
+  const weff = (a: DenseTPAttrs, paths: readonly TPPath[], C: number, p: Params<WasmTensor>): { t: WasmTensor; temp: boolean } => {
     const mode = a.weights ?? 'path';
     if (mode === 'path') return { t: p.w!, temp: false };
     const P = paths.length;
@@ -100,7 +101,7 @@ registerWasmKernel('tensor_product', (rt) => {
   };
   return {
     forward: (n, p, [x1, x2]) => {
-      const a = n.attrs as DenseTPAttrs;
+      const a = n.attrs;
       const g = layout(a, x1!.shape);
       const paths = pathsOf(a);
       const tab = tableOf(a);
@@ -111,7 +112,7 @@ registerWasmKernel('tensor_product', (rt) => {
       return { outputs: [y], residual: { x1: x1!, x2: x2! } };
     },
     backward: (n, p, res, [dy]) => {
-      const a = n.attrs as DenseTPAttrs;
+      const a = n.attrs;
       const { x1, x2 } = res as { x1: WasmTensor; x2: WasmTensor };
       const g = layout(a, x1.shape);
       const paths = pathsOf(a);
@@ -152,14 +153,14 @@ registerWasmKernel('tensor_product', (rt) => {
   };
 });
 
-registerWasmKernel('gaunt_tensor_product', (rt) => {
+export const gauntTensorProduct = wasmKernel(gauntTensorProductDef, (rt) => {
   const table = tableCache(rt, (key) => {
     const [l1, l2, lo] = key.split(',').map(Number);
     return gauntTable(l1!, l2!, lo!);
   });
   const tableOf = (a: GauntTPAttrs) => table(`${a.l1},${a.l2},${loutOf(a)}`);
   /** Grids of the weighted inputs and the unweighted product b (and y when asked), all rows. */
-  const state = (a: GauntTPAttrs, p: Record<string, WasmTensor>, x1: WasmTensor, x2: WasmTensor, y: WasmTensor | null) => {
+  const state = (a: GauntTPAttrs, p: Params<WasmTensor>, x1: WasmTensor, x2: WasmTensor, y: WasmTensor | null) => {
     const g = layout(a, x1.shape);
     const lead = x1.shape.slice(0, -1);
     const W1 = 2 * a.l1 + 1, W2 = 2 * a.l2 + 1;
@@ -179,7 +180,7 @@ registerWasmKernel('gaunt_tensor_product', (rt) => {
   };
   return {
     forward: (n, p, [x1, x2]) => {
-      const a = n.attrs as GauntTPAttrs;
+      const a = n.attrs;
       const y = rt.tensor(n.outputs[0]!);
       const st = state(a, p, x1!, x2!, y);
       const degreeW = (a.weights ?? 'degree') === 'degree';
@@ -192,7 +193,7 @@ registerWasmKernel('gaunt_tensor_product', (rt) => {
       return { outputs: [y], residual: { x1: x1!, x2: x2! } };
     },
     backward: (n, p, res, [dy]) => {
-      const a = n.attrs as GauntTPAttrs;
+      const a = n.attrs;
       const x1 = res.x1!, x2 = res.x2!;
       const g = layout(a, x1.shape);
       const degreeW = (a.weights ?? 'degree') === 'degree';

@@ -1,0 +1,43 @@
+// Every kernel of the WebAssembly backend, one line each (the default list of `backendOn`,
+// `initWasm`, `wasmBackend`). A new primitive's wasm kernel is one line here.
+import type { SomeWasmKernel } from './kernel';
+import { add, copy, discard, id, permute, reshape } from './kernels/structural';
+import { embedding, gelu, layernorm, linear, mse, relu, rmsnorm, sigmoid, silu, softmax, softmaxXent, tanh } from './kernels/basic';
+import { attention } from './kernels/attention';
+import { gauntTensorProduct, tensorProduct } from './kernels/tensor-product';
+import { bilinear, concatLast, hadamard, mcb, outerProduct, signedSqrtL2, sumPool } from './kernels/pooling';
+import { deltaRule, lastPosition } from './kernels/delta';
+
+/** The WebAssembly kernels of every committed primitive. */
+export const wasmKernels: readonly SomeWasmKernel[] = [
+  id,
+  copy,
+  add,
+  discard,
+  permute,
+  reshape,
+  linear,
+  embedding,
+  relu,
+  gelu,
+  tanh,
+  sigmoid,
+  silu,
+  softmax,
+  layernorm,
+  rmsnorm,
+  mse,
+  softmaxXent,
+  attention,
+  tensorProduct,
+  gauntTensorProduct,
+  outerProduct,
+  signedSqrtL2,
+  mcb,
+  bilinear,
+  hadamard,
+  sumPool,
+  concatLast,
+  deltaRule,
+  lastPosition,
+];
