@@ -7,7 +7,7 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 node "$here/build.mjs" "$tmp" >/dev/null
 status=0
-for f in catoptric_wasm_bg.wasm catoptric_wasm_bytes.js; do
+for f in catoptric_wasm_bg.wasm catoptric_wasm_bytes.js catoptric_wasm.d.ts; do
   if ! cmp "$tmp/$f" "$here/pkg/$f"; then
     echo "backends/wasm/pkg/$f differs from a rebuild of backends/wasm/src: run npm run build:wasm and commit pkg/" >&2
     status=1

@@ -147,8 +147,6 @@ export const concatLast = wasmKernel(concatLastDef, (rt) => ({
   },
 }));
 
-type Fn = (...a: number[]) => number | void;
-
 /**
  * Compact bilinear pooling (src/mcb.rs). The hashes (from the node's attributes, as in the JS
  * kernel) are uploaded once per runtime and attributes as u32 words `[h1, s1, h2, s2]`, kept for the
@@ -174,8 +172,6 @@ export const mcb = wasmKernel(mcbDef, (rt: WasmRuntime) => {
     }
     return ptr;
   };
-  const fwd = rt.exports.cat_mcb_fwd as Fn;
-  const bwd = rt.exports.cat_mcb_bwd as Fn;
   return {
     forward: (n, _p, [x, y]) => {
       const a = n.attrs;
@@ -189,7 +185,7 @@ export const mcb = wasmKernel(mcbDef, (rt: WasmRuntime) => {
       const spec = spectra ? [0, 1, 2, 3].map(() => rt.tensor([...lead, halfSpectrum(d)])) : [];
       const z = rt.tensor(n.outputs[0]!);
       const sp = spectra ? spec.map((t) => t.buf.ptr) : [0, 0, 0, 0];
-      fwd(rt.ptr(x!), rt.ptr(y!), rows, dx, dy, d, hs, psi1.buf.ptr, psi2.buf.ptr, sp[0]!, sp[1]!, sp[2]!, sp[3]!, z.buf.ptr);
+      rt.exports.cat_mcb_fwd(rt.ptr(x!), rt.ptr(y!), rows, dx, dy, d, hs, psi1.buf.ptr, psi2.buf.ptr, sp[0]!, sp[1]!, sp[2]!, sp[3]!, z.buf.ptr);
       if (n.variant === 'sketch') return { outputs: [z], residual: { psi1, psi2 } };
       rt.release(psi1);
       rt.release(psi2);
@@ -207,7 +203,7 @@ export const mcb = wasmKernel(mcbDef, (rt: WasmRuntime) => {
       const res = r as Record<string, WasmTensor>;
       const p = (k: string): number => (res[k] ? rt.ptr(res[k]!) : 0);
       const mode = n.variant === 'sketch' ? 0 : n.variant === 'input' ? 1 : 2;
-      bwd(mode, p('x'), p('y'), p('psi1'), p('psi2'), p('aRe'), p('aIm'), p('bRe'), p('bIm'), rt.ptr(g!), gx.buf.ptr, gy.buf.ptr, rows, dx, dy, a.d, hs);
+      rt.exports.cat_mcb_bwd(mode, p('x'), p('y'), p('psi1'), p('psi2'), p('aRe'), p('aIm'), p('bRe'), p('bIm'), rt.ptr(g!), gx.buf.ptr, gy.buf.ptr, rows, dx, dy, a.d, hs);
       return { dInputs: [gx, gy], dParams: {} };
     },
   };

@@ -11,9 +11,6 @@ import { sizeOf } from '../../../src/tensor/shape';
 import { wasmKernel } from '../kernel';
 import type { WasmRuntime, WasmTensor } from '../runtime';
 
-type Fn = (...a: number[]) => number | void;
-const fn = (rt: WasmRuntime, name: string): Fn => rt.exports[name] as Fn;
-
 /** Copy u32 words into a module allocation that lives as long as the runtime (a cached table). */
 const uploadWords = (rt: WasmRuntime, w: Uint32Array): number => {
   const ptr = rt.exports.cat_alloc(w.length * 4);
@@ -22,12 +19,12 @@ const uploadWords = (rt: WasmRuntime, w: Uint32Array): number => {
   return ptr;
 };
 
-/** Per-runtime cache of uploaded tables, by key. */
-const tableCache = (rt: WasmRuntime, build: (key: string) => Uint32Array) => {
+/** Per-runtime cache of uploaded tables: the table of `key`, built by `build` the first time. */
+const tableCache = (rt: WasmRuntime) => {
   const m = new Map<string, number>();
-  return (key: string): number => {
+  return (key: string, build: () => Uint32Array): number => {
     let p = m.get(key);
-    if (p === undefined) m.set(key, (p = uploadWords(rt, build(key))));
+    if (p === undefined) m.set(key, (p = uploadWords(rt, build())));
     return p;
   };
 };
@@ -76,12 +73,9 @@ const layout = (a: { l1: number; l2: number; lout?: number }, x1: readonly numbe
 };
 
 export const tensorProduct = wasmKernel(tensorProductDef, (rt) => {
-  const table = tableCache(rt, (key) => {
-    const [l1, l2, lo, cp] = key.split(',');
-    return denseTable(tensorProductPaths(+l1!, +l2!, +lo!, cp as 'cg' | 'gaunt'));
-  });
+  const table = tableCache(rt);
   const pathsOf = (a: DenseTPAttrs) => tensorProductPaths(a.l1, a.l2, loutOf(a), a.coupling ?? 'cg');
-  const tableOf = (a: DenseTPAttrs) => table(`${a.l1},${a.l2},${loutOf(a)},${a.coupling ?? 'cg'}`);
+  const tableOf = (a: DenseTPAttrs) => table(`${a.l1},${a.l2},${loutOf(a)},${a.coupling ?? 'cg'}`, () => denseTable(pathsOf(a)));
   /** Effective per-(channel, path) weights [C, P]: p.w itself, products of degree weights, or ones. */
   const weff = (a: DenseTPAttrs, paths: readonly TPPath[], C: number, p: Params<WasmTensor>): { t: WasmTensor; temp: boolean } => {
     const mode = a.weights ?? 'path';
@@ -107,7 +101,7 @@ export const tensorProduct = wasmKernel(tensorProductDef, (rt) => {
       const tab = tableOf(a);
       const w = weff(a, paths, g.C, p);
       const y = rt.tensor(n.outputs[0]!);
-      fn(rt, 'cat_tp_dense_fwd')(rt.ptr(x1!), rt.ptr(x2!), y.buf.ptr, g.rows, g.C, g.n1, g.n2, g.n3, rt.ptr(w.t), tab);
+      rt.exports.cat_tp_dense_fwd(rt.ptr(x1!), rt.ptr(x2!), y.buf.ptr, g.rows, g.C, g.n1, g.n2, g.n3, rt.ptr(w.t), tab);
       if (w.temp) rt.release(w.t);
       return { outputs: [y], residual: { x1: x1!, x2: x2! } };
     },
@@ -122,7 +116,7 @@ export const tensorProduct = wasmKernel(tensorProductDef, (rt) => {
       const dx1 = rt.tensor(x1.shape);
       const dx2 = rt.tensor(x2.shape);
       const sp = rt.tensor([g.C, P]);
-      fn(rt, 'cat_tp_dense_bwd')(rt.ptr(x1), rt.ptr(x2), rt.ptr(dy!), dx1.buf.ptr, dx2.buf.ptr, sp.buf.ptr, g.rows, g.C, g.n1, g.n2, g.n3, rt.ptr(w.t), tab);
+      rt.exports.cat_tp_dense_bwd(rt.ptr(x1), rt.ptr(x2), rt.ptr(dy!), dx1.buf.ptr, dx2.buf.ptr, sp.buf.ptr, g.rows, g.C, g.n1, g.n2, g.n3, rt.ptr(w.t), tab);
       if (w.temp) rt.release(w.t);
       const mode = a.weights ?? 'path';
       const dParams: Record<string, WasmTensor> = {};
@@ -154,11 +148,8 @@ export const tensorProduct = wasmKernel(tensorProductDef, (rt) => {
 });
 
 export const gauntTensorProduct = wasmKernel(gauntTensorProductDef, (rt) => {
-  const table = tableCache(rt, (key) => {
-    const [l1, l2, lo] = key.split(',').map(Number);
-    return gauntTable(l1!, l2!, lo!);
-  });
-  const tableOf = (a: GauntTPAttrs) => table(`${a.l1},${a.l2},${loutOf(a)}`);
+  const table = tableCache(rt);
+  const tableOf = (a: GauntTPAttrs) => table(`${a.l1},${a.l2},${loutOf(a)}`, () => gauntTable(a.l1, a.l2, loutOf(a)));
   /** Grids of the weighted inputs and the unweighted product b (and y when asked), all rows. */
   const state = (a: GauntTPAttrs, p: Params<WasmTensor>, x1: WasmTensor, x2: WasmTensor, y: WasmTensor | null) => {
     const g = layout(a, x1.shape);
@@ -174,7 +165,7 @@ export const gauntTensorProduct = wasmKernel(gauntTensorProductDef, (rt) => {
     const yy = y ?? rt.tensor([...lead, g.n3]);
     const degreeW = (a.weights ?? 'degree') === 'degree';
     const [w1, w2, w3] = degreeW ? [rt.ptr(p.w1!), rt.ptr(p.w2!), rt.ptr(p.w3!)] : [0, 0, 0];
-    fn(rt, 'cat_gaunt_fwd')(tableOf(a), rt.ptr(x1), rt.ptr(x2), w1, w2, w3, g.rows, g.C, st.f1re.buf.ptr, st.f1im.buf.ptr, st.f2re.buf.ptr, st.f2im.buf.ptr, st.b.buf.ptr, yy.buf.ptr);
+    rt.exports.cat_gaunt_fwd(tableOf(a), rt.ptr(x1), rt.ptr(x2), w1, w2, w3, g.rows, g.C, st.f1re.buf.ptr, st.f1im.buf.ptr, st.f2re.buf.ptr, st.f2im.buf.ptr, st.b.buf.ptr, yy.buf.ptr);
     if (!y) rt.release(yy);
     return st;
   };
@@ -203,7 +194,7 @@ export const gauntTensorProduct = wasmKernel(gauntTensorProductDef, (rt) => {
       const dx2 = rt.tensor(x2.shape);
       const dw = degreeW ? { w1: rt.tensor(p.w1!.shape), w2: rt.tensor(p.w2!.shape), w3: rt.tensor(p.w3!.shape) } : null;
       const [w1, w2, w3] = degreeW ? [rt.ptr(p.w1!), rt.ptr(p.w2!), rt.ptr(p.w3!)] : [0, 0, 0];
-      fn(rt, 'cat_gaunt_bwd')(
+      rt.exports.cat_gaunt_bwd(
         tableOf(a), rt.ptr(x1), rt.ptr(x2), w1, w2, w3, g.rows, g.C,
         rt.ptr(st.f1re), rt.ptr(st.f1im), rt.ptr(st.f2re), rt.ptr(st.f2im), degreeW ? rt.ptr(st.b!) : 0, rt.ptr(dy!),
         dx1.buf.ptr, dx2.buf.ptr, dw ? dw.w1.buf.ptr : 0, dw ? dw.w2.buf.ptr : 0, dw ? dw.w3.buf.ptr : 0,

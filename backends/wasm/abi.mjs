@@ -1,0 +1,111 @@
+// The ABI of the WebAssembly module, read from its one declaration: the `#[no_mangle] pub … extern "C" fn`
+// signatures in backends/wasm/src/*.rs. build.mjs writes pkg/catoptric_wasm.d.ts from it (so the
+// typings are never a second hand-written copy), and a test checks it against the instantiated module.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Rust parameter and return types the ABI allows, all JavaScript numbers on the wasm32 boundary. */
+const NUMBER = /^(\*(const|mut) \w+|usize|isize|u8|u16|u32|i8|i16|i32|f32|f64)$/;
+
+/** Source files in build order: lib.rs, then its modules in `mod` order. */
+export const sourceFiles = (srcDir) => {
+  const lib = readFileSync(join(srcDir, 'lib.rs'), 'utf8');
+  const mods = [...lib.matchAll(/^mod (\w+);/gm)].map((m) => m[1]);
+  return ['lib.rs', ...mods.map((m) => `${m}.rs`)];
+};
+
+/**
+ * The exported functions of one Rust source: name, parameters (name, Rust type), return type (or
+ * null) and the `///` doc comment above. Throws, naming the file and line, on an `extern "C" fn`
+ * without `#[no_mangle]` or a type that is not a number on the wasm32 boundary.
+ */
+export const parseExports = (text, file) => {
+  const lines = text.split('\n');
+  const out = [];
+  const re = /^pub (?:unsafe )?extern "C" fn (\w+)\s*\(/;
+  for (let i = 0; i < lines.length; i++) {
+    const m = re.exec(lines[i]);
+    if (!m) continue;
+    const where = `${file}:${i + 1}`;
+    // attributes and doc comments directly above
+    const docs = [];
+    let mangled = true;
+    for (let j = i - 1; j >= 0; j--) {
+      const l = lines[j].trim();
+      if (l === '#[no_mangle]') mangled = false;
+      else if (l.startsWith('///')) docs.unshift(l.replace(/^\/\/\/ ?/, ''));
+      else if (!l.startsWith('#[')) break;
+    }
+    if (mangled) throw new Error(`${where}: extern "C" fn ${m[1]} lacks #[no_mangle], so it is not exported by that name`);
+    // the signature up to the body's opening brace
+    let sig = '';
+    for (let j = i; j < lines.length; j++) {
+      sig += ' ' + lines[j].trim();
+      if (/\)\s*(->\s*[^{]+)?\{\s*$/.test(lines[j])) break;
+    }
+    const open = sig.indexOf('(');
+    const close = sig.lastIndexOf(')');
+    const params = sig
+      .slice(open + 1, close)
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p !== '')
+      .map((p) => {
+        const [name, ...ty] = p.split(':');
+        const type = ty.join(':').trim();
+        if (!NUMBER.test(type)) throw new Error(`${where}: parameter ${name.trim()} of ${m[1]} has type ${type}, not a number on the wasm32 boundary`);
+        return { name: name.trim(), type };
+      });
+    const ret = /->\s*([^{]+?)\s*\{\s*$/.exec(sig.slice(close));
+    const returns = ret ? ret[1] : null;
+    if (returns !== null && !NUMBER.test(returns)) throw new Error(`${where}: ${m[1]} returns ${returns}, not a number on the wasm32 boundary`);
+    out.push({ name: m[1], params, returns, doc: docs.join(' ') });
+  }
+  return out;
+};
+
+/** Every exported function of the crate in `srcDir`, in build order; two with one name is an error. */
+export const crateExports = (srcDir) => {
+  const all = sourceFiles(srcDir).flatMap((f) => parseExports(readFileSync(join(srcDir, f), 'utf8'), `backends/wasm/src/${f}`));
+  const seen = new Set();
+  for (const f of all) {
+    if (seen.has(f.name)) throw new Error(`backends/wasm/src: two exports named ${f.name}`);
+    seen.add(f.name);
+  }
+  return all;
+};
+
+const camel = (s) => s.replace(/^_+/, '').replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
+const tsParam = (p) => `${camel(p.name)}: number`;
+
+/** The loader's own declarations (pkg/catoptric_wasm.js, hand-written): not part of the Rust ABI. */
+const LOADER = `
+/** What the loaders accept: bytes, a compiled module, a Response (or its promise), or a URL to fetch. */
+export type InitInput = BufferSource | WebAssembly.Module | Response | Promise<Response> | URL | string;
+
+export declare const ABI_VERSION: number;
+export declare function embeddedBytes(): Uint8Array<ArrayBuffer>;
+export declare function instantiate(input?: InitInput): Promise<CatoptricWasmExports>;
+export declare function instantiateSync(input?: BufferSource | WebAssembly.Module): CatoptricWasmExports;
+export default function init(input?: InitInput): Promise<CatoptricWasmExports>;
+export declare function initSync(input?: BufferSource | WebAssembly.Module): CatoptricWasmExports;
+export declare function initialised(): CatoptricWasmExports | undefined;
+export declare function f32View(exports: CatoptricWasmExports, ptr: number, len: number): Float32Array;
+`;
+
+/** pkg/catoptric_wasm.d.ts for the crate in `srcDir`. */
+export const dtsOf = (srcDir) => {
+  const fns = crateExports(srcDir).map((f) => {
+    const doc = f.doc ? `  /** ${f.doc.replace(/\*\//g, '* /')} */\n` : '';
+    return `${doc}  ${f.name}(${f.params.map(tsParam).join(', ')}): ${f.returns === null ? 'void' : 'number'};`;
+  });
+  return (
+    '// Generated by backends/wasm/build.mjs from the extern "C" functions in backends/wasm/src. Do not edit.\n\n' +
+    '/** The raw exports of catoptric_wasm_bg.wasm. Pointers are byte addresses in `memory`; sizes in floats unless named `bytes`. */\n' +
+    'export interface CatoptricWasmExports {\n' +
+    '  readonly memory: WebAssembly.Memory;\n' +
+    fns.join('\n') +
+    '\n}\n' +
+    LOADER
+  );
+};
