@@ -284,8 +284,8 @@ export const unitBetaRecalls = <T>(be: Backend<T>, d: DeltaDims, seed: number, t
 };
 
 /**
- * Every residual variant gives the same outputs and gradients (up to `tol`: rebuilding states
- * backwards rounds differently), and each keeps exactly the elements its cost predicts.
+ * Every residual variant gives the same outputs and gradients (up to `tol`; the kernels here agree
+ * bit for bit), and each keeps exactly the elements its cost predicts.
  */
 export const variantsAgree = <T>(be: Backend<T>, d: DeltaDims, attrs: DeltaRunAttrs, seed: number, tol = { rtol: 1e-9, atol: 1e-10 }): DeltaReport => {
   const inputs = deltaInputs(d, seed);

@@ -16,8 +16,10 @@ import { initParams } from '../src/train/init';
 import { blockFusion, fullBilinear, mcbHashes, mcbPool, mfb, mfh, mlb, mutan } from '../src/prims/pooling';
 import type { ConformanceCase } from './conformance';
 import { dot } from './compare';
-import { fftRealPair } from '../src/fft/index';
 import { uploadAll } from '../src/backend/transfer';
+import { variantTwoCell } from '../src/lower/kernel-optic';
+import { twoCellLaws } from './optic';
+import { cellArgs, kernelCellEq } from './plan';
 
 /** What a pooling law compared. */
 export interface PoolingReport {
@@ -365,12 +367,11 @@ export interface TwoCellReport {
 }
 
 /**
- * The MCB variant 2-cells `input ⇒ sketch` and `sketch ⇒ spectra` are valid 2-cells, bit for bit:
- * with r₁(x, y) = (Ψ₁(x), Ψ₂(y)) (count sketches by definition, summed in double precision and
- * stored in the backend's precision) and r₂(Ψ₁, Ψ₂) = the half spectra (bins 0..⌊d/2⌋) of their
- * FFTs, (T1) the target's forward keeps r(m) and gives the same output, and (T2) the source's
- * backward on m equals the target's backward on r(m). `be` must hold tensors as host tensors
- * (`upload`/`download` round-trip), as the JS backend does.
+ * The MCB variant 2-cells `input ⇒ sketch` (r₁ = the count sketches Ψ₁(x), Ψ₂(y)) and `sketch ⇒
+ * spectra` (r₂ = the half spectra, bins 0..⌊d/2⌋, of their FFTs) on backend `be`, with the maps the
+ * kernel carries (`Kernel.twoCells`): the one T1/T2 law of `laws/optic.ts` on the core `TwoCell`
+ * between the two variants' kernel optics, bit for bit. (T1) the target's forward keeps r(m) and gives
+ * the same output; (T2) the source's backward on m equals the target's backward on r(m).
  */
 export const mcbVariantTwoCells = <T>(
   be: Backend<T>,
@@ -380,62 +381,16 @@ export const mcbVariantTwoCells = <T>(
   y: HostTensor,
   g: HostTensor,
 ): { inputToSketch: TwoCellReport; sketchToSpectra: TwoCellReport } => {
-  const model = checkOrThrow(prim('mcb', { d, seed }), [x.shape, y.shape]);
-  const root = model.root;
+  const root = checkOrThrow(prim('mcb', { d, seed }), [x.shape, y.shape]).root;
   if (root.kind !== 'prim') throw new Error('mcbVariantTwoCells: internal: expected a primitive root');
   const kernel = be.kernel('mcb');
   if (!kernel) throw new Error(`mcbVariantTwoCells: backend '${be.name}' has no kernel for 'mcb'`);
-  const at = (variant: string) => ({ ...root, variant, cost: root.def.cost(root.attrs, root.inputs, variant) });
-  const xs = [be.upload(x), be.upload(y)];
-  const fwd = (v: string) => kernel.forward(at(v), {}, xs);
-  const bwd = (v: string, m: Record<string, T>) => kernel.backward(at(v), {}, m, [be.upload(g)]).dInputs.map((t) => be.download(t!));
-  const same = (a: HostTensor, b: HostTensor) => a.data.length === b.data.length && a.data.every((v, i) => Object.is(v, b.data[i]));
-  const sameAll = (a: HostTensor[], b: HostTensor[]) => a.length === b.length && a.every((t, i) => same(t, b[i]!));
-  const dx = x.shape[x.shape.length - 1]!;
-  const dy = y.shape[y.shape.length - 1]!;
-  const rows = x.data.length / dx;
-  const { h1, s1, h2, s2 } = mcbHashes(seed, dx, dy, d);
-  const hostLike = (shape: number[]): HostTensor => ({ shape, data: be.dtype === 'float64' ? new Float64Array(shape.reduce((a, b) => a * b, 1)) : new Float32Array(shape.reduce((a, b) => a * b, 1)) });
-  // r₁: count sketches by their definition.
-  const r1 = (m: Record<string, T>): Record<string, HostTensor> => {
-    const X = be.download(m.x!);
-    const Y = be.download(m.y!);
-    const sk = (A: HostTensor, n: number, h: Int32Array, s: Int8Array) => {
-      const out = hostLike([...A.shape.slice(0, -1), d]);
-      for (let r = 0; r < rows; r++) {
-        const acc = new Float64Array(d);
-        for (let i = 0; i < n; i++) acc[h[i]!] += s[i]! * A.data[r * n + i]!;
-        out.data.set(acc, r * d);
-      }
-      return out;
-    };
-    return { psi1: sk(X, dx, h1, s1), psi2: sk(Y, dy, h2, s2) };
+  const E = kernelCellEq(be);
+  const { a, db } = cellArgs(be, {}, [x, y], [g]);
+  const cell = (from: string, to: string): TwoCellReport => {
+    const c = variantTwoCell(kernel, root, from, to);
+    if (!c) throw new Error(`mcbVariantTwoCells: backend '${be.name}' has no map for the mcb 2-cell ${from} ⇒ ${to}`);
+    return { t1: twoCellLaws.t1(c, E.residual, E.output)(a), t2: twoCellLaws.t2(c, E.cotangent)(a, db) };
   };
-  // r₂: half spectra of the two sketches.
-  const r2 = (m: Record<string, T>): Record<string, HostTensor> => {
-    const P1 = be.download(m.psi1!);
-    const P2 = be.download(m.psi2!);
-    const hs = Math.floor(d / 2) + 1;
-    const outs = [0, 1, 2, 3].map(() => hostLike([...x.shape.slice(0, -1), hs]));
-    const [ar, ai, br, bi] = [0, 1, 2, 3].map(() => new Float64Array(d)) as [Float64Array, Float64Array, Float64Array, Float64Array];
-    for (let r = 0; r < rows; r++) {
-      fftRealPair(P1.data.subarray(r * d, r * d + d), P2.data.subarray(r * d, r * d + d), ar, ai, br, bi);
-      [ar, ai, br, bi].forEach((s, j) => outs[j]!.data.set(s.subarray(0, hs), r * hs));
-    }
-    return { aRe: outs[0]!, aIm: outs[1]!, bRe: outs[2]!, bIm: outs[3]! };
-  };
-  const cell = (from: string, to: string, r: (m: Record<string, T>) => Record<string, HostTensor>): TwoCellReport => {
-    const s = fwd(from);
-    const t = fwd(to);
-    const rm = r(s.residual as Record<string, T>);
-    const keys = Object.keys(t.residual).sort();
-    const t1 =
-      same(be.download(s.outputs[0]!), be.download(t.outputs[0]!)) &&
-      keys.join() === Object.keys(rm).sort().join() &&
-      keys.every((k) => same(be.download(t.residual[k]!), rm[k]!));
-    const upl = uploadAll(be, rm);
-    const t2 = sameAll(bwd(from, s.residual as Record<string, T>), bwd(to, upl));
-    return { t1, t2 };
-  };
-  return { inputToSketch: cell('input', 'sketch', r1), sketchToSpectra: cell('sketch', 'spectra', r2) };
+  return { inputToSketch: cell('input', 'sketch'), sketchToSpectra: cell('sketch', 'spectra') };
 };

@@ -1,5 +1,5 @@
 import { type AttentionAttrs, type AttentionDims, attentionDef, attentionDims } from '../../../src/prims/attention';
-import type { Residual } from '../../../src/backend/backend';
+import { type Residual, twoCellKey } from '../../../src/backend/backend';
 import { type TypedPrim, primNodeOrThrow } from '../../../src/term/check';
 import { type DType, type FArray, alloc, dtypeOf } from '../../../src/tensor/tensor';
 import type { Shape } from '../../../src/tensor/shape';
@@ -328,6 +328,7 @@ export const attention = jsKernel(attentionDef, {
     if (g.mask) dInputs.push(null);
     return { dInputs, dParams };
   },
+  twoCells: { [twoCellKey('lse', 'probs')]: { r: (node, _p, m) => lseToProbs(node, m) } },
 });
 
 /**

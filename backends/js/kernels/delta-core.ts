@@ -39,20 +39,24 @@ export const headGrads = (T: number, dk: number, dv: number): HeadGrads => ({
 /**
  * Recurrent forward: for t = 0..T−1, `u_t = β_t (v_t − S_{t−1}ᵀ k_t)`, `S_t = S_{t−1} + k_t u_tᵀ`
  * (the same as `(I − β k kᵀ) S + β k vᵀ`), `o_t = S_tᵀ q_t`. Writes `o` [T·dv] and returns S_T.
- * `keep` receives S_{t−1} for every t with t % every = 0 (every = 1: all states); `uOut` receives u.
+ * `keep` receives S_{t−1} for every t with t % every = 0 (every = 1: all states). With `round`, the
+ * running state is rounded by `round.to` (to the storage precision) before every step t with
+ * t % round.every = 0, so that a state kept there is the running state itself and recomputing from
+ * it reproduces the forward exactly.
  */
 export const recurrentForward = (
   s: HeadSeq,
   S0: ArrayLike<number>,
   o: Float64Array,
   keep?: { every: number; out: StateArray },
-  uOut?: Float64Array,
+  round?: { every: number; to: (x: number) => number },
 ): Float64Array => {
   const { T, dk, dv, q, k, v, beta } = s;
   const S = Float64Array.from(S0);
   const u = new Float64Array(dv);
   const dd = dk * dv;
   for (let t = 0; t < T; t++) {
+    if (round && t % round.every === 0) for (let i = 0; i < dd; i++) S[i] = round.to(S[i]!);
     if (keep && t % keep.every === 0) keep.out.set(S, (t / keep.every) * dd);
     const kt = t * dk;
     const vt = t * dv;
@@ -64,7 +68,6 @@ export const recurrentForward = (
     }
     const b = beta[t]!;
     for (let j = 0; j < dv; j++) u[j] *= b;
-    if (uOut) uOut.set(u, vt);
     for (let j = 0; j < dv; j++) o[vt + j] = 0;
     for (let i = 0; i < dk; i++) {
       const ki = k[kt + i]!;
@@ -95,9 +98,10 @@ export const allStatesSource = (all: ArrayLike<number>, dk: number, dv: number):
 
 /**
  * States kept every `every` steps (`bounds` holds S_{c·every}); each segment's states are
- * recomputed from its first state when the backward pass enters it.
+ * recomputed from its first state when the backward pass enters it and rounded by `round` (to the
+ * storage precision), so that they equal, bit for bit, the states an every-step residual keeps.
  */
-export const segmentSource = (s: HeadSeq, bounds: ArrayLike<number>, every: number): StateSource => {
+export const segmentSource = (s: HeadSeq, bounds: ArrayLike<number>, every: number, round: (x: number) => number = (x) => x): StateSource => {
   const { dk, dv, T } = s;
   const dd = dk * dv;
   const seg = new Float64Array(every * dd);
@@ -120,30 +124,10 @@ export const segmentSource = (s: HeadSeq, bounds: ArrayLike<number>, every: numb
       const start = new Float64Array(dd);
       for (let i = 0; i < dd; i++) start[i] = bounds[c * dd + i]!;
       recurrentForward(part, start, o, { every: 1, out: seg });
+      for (let i = 0; i < len * dd; i++) seg[i] = round(seg[i]!);
       cur = c;
     }
     return seg.subarray((t - c * every) * dd, (t - c * every + 1) * dd);
-  };
-};
-
-/**
- * No states kept: run the recurrence backwards, `S_{t−1} = S_t − k_t u_tᵀ`, from the final state and
- * the updates u (both from a forward recomputation). Exact in real arithmetic; in floating point it
- * drifts slowly (see REFERENCE-VALUES.md), which the laws bound.
- */
-export const rebuildSource = (s: HeadSeq, ST: Float64Array, u: Float64Array): StateSource => {
-  const { dk, dv } = s;
-  const S = Float64Array.from(ST);
-  let next = s.T;
-  return (t) => {
-    if (t !== next - 1) throw new Error(`delta_rule: rebuilding states backwards needs t = ${next - 1}, got ${t}`);
-    next = t;
-    for (let i = 0; i < dk; i++) {
-      const ki = s.k[t * dk + i]!;
-      if (ki === 0) continue;
-      for (let j = 0; j < dv; j++) S[i * dv + j] -= ki * u[t * dv + j]!;
-    }
-    return S;
   };
 };
 

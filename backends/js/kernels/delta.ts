@@ -1,12 +1,20 @@
-import { deltaDefaults, deltaRuleDef, deltaSizes, lastPositionDef } from '../../../src/prims/delta';
+// The delta rule on the JS backend: per head, gathered into float64 arrays, the recurrent or the
+// chunkwise (WY) algorithm of ./delta-core.ts. The residual variants keep every state, every chunk
+// start or only S_0; all three run the same forward and one backward per algorithm on the same
+// states (recomputed exactly where not kept), so they agree bit for bit, and the maps of the 2-cells
+// none ⇒ chunk-states ⇒ all-states rebuild the kept states by that same forward.
+import { type Residual, twoCellKey } from '../../../src/backend/backend';
+import { type DeltaAttrs, deltaDefaults, deltaRuleDef, deltaSizes, lastPositionDef } from '../../../src/prims/delta';
+import type { TypedPrim } from '../../../src/term/check';
+import { dtypeOf } from '../../../src/tensor/tensor';
 import { jsKernel, like, type JsTensor } from '../kernel';
 import {
   type HeadSeq,
+  type StateArray,
   allStatesSource,
   chunkBackward,
   chunkForward,
   headGrads,
-  rebuildSource,
   recurrentBackward,
   recurrentForward,
   segmentSource,
@@ -59,6 +67,66 @@ const scatter = (src: Float64Array, dst: { [i: number]: number }, b: number, h: 
 const statesPerHead = (variant: string, T: number, C: number): number =>
   variant === 'all-states' ? T : variant === 'chunk-states' ? Math.ceil(T / C) : 1;
 
+/** Rounding to a tensor's storage precision. */
+const rounder = (t: JsTensor): ((x: number) => number) => (dtypeOf(t.data) === 'float32' ? Math.fround : (x) => x);
+
+/** One head of one sequence of the kept (or input) q̂, k̂, v, β, gathered into float64 arrays. */
+const headOf = (g: { qn: JsTensor; kn: JsTensor; v: JsTensor; beta: JsTensor }, b: number, h: number, T: number, H: number, dk: number, dv: number): HeadSeq => ({
+  T,
+  dk,
+  dv,
+  q: gather(g.qn.data, new Float64Array(T * dk), b, h, T, H, dk),
+  k: gather(g.kn.data, new Float64Array(T * dk), b, h, T, H, dk),
+  v: gather(g.v.data, new Float64Array(T * dv), b, h, T, H, dv),
+  beta: gather(g.beta.data, new Float64Array(T), b, h, T, H, 1),
+});
+
+/**
+ * The forward pass of one head as every variant runs it (same arithmetic for all three, so they give
+ * the same outputs), writing the states `variant` keeps into `kept` (S_{t−1} for every t,
+ * every C-th one, or S_0). The recurrent form rounds its running state to the storage precision at
+ * each chunk start, so that a state kept there, and the states recomputed from it, are exactly the
+ * forward's. Returns S_T; writes the outputs into `o`.
+ */
+const headForward = (algorithm: 'recurrent' | 'chunkwise', variant: string, C: number, round: (x: number) => number, s: HeadSeq, S0: ArrayLike<number>, o: Float64Array, kept: StateArray): Float64Array => {
+  if (algorithm === 'recurrent') {
+    const every = variant === 'all-states' ? 1 : variant === 'chunk-states' ? C : Math.max(s.T, 1);
+    return recurrentForward(s, S0, o, { every, out: kept }, { every: C, to: round });
+  }
+  const ST =
+    variant === 'all-states'
+      ? chunkForward(s, S0, C, o, { all: kept })
+      : variant === 'chunk-states'
+        ? chunkForward(s, S0, C, o, { bounds: kept })
+        : chunkForward(s, S0, C, o);
+  if (variant === 'none') kept.set(S0);
+  return ST;
+};
+
+/**
+ * The residual of the `to` variant from that of a variant keeping fewer states (`none` ⇒
+ * `chunk-states`, `chunk-states` ⇒ `all-states`): every residual entry but `states` is shared, and the
+ * states are rebuilt from S_0 (the first kept state) and the kept q̂, k̂, v, β by `headForward`, so they
+ * are bit for bit what the `to` variant's forward keeps.
+ */
+const moreStates = (n: TypedPrim<DeltaAttrs>, m: Residual<JsTensor>, to: string): Residual<JsTensor> => {
+  const { B, T, H, dk, dv } = deltaSizes(n.attrs, n.inputs);
+  const { algorithm, chunk: C } = deltaDefaults(n.attrs);
+  const dd = dk * dv;
+  const { qn, kn, v, beta, states } = m as Record<string, JsTensor>;
+  const nFrom = statesPerHead(n.variant, T, C);
+  const nTo = statesPerHead(to, T, C);
+  const out = like(states!, [B, H, nTo, dk, dv]);
+  const o = new Float64Array(T * dv);
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < H; h++) {
+      const bh = b * H + h;
+      const s = headOf({ qn: qn!, kn: kn!, v: v!, beta: beta! }, b, h, T, H, dk, dv);
+      headForward(algorithm, to, C, rounder(states!), s, states!.data.subarray(bh * nFrom * dd, bh * nFrom * dd + dd), o, out.data.subarray(bh * nTo * dd, (bh + 1) * nTo * dd));
+    }
+  return { ...m, states: out };
+};
+
 export const deltaRule = jsKernel(deltaRuleDef, {
   forward: (n, _p, [q, k, v, logit, s0]) => {
     const a = n.attrs;
@@ -77,40 +145,16 @@ export const deltaRule = jsKernel(deltaRuleDef, {
     const states = like(q!, [B, H, nS, dk, dv]);
     const o = like(q!, n.outputs[0]!);
     const sT = like(q!, n.outputs[1]!);
-    const hq = new Float64Array(T * dk);
-    const hk = new Float64Array(T * dk);
-    const hv = new Float64Array(T * dv);
-    const hb = new Float64Array(T);
     const ho = new Float64Array(T * dv);
     for (let b = 0; b < B; b++)
       for (let h = 0; h < H; h++) {
+        const bh = b * H + h;
         // States go straight into the residual (no float64 copy of T states).
-        const kept = states.data.subarray((b * H + h) * nS * dd, (b * H + h + 1) * nS * dd);
-        const s: HeadSeq = {
-          T,
-          dk,
-          dv,
-          q: gather(qn.data, hq, b, h, T, H, dk),
-          k: gather(kn.data, hk, b, h, T, H, dk),
-          v: gather(v!.data, hv, b, h, T, H, dv),
-          beta: gather(beta.data, hb, b, h, T, H, 1),
-        };
-        const S0 = s0!.data.subarray((b * H + h) * dd, (b * H + h + 1) * dd);
-        let ST: Float64Array;
-        if (algorithm === 'recurrent') {
-          const every = n.variant === 'all-states' ? 1 : n.variant === 'chunk-states' ? C : T;
-          ST = recurrentForward(s, S0, ho, { every, out: kept });
-        } else {
-          ST =
-            n.variant === 'all-states'
-              ? chunkForward(s, S0, C, ho, { all: kept })
-              : n.variant === 'chunk-states'
-                ? chunkForward(s, S0, C, ho, { bounds: kept })
-                : chunkForward(s, S0, C, ho);
-          if (n.variant === 'none') kept.set(S0);
-        }
+        const kept = states.data.subarray(bh * nS * dd, (bh + 1) * nS * dd);
+        const s = headOf({ qn, kn, v: v!, beta }, b, h, T, H, dk, dv);
+        const ST = headForward(algorithm, n.variant, C, rounder(q!), s, s0!.data.subarray(bh * dd, (bh + 1) * dd), ho, kept);
         scatter(ho, o.data, b, h, T, H, dv);
-        sT.data.set(ST, (b * H + h) * dd);
+        sT.data.set(ST, bh * dd);
       }
     return { outputs: [o, sT], residual: { qn, kn, qnorm, knorm, v: v!, beta, states } };
   },
@@ -121,54 +165,40 @@ export const deltaRule = jsKernel(deltaRuleDef, {
     const dd = dk * dv;
     const { qn, kn, qnorm, knorm, v, beta, states } = r as Record<string, JsTensor>;
     const nS = statesPerHead(n.variant, T, C);
+    const nB = Math.ceil(T / C);
+    const round = rounder(states!);
     const dqn = new Float64Array(B * T * H * dk);
     const dkn = new Float64Array(B * T * H * dk);
     const dv_ = like(v!, v!.shape);
     const dlogit = like(beta!, beta!.shape);
     const dS0 = like(states!, [B, H, dk, dv]);
-    const hq = new Float64Array(T * dk);
-    const hk = new Float64Array(T * dk);
-    const hv = new Float64Array(T * dv);
-    const hb = new Float64Array(T);
     const hdo = new Float64Array(T * dv);
     const ho = new Float64Array(T * dv);
     const g = headGrads(T, dk, dv);
     const dbeta = new Float64Array(B * T * H);
+    // Every variant runs one backward per algorithm on the same states, so they agree bit for bit
+    // (the variant 2-cells' (T2)): the states at chunk starts (chunkwise) or before every step
+    // (recurrent), read from what is kept or recomputed exactly as the forward kept them.
+    const bounds = like(states!, [nB * dd]);
     for (let b = 0; b < B; b++)
       for (let h = 0; h < H; h++) {
-        const s: HeadSeq = {
-          T,
-          dk,
-          dv,
-          q: gather(qn!.data, hq, b, h, T, H, dk),
-          k: gather(kn!.data, hk, b, h, T, H, dk),
-          v: gather(v!.data, hv, b, h, T, H, dv),
-          beta: gather(beta!.data, hb, b, h, T, H, 1),
-        };
+        const bh = b * H + h;
+        const s = headOf({ qn: qn!, kn: kn!, v: v!, beta: beta! }, b, h, T, H, dk, dv);
         gather(dO!.data, hdo, b, h, T, H, dv);
-        const kept = states!.data.subarray((b * H + h) * nS * dd, (b * H + h + 1) * nS * dd);
-        const dST_ = dST!.data.subarray((b * H + h) * dd, (b * H + h + 1) * dd);
+        const kept = states!.data.subarray(bh * nS * dd, (bh + 1) * nS * dd);
+        const dST_ = dST!.data.subarray(bh * dd, (bh + 1) * dd);
+        // The chunk starts: kept (chunk-states), read off every kept state (all-states) or recomputed (none).
+        if (n.variant === 'none') headForward(algorithm, 'chunk-states', C, round, s, kept, ho, bounds.data);
+        else if (n.variant === 'all-states') for (let c = 0; c < nB; c++) bounds.data.set(kept.subarray(c * C * dd, c * C * dd + dd), c * dd);
+        const starts = n.variant === 'chunk-states' ? kept : bounds.data;
         let d0: Float64Array;
-        if (n.variant === 'all-states') d0 = recurrentBackward(s, allStatesSource(kept, dk, dv), hdo, dST_, g);
-        else if (algorithm === 'chunkwise') {
-          let bounds: ArrayLike<number> = kept;
-          if (n.variant === 'none') {
-            const bb = new Float64Array(Math.ceil(T / C) * dd);
-            chunkForward(s, kept, C, ho, { bounds: bb });
-            bounds = bb;
-          }
-          d0 = chunkBackward(s, bounds, C, hdo, dST_, g);
-        } else if (n.variant === 'chunk-states') d0 = recurrentBackward(s, segmentSource(s, kept, C), hdo, dST_, g);
-        else {
-          const u = new Float64Array(T * dv);
-          const ST = recurrentForward(s, kept, ho, undefined, u);
-          d0 = recurrentBackward(s, rebuildSource(s, ST, u), hdo, dST_, g);
-        }
+        if (algorithm === 'chunkwise') d0 = chunkBackward(s, starts, C, hdo, dST_, g);
+        else d0 = recurrentBackward(s, n.variant === 'all-states' ? allStatesSource(kept, dk, dv) : segmentSource(s, starts, C, round), hdo, dST_, g);
         scatter(g.dq, dqn, b, h, T, H, dk);
         scatter(g.dk, dkn, b, h, T, H, dk);
         scatter(g.dv, dv_.data, b, h, T, H, dv);
         scatter(g.dbeta, dbeta, b, h, T, H, 1);
-        dS0.data.set(d0, (b * H + h) * dd);
+        dS0.data.set(d0, bh * dd);
       }
     const dq = like(qn!, qn!.shape);
     const dk_ = like(kn!, kn!.shape);
@@ -180,6 +210,10 @@ export const deltaRule = jsKernel(deltaRuleDef, {
       dlogit.data[i] = dbeta[i]! * bi * (1 - bi / betaScale);
     }
     return { dInputs: [dq, dk_, dv_, dlogit, dS0], dParams: {} };
+  },
+  twoCells: {
+    [twoCellKey('none', 'chunk-states')]: { r: (n, _p, m) => moreStates(n, m, 'chunk-states') },
+    [twoCellKey('chunk-states', 'all-states')]: { r: (n, _p, m) => moreStates(n, m, 'all-states') },
   },
 });
 

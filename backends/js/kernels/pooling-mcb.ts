@@ -1,6 +1,7 @@
 // JS kernel of compact bilinear pooling (MCB): count sketches, FFT convolution, and its adjoint.
 import { type McbAttrs, type McbHashes, halfSpectrum, mcbDef, mcbHashesOf } from '../../../src/prims/pooling';
 import { fft, fftRealPair } from '../../../src/fft/index';
+import { type Residual, twoCellKey } from '../../../src/backend/backend';
 import { jsKernel, like, type JsTensor } from '../kernel';
 import { sizeOf } from '../../../src/tensor/shape';
 import { type FArray, alloc, dtypeOf } from '../../../src/tensor/tensor';
@@ -55,6 +56,39 @@ const expand = (hr: FArray, hi: FArray, o: number, d: number, re: Float64Array, 
     re[k] = re[d - k]!;
     im[k] = -im[d - k]!;
   }
+};
+
+/** The count sketches of every row of x and y, as the `sketch` variant keeps them (the map of `input ⇒ sketch`). */
+const sketches = (a: McbAttrs, x: JsTensor, y: JsTensor): Residual<JsTensor> => {
+  const [dx, dy, rows] = [lastOf(x), lastOf(y), rowsOf(x)];
+  const { h1, s1, h2, s2 } = hashesFor(a, dx, dy);
+  const psi1 = like(x, [...x.shape.slice(0, -1), a.d]);
+  const psi2 = like(x, [...x.shape.slice(0, -1), a.d]);
+  const acc = new Float64Array(a.d);
+  for (let r = 0; r < rows; r++) {
+    sketchRow(x.data, r * dx, dx, h1, s1, a.d, acc, psi1.data, r * a.d);
+    sketchRow(y.data, r * dy, dy, h2, s2, a.d, acc, psi2.data, r * a.d);
+  }
+  return { psi1, psi2 };
+};
+
+/** The half spectra of every row of the sketches, as the `spectra` variant keeps them (the map of `sketch ⇒ spectra`). */
+const halfSpectra = (d: number, psi1: JsTensor, psi2: JsTensor): Residual<JsTensor> => {
+  const rows = rowsOf(psi1);
+  const hs = halfSpectrum(d);
+  const lead = psi1.shape.slice(0, -1);
+  const [aRe, aIm, bRe, bIm] = [0, 1, 2, 3].map(() => like(psi1, [...lead, hs])) as [JsTensor, JsTensor, JsTensor, JsTensor];
+  const sc = scratch(d);
+  for (let r = 0; r < rows; r++) {
+    fftRealPair(psi1.data.subarray(r * d, r * d + d), psi2.data.subarray(r * d, r * d + d), sc.ar, sc.ai, sc.br, sc.bi);
+    for (let k = 0; k < hs; k++) {
+      aRe.data[r * hs + k] = sc.ar[k]!;
+      aIm.data[r * hs + k] = sc.ai[k]!;
+      bRe.data[r * hs + k] = sc.br[k]!;
+      bIm.data[r * hs + k] = sc.bi[k]!;
+    }
+  }
+  return { aRe, aIm, bRe, bIm };
 };
 
 export const mcb = jsKernel(mcbDef, {
@@ -169,5 +203,9 @@ export const mcb = jsKernel(mcbDef, {
       for (let j = 0; j < dy; j++) gy.data[row * dy + j] = s2[j]! * sc.gi[h2[j]!]!;
     }
     return { dInputs: [gx, gy], dParams: {} };
+  },
+  twoCells: {
+    [twoCellKey('input', 'sketch')]: { r: (n, _p, m) => sketches(n.attrs, m.x!, m.y!) },
+    [twoCellKey('sketch', 'spectra')]: { r: (n, _p, m) => halfSpectra(n.attrs.d, m.psi1!, m.psi2!) },
   },
 });

@@ -2,7 +2,7 @@
  * JS kernels of `tensor_product` (dense) and `gaunt_tensor_product`. Each channel of each batch row
  * is one call into `src/equivariant/products.ts`; weights are per channel.
  */
-import type { Params } from '../../../src/backend/backend';
+import { type Params, type Residual, twoCellKey } from '../../../src/backend/backend';
 import { type GauntTPAttrs, gauntTensorProductDef, loutOf, tensorProductDef } from '../../../src/prims/tensor-product';
 import {
   denseBackward, denseForward, gauntBackward, gauntForward, gauntPlan, gauntScratch, tensorProductPaths, type TPPath,
@@ -169,12 +169,7 @@ export const gauntTensorProduct = jsKernel(gauntTensorProductDef, {
     const st = gauntState(a, p, x1!, x2!);
     const y = like(x1!, n.outputs[0]!);
     scaleRows(st.b!, g, p.w3, y);
-    const degreeW = (a.weights ?? 'degree') === 'degree';
-    const residual: Record<string, JsTensor> =
-      n.variant === 'grids'
-        ? { x1: x1!, x2: x2!, f1re: st.f1re, f1im: st.f1im, f2re: st.f2re, f2im: st.f2im, ...(degreeW ? { b: st.b! } : {}) }
-        : { x1: x1!, x2: x2! };
-    return { outputs: [y], residual };
+    return { outputs: [y], residual: n.variant === 'grids' ? gridsResidual(a, x1!, x2!, st) : { x1: x1!, x2: x2! } };
   },
   backward: (n, p, res, [dy]) => {
     const a = n.attrs;
@@ -221,6 +216,21 @@ export const gauntTensorProduct = jsKernel(gauntTensorProductDef, {
     }
     return { dInputs: [dx1, dx2], dParams: dw ?? {} };
   },
+  twoCells: {
+    // r recomputes the grids (and b) from the kept inputs by the forward's own routine.
+    [twoCellKey('inputs', 'grids')]: { r: (n, p, m) => gridsResidual(n.attrs, m.x1!, m.x2!, gauntState(n.attrs, p, m.x1!, m.x2!)) },
+  },
+});
+
+/** What the `grids` variant keeps: the inputs, both Fourier grids and, with degree weights, b. */
+const gridsResidual = (a: GauntTPAttrs, x1: JsTensor, x2: JsTensor, st: GauntState): Residual<JsTensor> => ({
+  x1,
+  x2,
+  f1re: st.f1re,
+  f1im: st.f1im,
+  f2re: st.f2re,
+  f2im: st.f2im,
+  ...((a.weights ?? 'degree') === 'degree' ? { b: st.b! } : {}),
 });
 
 /** y = w3 ⊙ b per degree (or a copy of b without weights). */

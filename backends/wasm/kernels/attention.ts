@@ -4,7 +4,7 @@
 // P is made by one row function in Rust whether the forward keeps it, the 'lse' backward recomputes
 // it or the 2-cell map `attentionLseToProbs` does, so the two variants agree bit for bit.
 import { type AttentionAttrs, type AttentionDims, attentionDef, attentionDims } from '../../../src/prims/attention';
-import type { Residual } from '../../../src/backend/backend';
+import { type Residual, twoCellKey } from '../../../src/backend/backend';
 import { type TypedPrim, primNodeOrThrow } from '../../../src/term/check';
 import { wasmKernel } from '../kernel';
 import type { WasmBackend, WasmRuntime, WasmTensor } from '../runtime';
@@ -183,6 +183,7 @@ export const attention = wasmKernel(attentionDef, (rt) => ({
     if (g.mask) dInputs.push(null);
     return { dInputs, dParams };
   },
+  twoCells: { [twoCellKey('lse', 'probs')]: { r: (node, _p, m) => lseToProbs(rt, node, m) } },
 }));
 
 /**

@@ -2,6 +2,7 @@
 import {
   type McbAttrs, bilinearDef, concatLastDef, hadamardDef, halfSpectrum, mcbDef, mcbHashesOf, outerProductDef, signedSqrtL2Def, sumPoolDef,
 } from '../../../src/prims/pooling';
+import { twoCellKey } from '../../../src/backend/backend';
 import { sizeOf } from '../../../src/tensor/shape';
 import { wasmKernel } from '../kernel';
 import type { WasmRuntime, WasmTensor } from '../runtime';
@@ -205,6 +206,29 @@ export const mcb = wasmKernel(mcbDef, (rt: WasmRuntime) => {
       const mode = n.variant === 'sketch' ? 0 : n.variant === 'input' ? 1 : 2;
       rt.exports.cat_mcb_bwd(mode, p('x'), p('y'), p('psi1'), p('psi2'), p('aRe'), p('aIm'), p('bRe'), p('bIm'), rt.ptr(g!), gx.buf.ptr, gy.buf.ptr, rows, dx, dy, a.d, hs);
       return { dInputs: [gx, gy], dParams: {} };
+    },
+    twoCells: {
+      // Both maps run the forward's own Rust routines (sketch; real-pair FFT and f32 half spectra).
+      [twoCellKey('input', 'sketch')]: {
+        r: (n, _p, m) => {
+          const [x, y] = [m.x!, m.y!];
+          const [dx, dy, rows] = [lastOf(x), lastOf(y), rowsOf(x)];
+          const lead = x.shape.slice(0, -1);
+          const psi1 = rt.tensor([...lead, n.attrs.d]);
+          const psi2 = rt.tensor([...lead, n.attrs.d]);
+          rt.exports.cat_mcb_sketch(rt.ptr(x), rt.ptr(y), rows, dx, dy, n.attrs.d, hashesFor(n.attrs, dx, dy), psi1.buf.ptr, psi2.buf.ptr);
+          return { psi1, psi2 };
+        },
+      },
+      [twoCellKey('sketch', 'spectra')]: {
+        r: (n, _p, m) => {
+          const [psi1, psi2] = [m.psi1!, m.psi2!];
+          const lead = psi1.shape.slice(0, -1);
+          const [aRe, aIm, bRe, bIm] = [0, 1, 2, 3].map(() => rt.tensor([...lead, halfSpectrum(n.attrs.d)])) as [WasmTensor, WasmTensor, WasmTensor, WasmTensor];
+          rt.exports.cat_mcb_spectra(rt.ptr(psi1), rt.ptr(psi2), rowsOf(psi1), n.attrs.d, aRe.buf.ptr, aIm.buf.ptr, bRe.buf.ptr, bIm.buf.ptr);
+          return { aRe, aIm, bRe, bIm };
+        },
+      },
     },
   };
 });

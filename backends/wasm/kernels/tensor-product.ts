@@ -3,7 +3,7 @@
 // from src/equivariant (exactly the JS kernels' tables) and are copied into the module once per
 // runtime and attribute set, as sparse tables of u32 words (see the Rust files); the contractions,
 // grid conversions and FFTs run in Rust.
-import type { Params } from '../../../src/backend/backend';
+import { type Params, type Residual, twoCellKey } from '../../../src/backend/backend';
 import { type DenseTPAttrs, type GauntTPAttrs, gauntTensorProductDef, loutOf, tensorProductDef } from '../../../src/prims/tensor-product';
 import { gauntPlan, tensorProductPaths, type TPPath } from '../../../src/equivariant/products';
 import type { FourierTable } from '../../../src/equivariant/fourier';
@@ -169,17 +169,19 @@ export const gauntTensorProduct = wasmKernel(gauntTensorProductDef, (rt) => {
     if (!y) rt.release(yy);
     return st;
   };
+  /** What the `grids` variant keeps: the inputs, both Fourier grids and, with degree weights, b. */
+  const gridsResidual = (a: GauntTPAttrs, x1: WasmTensor, x2: WasmTensor, st: ReturnType<typeof state>): Residual<WasmTensor> => {
+    const degreeW = (a.weights ?? 'degree') === 'degree';
+    if (!degreeW) rt.release(st.b);
+    const { f1re, f1im, f2re, f2im, b } = st;
+    return { x1, x2, f1re, f1im, f2re, f2im, ...(degreeW ? { b } : {}) };
+  };
   return {
     forward: (n, p, [x1, x2]) => {
       const a = n.attrs;
       const y = rt.tensor(n.outputs[0]!);
       const st = state(a, p, x1!, x2!, y);
-      const degreeW = (a.weights ?? 'degree') === 'degree';
-      if (n.variant === 'grids') {
-        if (!degreeW) rt.release(st.b);
-        const { f1re, f1im, f2re, f2im, b } = st;
-        return { outputs: [y], residual: { x1: x1!, x2: x2!, f1re, f1im, f2re, f2im, ...(degreeW ? { b } : {}) } };
-      }
+      if (n.variant === 'grids') return { outputs: [y], residual: gridsResidual(a, x1!, x2!, st) };
       for (const t of Object.values(st)) rt.release(t);
       return { outputs: [y], residual: { x1: x1!, x2: x2! } };
     },
@@ -201,6 +203,10 @@ export const gauntTensorProduct = wasmKernel(gauntTensorProductDef, (rt) => {
       );
       if (fresh) for (const t of Object.values(st)) if (t) rt.release(t);
       return { dInputs: [dx1, dx2], dParams: dw ?? {} };
+    },
+    twoCells: {
+      // r recomputes the grids (and b) from the kept inputs by the forward's own routine (cat_gaunt_fwd).
+      [twoCellKey('inputs', 'grids')]: { r: (n, p, m) => gridsResidual(n.attrs, m.x1!, m.x2!, state(n.attrs, p, m.x1!, m.x2!, null)) },
     },
   };
 });

@@ -22,9 +22,9 @@ export interface CatoptricWasmExports {
   cat_attn_bwd(q: number, qs: number, k: number, ks: number, v: number, vs: number, mask: number, tq: number, tk: number, dkey: number, dv: number, scale: number, causal: number, o: number, os: number, dO: number, lse: number, p: number, dq: number, dqs: number, dk: number, dks: number, dvv: number, dvs: number): number;
   /** P of one head (Tq × Tk into `p`) from q and k, exactly as `cat_attn_fwd` writes it for the 'probs' variant: the attention 2-cell map `lse ⇒ probs`. Returns 0, or −1 without scratch. */
   cat_attn_probs(q: number, qs: number, k: number, ks: number, mask: number, tq: number, tk: number, dkey: number, scale: number, causal: number, p: number): number;
-  /** Recurrent forward of one head. `s` (dk·dv) holds S_0 on entry and S_T on exit; `o` rows are strided by `so`. Every `every` steps S_{t−1} is copied to `keep[(t/every)·dk·dv]` (if not null). */
+  /** Recurrent forward of one head. `s` (dk·dv) holds S_0 on entry and S_T on exit; `o` rows are strided by `sv` (null: no outputs). Every `every` steps S_{t−1} is copied to `keep[(t/every)·dk·dv]` (if not null). */
   cat_delta_fwd(q: number, k: number, v: number, beta: number, sk: number, sv: number, sb: number, tLen: number, dk: number, dv: number, s: number, o: number, keep: number, every: number): void;
-  /** Recurrent backward of one head. `ds` holds dS_T on entry and dS_0 on exit. States come from `kept`: with `mode` 0, `kept` holds S at every `every`-th step (S_{c·every}) and each segment is recomputed from its first state; with `mode` 1, `kept` holds S_0 only and the states are rebuilt backwards from S_T (`S_{t−1} = S_t − k_t u_tᵀ`) after one forward recomputation. Returns 0, or −1 if scratch memory cannot be had. */
+  /** Recurrent backward of one head. `ds` holds dS_T on entry and dS_0 on exit. States come from `kept`: with `mode` 0, `kept` holds S at every `every`-th step (S_{c·every}) and each segment is recomputed from its first state; with `mode` 1, `kept` holds S_0 only and those states are first recomputed by one forward pass (the forward's own steps, so the gradients are bit for bit those of mode 0 on the states the forward keeps). Returns 0, or −1 if scratch memory cannot be had. */
   cat_delta_bwd(q: number, k: number, v: number, beta: number, sk: number, sv: number, sb: number, tLen: number, dk: number, dv: number, kept: number, every: number, mode: number, dO: number, ds: number, dq: number, dkk: number, dvv: number, dbeta: number): number;
   /** Rows of length `d` divided by their L2 norm (floored at `floor`); writes the norms. */
   cat_l2norm_fwd(x: number, out: number, norms: number, rows: number, d: number, floor: number): void;
@@ -52,6 +52,10 @@ export interface CatoptricWasmExports {
   cat_peak_kernel(iters: number, seed: number): number;
   /** Forward over all rows: sketches into psi1, psi2 (rows × d), half spectra into sar, sai, sbr, sbi (rows × (d/2+1); null: not kept), output z (rows × d). */
   cat_mcb_fwd(x: number, y: number, rows: number, dx: number, dy: number, d: number, hs: number, psi1: number, psi2: number, sar: number, sai: number, sbr: number, sbi: number, z: number): void;
+  /** The count sketches of x and y (rows × d each), exactly as `cat_mcb_fwd` keeps them: the map of the MCB 2-cell `input ⇒ sketch`. */
+  cat_mcb_sketch(x: number, y: number, rows: number, dx: number, dy: number, d: number, hs: number, psi1: number, psi2: number): void;
+  /** The half spectra (rows × (d/2+1) each) of the sketches psi1, psi2 (rows × d), exactly as `cat_mcb_fwd` keeps them: the map of the MCB 2-cell `sketch ⇒ spectra`. */
+  cat_mcb_spectra(psi1: number, psi2: number, rows: number, d: number, sar: number, sai: number, sbr: number, sbi: number): void;
   /** Backward over all rows. mode 0: from the sketches psi1, psi2; 1: re-sketch x, y; 2: from the kept half spectra. gx (rows × dx), gy (rows × dy) overwritten. */
   cat_mcb_bwd(mode: number, x: number, y: number, psi1: number, psi2: number, sar: number, sai: number, sbr: number, sbi: number, g: number, gx: number, gy: number, rows: number, dx: number, dy: number, d: number, hs: number): void;
   /** `y = f(x)` for activation `op`. Returns −1 for an unknown code. */

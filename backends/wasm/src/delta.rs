@@ -71,7 +71,8 @@ unsafe fn step(h: &Head, t: usize, s: *mut f32, u: *mut f32, o: *mut f32) {
 }
 
 /// Recurrent forward of one head. `s` (dk·dv) holds S_0 on entry and S_T on exit; `o` rows are
-/// strided by `so`. Every `every` steps S_{t−1} is copied to `keep[(t/every)·dk·dv]` (if not null).
+/// strided by `sv` (null: no outputs). Every `every` steps S_{t−1} is copied to
+/// `keep[(t/every)·dk·dv]` (if not null).
 #[no_mangle]
 pub unsafe extern "C" fn cat_delta_fwd(
     q: *const f32,
@@ -96,7 +97,7 @@ pub unsafe extern "C" fn cat_delta_fwd(
         if !keep.is_null() && every > 0 && t % every == 0 {
             std::ptr::copy_nonoverlapping(s, keep.add((t / every) * dd), dd);
         }
-        step(&h, t, s, u.as_mut_ptr(), o.add(t * sv));
+        step(&h, t, s, u.as_mut_ptr(), if o.is_null() { o } else { o.add(t * sv) });
     }
 }
 
@@ -176,9 +177,9 @@ unsafe fn back_step(
 
 /// Recurrent backward of one head. `ds` holds dS_T on entry and dS_0 on exit. States come from
 /// `kept`: with `mode` 0, `kept` holds S at every `every`-th step (S_{c·every}) and each segment is
-/// recomputed from its first state; with `mode` 1, `kept` holds S_0 only and the states are rebuilt
-/// backwards from S_T (`S_{t−1} = S_t − k_t u_tᵀ`) after one forward recomputation.
-/// Returns 0, or −1 if scratch memory cannot be had.
+/// recomputed from its first state; with `mode` 1, `kept` holds S_0 only and those states are first
+/// recomputed by one forward pass (the forward's own steps, so the gradients are bit for bit those of
+/// mode 0 on the states the forward keeps). Returns 0, or −1 if scratch memory cannot be had.
 #[no_mangle]
 pub unsafe extern "C" fn cat_delta_bwd(
     q: *const f32,
@@ -212,30 +213,29 @@ pub unsafe extern "C" fn cat_delta_bwd(
     let du = e.add(dv);
     let u = du.add(dv);
     let pdo = u.add(dv);
-    if mode == 1 {
-        // rebuild: forward to S_T keeping u, then walk back
-        let mut s: Vec<f32> = Vec::new();
-        let mut us: Vec<f32> = Vec::new();
-        if s.try_reserve_exact(dd).is_err() || us.try_reserve_exact(t_len * dv).is_err() {
-            return -1;
-        }
-        s.extend_from_slice(std::slice::from_raw_parts(kept, dd));
-        us.resize(t_len * dv, 0.0);
-        for t in 0..t_len {
-            step(&h, t, s.as_mut_ptr(), us.as_mut_ptr().add(t * dv), std::ptr::null_mut());
-        }
-        for t in (0..t_len).rev() {
-            let sp = s.as_mut_ptr();
-            let ut = us.as_ptr().add(t * dv);
-            for i in 0..dk {
-                axpy(-*h.k.add(t * sk + i), ut, sp.add(i * dv), dv);
-            }
-            back_step(&h, t, sp, ds, d_o, dq, dkk, dvv, dbeta, e, du, pdo);
-        }
-        return 0;
-    }
     let every = every.max(1);
     let n_seg = (t_len + every - 1) / every;
+    let mut rebuilt: Vec<f32> = Vec::new();
+    let kept: *const f32 = if mode == 1 {
+        if rebuilt.try_reserve_exact((n_seg + 1) * dd).is_err() {
+            return -1;
+        }
+        rebuilt.resize((n_seg + 1) * dd, 0.0);
+        let rp = rebuilt.as_mut_ptr();
+        let cur = rp.add(n_seg * dd);
+        std::ptr::copy_nonoverlapping(kept, cur, dd);
+        for c in 0..n_seg {
+            std::ptr::copy_nonoverlapping(cur, rp.add(c * dd), dd);
+            if c + 1 < n_seg {
+                for t in c * every..(c + 1) * every {
+                    step(&h, t, cur, u, std::ptr::null_mut());
+                }
+            }
+        }
+        rp
+    } else {
+        kept
+    };
     let mut seg: Vec<f32> = Vec::new();
     let seg_len = if every == 1 { 0 } else { every * dd };
     if seg.try_reserve_exact(seg_len + dd).is_err() {

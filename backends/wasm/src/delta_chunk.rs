@@ -135,19 +135,25 @@ unsafe fn chunk_forward(h: &Head, t_len: usize, cs: usize, st: *mut f32, o: *mut
             gemm!(c, dv, c, s.p, cs, 1, s.u, dv, 1, oc, h.sv, 1);
         }
         if !keep.is_null() && every == 1 {
+            // S_{t−1} for every t of the chunk, by rank-1 updates of a copy of the chunk start (x is
+            // free here); the running state is updated below as in every other mode, so all residual
+            // variants compute the same chunk starts, outputs and S_T
+            std::ptr::copy_nonoverlapping(st, s.x, dd);
             for i in 0..c {
-                std::ptr::copy_nonoverlapping(st, keep.add((t0 + i) * dd), dd);
+                std::ptr::copy_nonoverlapping(s.x, keep.add((t0 + i) * dd), dd);
+                if i + 1 == c {
+                    break;
+                }
                 let ki = kc.add(i * h.sk);
                 for x in 0..dk {
                     let kx = *ki.add(x);
                     if kx != 0.0 {
-                        axpy(kx, s.u.add(i * dv), st.add(x * dv), dv);
+                        axpy(kx, s.u.add(i * dv), s.x.add(x * dv), dv);
                     }
                 }
             }
-        } else {
-            gemm!(dk, dv, c, kc, 1, h.sk, s.u, dv, 1, st, dv, 1);
         }
+        gemm!(dk, dv, c, kc, 1, h.sk, s.u, dv, 1, st, dv, 1);
         t0 += c;
     }
     0

@@ -22,7 +22,7 @@ mod vmath;
 use std::alloc::{alloc, alloc_zeroed, dealloc, Layout};
 
 /// Bumped whenever an exported signature or its meaning changes; the loader refuses a mismatch.
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;
 
 /// Every allocation is 16-byte aligned (one `v128`) and its size rounded up to 16 bytes.
 const ALIGN: usize = 16;

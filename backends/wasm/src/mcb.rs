@@ -67,6 +67,17 @@ fn round_half(s: &mut [[f64; 2]]) {
     }
 }
 
+/// Bins 0..=d/2 of the spectra `a`, `b`, rounded to f32, into row `r` of sar, sai, sbr, sbi.
+unsafe fn store_half(a: &[[f64; 2]], b: &[[f64; 2]], r: usize, sar: *mut f32, sai: *mut f32, sbr: *mut f32, sbi: *mut f32) {
+    let half = a.len() / 2 + 1;
+    for k in 0..half {
+        *sar.add(r * half + k) = a[k][0] as f32;
+        *sai.add(r * half + k) = a[k][1] as f32;
+        *sbr.add(r * half + k) = b[k][0] as f32;
+        *sbi.add(r * half + k) = b[k][1] as f32;
+    }
+}
+
 /// Forward over all rows: sketches into psi1, psi2 (rows × d), half spectra into sar, sai, sbr, sbi
 /// (rows × (d/2+1); null: not kept), output z (rows × d).
 #[no_mangle]
@@ -76,7 +87,6 @@ pub unsafe extern "C" fn cat_mcb_fwd(
 ) {
     let h = hashes(hs, dx, dy);
     let f = plan(d);
-    let half = d / 2 + 1;
     let mut acc = vec![0f64; d];
     let (mut zr, mut zi) = (vec![0f64; d], vec![0f64; d]);
     let (mut a, mut b) = (vec![[0f64; 2]; d], vec![[0f64; 2]; d]);
@@ -86,12 +96,7 @@ pub unsafe extern "C" fn cat_mcb_fwd(
         sketch(y.add(r * dy), dy, h.h2, h.s2, &mut acc, p2);
         real_pair(f, p1, p2, &mut zr, &mut zi, &mut a, &mut b);
         if !sar.is_null() {
-            for k in 0..half {
-                *sar.add(r * half + k) = a[k][0] as f32;
-                *sai.add(r * half + k) = a[k][1] as f32;
-                *sbr.add(r * half + k) = b[k][0] as f32;
-                *sbi.add(r * half + k) = b[k][1] as f32;
-            }
+            store_half(&a, &b, r, sar, sai, sbr, sbi);
         }
         for k in 0..d {
             zr[k] = a[k][0] * b[k][0] - a[k][1] * b[k][1];
@@ -101,6 +106,31 @@ pub unsafe extern "C" fn cat_mcb_fwd(
         for k in 0..d {
             *z.add(r * d + k) = zr[k] as f32;
         }
+    }
+}
+
+/// The count sketches of x and y (rows × d each), exactly as `cat_mcb_fwd` keeps them: the map of the
+/// MCB 2-cell `input ⇒ sketch`.
+#[no_mangle]
+pub unsafe extern "C" fn cat_mcb_sketch(x: *const f32, y: *const f32, rows: usize, dx: usize, dy: usize, d: usize, hs: *const u32, psi1: *mut f32, psi2: *mut f32) {
+    let h = hashes(hs, dx, dy);
+    let mut acc = vec![0f64; d];
+    for r in 0..rows {
+        sketch(x.add(r * dx), dx, h.h1, h.s1, &mut acc, psi1.add(r * d));
+        sketch(y.add(r * dy), dy, h.h2, h.s2, &mut acc, psi2.add(r * d));
+    }
+}
+
+/// The half spectra (rows × (d/2+1) each) of the sketches psi1, psi2 (rows × d), exactly as
+/// `cat_mcb_fwd` keeps them: the map of the MCB 2-cell `sketch ⇒ spectra`.
+#[no_mangle]
+pub unsafe extern "C" fn cat_mcb_spectra(psi1: *const f32, psi2: *const f32, rows: usize, d: usize, sar: *mut f32, sai: *mut f32, sbr: *mut f32, sbi: *mut f32) {
+    let f = plan(d);
+    let (mut zr, mut zi) = (vec![0f64; d], vec![0f64; d]);
+    let (mut a, mut b) = (vec![[0f64; 2]; d], vec![[0f64; 2]; d]);
+    for r in 0..rows {
+        real_pair(f, psi1.add(r * d), psi2.add(r * d), &mut zr, &mut zi, &mut a, &mut b);
+        store_half(&a, &b, r, sar, sai, sbr, sbi);
     }
 }
 
