@@ -1,7 +1,4 @@
 import type { Backend, Kernel, Params, Residual } from '../src/backend/backend';
-import { type KernelResidual, kernelOptic } from '../src/lower/kernel-optic';
-import { twoCell } from '../src/optic/twocell';
-import { twoCellLaws } from './optic';
 import type { Program } from '../src/lower/program';
 import type { TypedModel, TypedPrim } from '../src/term/check';
 import { prim } from '../src/term/term';
@@ -9,7 +6,7 @@ import { rng, randn } from '../src/tensor/rng';
 import type { HostTensor } from '../src/tensor/tensor';
 import { closeness, identical } from './compare';
 import type { ConformanceCase } from './conformance';
-import { kernelCellEq, plansAgree } from './plan';
+import { plansAgree } from './plan';
 import { uploadAll } from '../src/backend/transfer';
 
 /** A 0/1 key-padding mask `[B, Tk]` from a seed, with one fully masked batch row when `B > 1`. */
@@ -187,29 +184,6 @@ export const attentionVariantsAgree = <T>(
   dOutputs: readonly HostTensor[],
   path = '',
 ): boolean => plansAgree(model, be, [{ variants: { [path]: 'probs' } }, { variants: { [path]: 'lse' } }], params, inputs, dOutputs);
-
-/**
- * (T1) and (T2) of attention's variant 2-cell `lse ⇒ probs` with map `r`, at the kernel level: the one
- * law of `laws/optic.ts` on the core `TwoCell` between the two variants' kernel optics, plus the
- * premise that the two residuals differ.
- */
-export const attentionCellValid = <T>(
-  be: Backend<T>,
-  kernel: Kernel<T>,
-  source: TypedPrim,
-  r: (node: TypedPrim, m: Residual<T>) => Residual<T>,
-  params: Record<string, HostTensor>,
-  inputs: readonly HostTensor[],
-  dOutputs: readonly HostTensor[],
-): { t1: boolean; t2: boolean; differ: boolean } => {
-  const target = { ...source, variant: 'probs', cost: source.def.cost(source.attrs, source.inputs, 'probs') };
-  const cell = twoCell(kernelOptic(kernel, source), kernelOptic(kernel, target), (m: KernelResidual<T>) => ({ params: m.params, kept: r(source, m.kept) }));
-  const E = kernelCellEq(be);
-  const a: [Params<T>, T[]] = [uploadAll(be, params), inputs.map((x) => be.upload(x))];
-  const db = dOutputs.map((x) => be.upload(x));
-  const differ = !E.residual.equals(cell.source.fwd(a)[0], cell.target.fwd(a)[0]);
-  return { t1: twoCellLaws.t1(cell, E.residual, E.output)(a), t2: twoCellLaws.t2(cell, E.cotangent)(a, db), differ };
-};
 
 /**
  * The combined parameters equivalent to (K, Q) ones: `W_h = scale · K_h Q_hᵀ`, `[H, dkv, dq]`,

@@ -4,7 +4,8 @@ import type { Plan } from '../src/plan/plan';
 import type { ProgramResidual } from '../src/lower/program';
 import { lowerOrThrow } from '../src/lower/program';
 import type { PlanTwoCell } from '../src/lower/plan-cells';
-import type { KernelResidual } from '../src/lower/kernel-optic';
+import { type KernelResidual, variantTwoCell } from '../src/lower/kernel-optic';
+import type { TypedPrim } from '../src/term/check';
 import type { TwoCell } from '../src/optic/twocell';
 import { vertical } from '../src/optic/twocell';
 import type { TypedModel } from '../src/term/check';
@@ -194,4 +195,28 @@ export const kernelCellEq = <T>(
     output: eqTensors(be),
     cotangent: { equals: ([pa, xa], [pb, xb]) => records.equals(pa, pb) && eqTensors(be).equals(xa, xb) },
   };
+};
+
+/**
+ * (T1) and (T2) of a primitive's declared variant 2-cell `from ⇒ to` at one node, with the map the
+ * backend's kernel supplies (`variantTwoCell`), by the one law of `laws/optic.ts`; `differ` is the
+ * premise that the two variants keep different residuals here. Throws if the kernel has no map.
+ */
+export const variantCellValid = <T>(
+  be: Backend<T>,
+  node: TypedPrim,
+  from: string,
+  to: string,
+  params: Record<string, HostTensor>,
+  inputs: readonly HostTensor[],
+  dOutputs: readonly HostTensor[],
+): { t1: boolean; t2: boolean; differ: boolean } => {
+  const kernel = be.kernel(node.def.name);
+  const cell = kernel && variantTwoCell(kernel, node, from, to);
+  if (!cell) throw new Error(`backend '${be.name}' has no map for the 2-cell ${from} ⇒ ${to} of '${node.def.name}'`);
+  const E = kernelCellEq(be);
+  const local = Object.fromEntries(Object.keys(node.params).map((l) => [l, params[[...node.path, l].join('.')]!]));
+  const { a, db } = cellArgs(be, local, inputs, dOutputs);
+  const differ = !E.residual.equals(cell.source.fwd(a)[0], cell.target.fwd(a)[0]);
+  return { t1: twoCellLaws.t1(cell, E.residual, E.output)(a), t2: twoCellLaws.t2(cell, E.cotangent)(a, db), differ };
 };

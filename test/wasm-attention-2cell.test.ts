@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { attentionCases, attentionCellValid, sampleKeyMask } from '../laws/attention';
+import { attentionCases, sampleKeyMask } from '../laws/attention';
+import { variantCellValid } from '../laws/plan';
 import { checkOrThrow, initParams, prim, randn, rng, type TypedPrim } from '../src/index';
 import { attentionLseToProbs, initWasm, type WasmBackend } from '../backends/wasm/index';
 
@@ -30,8 +31,7 @@ describe('attention on wasm: the 2-cell lse ⇒ probs', () => {
         const src = checkOrThrow({ ...c.term, variant: 'lse' } as typeof c.term, c.inputs).root as TypedPrim;
         const params = initParams(checkOrThrow(c.term, c.inputs), seed, 'float32');
         const dy = src.outputs.map((s) => randn(s, rng(seed).fork('dy')));
-        const r = (n: TypedPrim, m: Parameters<typeof attentionLseToProbs>[1]) => attentionLseToProbs(n, m, wasm);
-        expect(attentionCellValid(wasm, wasm.kernel('attention')!, src, r, params, inputsFor(c, seed), dy)).toEqual({ t1: true, t2: true, differ: true });
+        expect(variantCellValid(wasm, src, 'lse', 'probs', params, inputsFor(c, seed), dy)).toEqual({ t1: true, t2: true, differ: true });
       }),
     );
 });
