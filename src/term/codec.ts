@@ -27,9 +27,13 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import type { Shape } from '../tensor/shape';
-import { type TypedModel, check } from './check';
-import { type PlannedModel, applyPlan } from '../plan/apply';
+import { type CheckOptions, type TypedModel, check } from './check';
+import { type PlannedModel, applyPlan, nodesByKey } from '../plan/apply';
+import { limitsOf, shapeProblem } from './limits';
+import { scheduleProblem } from '../optic/checkpoint';
 import { lookupPrimitive, primitiveNames } from './primitive';
+import { MAX_JSON_DEPTH, findTooDeep, tooDeepIssue } from './json-depth';
+import { showName, showValue } from './show';
 import { type Attrs, type ParTerm, type PrimTerm, type SeqTerm, type Term, childKey } from './term';
 
 // ---------------------------------------------------------------------------------------------
@@ -53,18 +57,7 @@ export const showJsonPath = (path: readonly JsonKey[]): string => (path.length ?
 export const formatIssues = (issues: readonly DocIssue[], file?: string): string[] =>
   issues.map((i) => `${file ? `${file}: ` : ''}${showJsonPath(i.path)}: ${i.message}`);
 
-/** A short, single-line rendering of a JSON value for messages. */
-export const showValue = (v: unknown): string => {
-  if (v === undefined) return 'nothing';
-  let s: string | undefined;
-  try {
-    s = JSON.stringify(v);
-  } catch {
-    s = undefined;
-  }
-  if (s === undefined) s = String(v);
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
-};
+export { showValue };
 
 const fail = (u: unknown, c: t.Context, expected: string): t.Validation<never> =>
   t.failure(u, c, `expected ${expected}, got ${showValue(u)}`);
@@ -103,6 +96,20 @@ export const issuesOf = (errors: t.Errors, prefix: readonly JsonKey[] = []): Doc
   return out;
 };
 
+/**
+ * Decode `u` with `codec`, first refusing anything nested deeper than {@link MAX_JSON_DEPTH}, so
+ * that no codec recurses without bound. Never throws: every problem is an issue.
+ */
+export const decodeBounded = <A>(codec: t.Decoder<unknown, A>, u: unknown, prefix: readonly JsonKey[] = []): E.Either<DocIssue[], A> => {
+  const deep = findTooDeep(u, MAX_JSON_DEPTH);
+  if (deep) {
+    const i = tooDeepIssue(deep);
+    return E.left([{ path: [...prefix, ...i.path], message: i.message }]);
+  }
+  const r = codec.decode(u);
+  return E.isLeft(r) ? E.left(issuesOf(r.left, prefix)) : E.right(r.right);
+};
+
 // ---------------------------------------------------------------------------------------------
 // Small codecs with readable names and messages
 
@@ -134,7 +141,7 @@ export const closed = <R extends t.Props, O extends t.Props>(
         }
       }
       for (const [k, codec] of Object.entries(required)) {
-        if (!(k in u)) {
+        if (!Object.hasOwn(u, k)) {
           errors.push({ value: undefined, context: [...c, { key: k, type: codec, actual: undefined }], message: `missing required field '${k}' (${codec.name})` });
           continue;
         }
@@ -143,7 +150,7 @@ export const closed = <R extends t.Props, O extends t.Props>(
         else out[k] = r.right;
       }
       for (const [k, codec] of Object.entries(optional)) {
-        if (!(k in u)) continue;
+        if (!Object.hasOwn(u, k)) continue;
         const r = codec.validate(u[k], [...c, { key: k, type: codec, actual: u[k] }]);
         if (E.isLeft(r)) errors.push(...r.left);
         else out[k] = r.right;
@@ -191,10 +198,25 @@ const editDistance = (a: string, b: string): number => {
 const refine = <A>(name: string, ok: (u: unknown) => u is A): t.Type<A, A, unknown> =>
   new t.Type<A, A, unknown>(name, ok, (u, c) => (ok(u) ? t.success(u) : fail(u, c, name)), (a) => a);
 
-/** A positive integer (dimensions, counts). */
-export const PosInt = refine('positive integer', (u): u is number => typeof u === 'number' && Number.isInteger(u) && u > 0);
-/** A non-negative integer (seeds, step counts). */
-export const NatInt = refine('non-negative integer', (u): u is number => typeof u === 'number' && Number.isInteger(u) && u >= 0);
+/**
+ * An integer ≥ `min` that a double holds exactly (at most 2^53 − 1): larger "integers" such as 1e300
+ * are refused by name, since counting with them silently stops (`x + 1 === x`).
+ */
+const safeInt = (name: string, min: number): t.Type<number, number, unknown> => {
+  const ok = (u: unknown): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u >= min;
+  return new t.Type<number, number, unknown>(
+    name,
+    ok,
+    (u, c) =>
+      ok(u) ? t.success(u) : fail(u, c, typeof u === 'number' && Number.isInteger(u) && u >= min ? `${name} of at most 2^53 − 1 (${Number.MAX_SAFE_INTEGER})` : name),
+    (a) => a,
+  );
+};
+
+/** A positive integer (dimensions, counts), at most 2^53 − 1. */
+export const PosInt = safeInt('positive integer', 1);
+/** A non-negative integer (seeds, step counts), at most 2^53 − 1. */
+export const NatInt = safeInt('non-negative integer', 0);
 /** A finite positive number (learning rates). */
 export const PosNumber = refine('positive number', (u): u is number => typeof u === 'number' && Number.isFinite(u) && u > 0);
 /** A finite number. */
@@ -224,7 +246,17 @@ export const arrayOf = <A>(item: t.Type<A, unknown, unknown>, name: string, nonE
     (a) => a.map((x) => item.encode(x)),
   );
 
-/** A record with string keys and `value` values. */
+/**
+ * An object without a prototype holding exactly these entries: user keys such as `__proto__`,
+ * `constructor` or `toString` are ordinary keys, and looking up an absent one gives `undefined`.
+ */
+export const nullProto = <A>(entries: Iterable<readonly [string, A]>): Record<string, A> => {
+  const o = Object.create(null) as Record<string, A>;
+  for (const [k, v] of entries) o[k] = v;
+  return o;
+};
+
+/** A record with string keys and `value` values; decoded records have no prototype (see {@link nullProto}). */
 export const recordOf = <A>(value: t.Type<A, unknown, unknown>, name: string): t.Type<Record<string, A>, unknown, unknown> =>
   new t.Type<Record<string, A>, unknown, unknown>(
     name,
@@ -239,7 +271,7 @@ export const recordOf = <A>(value: t.Type<A, unknown, unknown>, name: string): t
         if (E.isLeft(r)) errors.push(...r.left);
         else out.push([k, r.right]);
       }
-      return errors.length ? t.failures(errors) : t.success(Object.fromEntries(out) as Record<string, A>);
+      return errors.length ? t.failures(errors) : t.success(nullProto(out) as Record<string, A>);
     },
     (a) => Object.fromEntries(Object.entries(a).map(([k, v]) => [k, value.encode(v)])),
   );
@@ -351,10 +383,7 @@ export const TermCodec: t.Type<Term, unknown, unknown> = new t.Type<Term, unknow
 );
 
 /** Decode a term from JSON, or issues at JSON paths relative to the term. */
-export const decodeTerm = (u: unknown, prefix: readonly JsonKey[] = []): E.Either<DocIssue[], Term> => {
-  const r = TermCodec.decode(u);
-  return E.isLeft(r) ? E.left(issuesOf(r.left, prefix)) : E.right(r.right);
-};
+export const decodeTerm = (u: unknown, prefix: readonly JsonKey[] = []): E.Either<DocIssue[], Term> => decodeBounded(TermCodec, u, prefix);
 
 // ---------------------------------------------------------------------------------------------
 // Documents
@@ -450,10 +479,7 @@ export const SpecDocCodec = new t.Type<SpecDoc, unknown, unknown>(
 );
 
 /** Decode a parsed JSON document. Never throws: every problem is an issue. */
-export const decodeSpec = (u: unknown): E.Either<DocIssue[], SpecDoc> => {
-  const r = SpecDocCodec.decode(u);
-  return E.isLeft(r) ? E.left(issuesOf(r.left)) : E.right(r.right);
-};
+export const decodeSpec = (u: unknown): E.Either<DocIssue[], SpecDoc> => decodeBounded(SpecDocCodec, u);
 
 /** A document back to plain JSON (`decodeSpec(encodeSpec(d))` gives `d`). */
 export const encodeSpec = (d: SpecDoc): unknown => SpecDocCodec.encode(d);
@@ -462,18 +488,25 @@ export const encodeSpec = (d: SpecDoc): unknown => SpecDocCodec.encode(d);
  * Parse JSON text, turning a syntax error into an issue with line and column.
  */
 export const parseJson = (text: string): E.Either<DocIssue[], unknown> => {
+  // A byte-order mark is an editor's habit, not an error.
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   try {
-    return E.right(JSON.parse(text) as unknown);
+    return E.right(JSON.parse(body) as unknown);
   } catch (e) {
-    const msg = (e as Error).message;
+    const msg = String((e as Error)?.message ?? e);
     const m = /position (\d+)/.exec(msg);
     let where = '';
     if (m) {
       const pos = Number(m[1]);
-      const before = text.slice(0, pos).split('\n');
+      const before = body.slice(0, pos).split('\n');
       where = ` at line ${before.length}, column ${before[before.length - 1]!.length + 1}`;
     }
-    return E.left([{ path: [], message: `invalid JSON${where}: ${msg.replace(/ in JSON at position \d+.*$/, '')}` }]);
+    // The engine's wording, without its position (given above) or its quote of the text.
+    const what = msg
+      .replace(/ in JSON at position \d+.*$/, '')
+      .replace(/, ".*" is not valid JSON$/s, '')
+      .replace(/^Unexpected token '(.)'$/s, (_, c: string) => `unexpected character ${JSON.stringify(c)}`);
+    return E.left([{ path: [], message: `invalid JSON${where}: ${what.length > 120 ? `${what.slice(0, 117)}...` : what}` }]);
   }
 };
 
@@ -549,37 +582,30 @@ export interface CheckedSpec {
   readonly planned: PlannedModel;
 }
 
-const findTyped = (model: TypedModel, key: string) => {
-  const walk = (n: TypedModel['root']): TypedModel['root'] | undefined => {
-    if (n.path.join('.') === key) return n;
-    if (n.kind === 'prim') return undefined;
-    for (const c of n.children) {
-      const f = walk(c);
-      if (f) return f;
-    }
-    return undefined;
-  };
-  return walk(model.root);
-};
-
 const planIssues = (doc: SpecDoc, model: TypedModel): DocIssue[] => {
   const out: DocIssue[] = [];
   const plan = doc.plan;
   if (!plan) return out;
+  const nodes = nodesByKey(model);
+  const at = (key: string) => nodes.get(key);
   for (const [key, variant] of Object.entries(plan.variants ?? {})) {
-    const n = findTyped(model, key);
-    if (!n) out.push({ path: ['plan', 'variants', key], message: `no node at path '${key}' in the model` });
-    else if (n.kind !== 'prim') out.push({ path: ['plan', 'variants', key], message: `node '${key}' is a ${n.kind}; variants belong to primitives` });
+    const n = at(key);
+    if (!n) out.push({ path: ['plan', 'variants', key], message: `no node at path ${showName(key)} in the model` });
+    else if (n.kind !== 'prim') out.push({ path: ['plan', 'variants', key], message: `node ${showName(key)} is a ${n.kind}; variants belong to primitives` });
     else if (!n.def.variants.includes(variant))
       out.push({ path: ['plan', 'variants', key], message: `expected one of ${n.def.variants.map((v) => `'${v}'`).join(', ')} (variants of '${n.def.name}'), got ${showValue(variant)}` });
   }
   (plan.remat ?? []).forEach((key, i) => {
-    if (!findTyped(model, key)) out.push({ path: ['plan', 'remat', i], message: `no node at path '${key}' in the model` });
+    if (!at(key)) out.push({ path: ['plan', 'remat', i], message: `no node at path ${showName(key)} in the model` });
   });
-  for (const key of Object.keys(plan.schedules ?? {})) {
-    const n = findTyped(model, key);
-    if (!n) out.push({ path: ['plan', 'schedules', key], message: `no node at path '${key}' in the model` });
-    else if (n.kind !== 'seq') out.push({ path: ['plan', 'schedules', key], message: `node '${key}' is a ${n.kind}; schedules belong to seq nodes` });
+  for (const [key, schedule] of Object.entries(plan.schedules ?? {})) {
+    const n = at(key);
+    if (!n) out.push({ path: ['plan', 'schedules', key], message: `no node at path ${showName(key)} in the model` });
+    else if (n.kind !== 'seq') out.push({ path: ['plan', 'schedules', key], message: `node ${showName(key)} is a ${n.kind}; schedules belong to seq nodes` });
+    else {
+      const why = scheduleProblem(schedule, n.children.length);
+      if (why) out.push({ path: ['plan', 'schedules', key], message: `not a schedule of the ${n.children.length} children of seq ${showName(key)}: ${why}` });
+    }
   }
   return out;
 };
@@ -589,11 +615,21 @@ const planIssues = (doc: SpecDoc, model: TypedModel): DocIssue[] => {
  * (all problems, at their JSON paths), then shapes through the whole term (the first problem,
  * at the JSON path of the node `check` names), then the plan's node paths. Never throws.
  */
-export const checkSpec = (doc: SpecDoc): E.Either<DocIssue[], CheckedSpec> => {
+export const checkSpec = (doc: SpecDoc, opts: CheckOptions = {}): E.Either<DocIssue[], CheckedSpec> => {
   const issues: DocIssue[] = [];
+  let limits;
+  try {
+    limits = limitsOf(opts.limits);
+  } catch (e) {
+    return E.left([{ path: [], message: (e as Error).message }]);
+  }
+  doc.inputs.forEach((s, i) => {
+    const p = shapeProblem(s, limits);
+    if (p) issues.push({ path: ['inputs', i], message: p });
+  });
   primIssues(doc.model, ['model'], issues);
   if (issues.length) return E.left(issues);
-  const r = check(doc.model, doc.inputs);
+  const r = check(doc.model, doc.inputs, opts);
   if (E.isLeft(r)) {
     const e = r.left;
     const at = jsonPathOfNode(doc.model, e.path);
@@ -608,10 +644,10 @@ export const checkSpec = (doc: SpecDoc): E.Either<DocIssue[], CheckedSpec> => {
 };
 
 /** Parse, decode and check JSON text. */
-export const loadSpec = (text: string): E.Either<DocIssue[], CheckedSpec> => {
+export const loadSpec = (text: string, opts: CheckOptions = {}): E.Either<DocIssue[], CheckedSpec> => {
   const j = parseJson(text);
   if (E.isLeft(j)) return j;
   const d = decodeSpec(j.right);
   if (E.isLeft(d)) return d;
-  return checkSpec(d.right);
+  return checkSpec(d.right, opts);
 };

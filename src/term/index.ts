@@ -6,3 +6,5 @@ export { formatErrors } from './report';
 export * from './builder';
 export * from './codec';
 export { specSchema, codecSchema } from './schema';
+export * from './limits';
+export { showName, showDims } from './show';
