@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { run } from '../src/cli/run';
-import type { Io } from '../src/cli/io';
+import { type Io, fileIo } from '../src/cli/io';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'catoptric-cli-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -18,8 +18,7 @@ const cli = async (...argv: string[]) => {
     out: (s) => void (out += s),
     err: (s) => void (err += s),
     errIsTTY: false,
-    readFile: (p) => fs.readFileSync(p, 'utf8'),
-    writeFile: (p, t) => fs.writeFileSync(p, t),
+    ...fileIo(),
     now: () => performance.now(),
   };
   const code = await run(argv, io);

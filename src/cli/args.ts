@@ -34,6 +34,8 @@ export interface PosSpec {
 /** A command: its help and its options, for the parser and for `--help`. */
 export interface CommandSpec {
   readonly name: string;
+  /** How the command is invoked, for usage lines and hints (default `catoptric NAME`). */
+  readonly program?: string;
   readonly summary: string;
   readonly positionals: readonly PosSpec[];
   readonly options: Readonly<Record<string, OptSpec>>;
@@ -61,19 +63,22 @@ export const parseBytes = (s: string): number | undefined => {
 };
 
 const convert = (name: string, spec: OptSpec, raw: string): string | number | boolean => {
-  const bad = (what: string) => new UserError(`--${name} expects ${what}, got ${JSON.stringify(raw)}`);
+  const bad = (what: string) => new UserError(`--${name} expects ${what}, got ${JSON.stringify(showArg(raw))}`);
   switch (spec.type) {
     case 'string':
       if (spec.choices && !spec.choices.includes(raw)) throw bad(`one of ${spec.choices.join(', ')}`);
+      if (raw.includes('\u0000')) throw bad('text without NUL characters');
       return raw;
     case 'int': {
       const v = Number(raw);
       if (raw.trim() === '' || !Number.isInteger(v) || v <= 0) throw bad('a positive integer');
+      if (!Number.isSafeInteger(v)) throw bad('a positive integer of at most 2^53 − 1');
       return v;
     }
     case 'nat': {
       const v = Number(raw);
       if (raw.trim() === '' || !Number.isInteger(v) || v < 0) throw bad('a non-negative integer');
+      if (!Number.isSafeInteger(v)) throw bad('a non-negative integer of at most 2^53 − 1');
       return v;
     }
     case 'number': {
@@ -116,13 +121,14 @@ export const parseArgs = (argv: readonly string[], cmd: CommandSpec): Parsed => 
       help = true;
       continue;
     }
-    if (!a.startsWith('--')) throw new UserError(`unknown option ${a}; options are spelled --name (see \`catoptric ${cmd.name} --help\`)`);
+    if (!a.startsWith('--')) throw new UserError(`unknown option ${a}; options are spelled --name (see \`${programOf(cmd)} --help\`)`);
     const eq = a.indexOf('=');
     const name = a.slice(2, eq < 0 ? undefined : eq);
-    const spec = cmd.options[name];
+    // Own keys only: `--constructor` is an unknown option, not Object's constructor.
+    const spec = Object.hasOwn(cmd.options, name) ? cmd.options[name] : undefined;
     if (!spec) {
       const hint = nearest(name, Object.keys(cmd.options));
-      throw new UserError(`unknown option --${name}${hint ? ` (did you mean --${hint}?)` : ''}; see \`catoptric ${cmd.name} --help\``);
+      throw new UserError(`unknown option --${showArg(name)}${hint ? ` (did you mean --${hint}?)` : ''}; see \`${programOf(cmd)} --help\``);
     }
     let raw: string;
     if (eq >= 0) raw = a.slice(eq + 1);
@@ -140,14 +146,20 @@ export const parseArgs = (argv: readonly string[], cmd: CommandSpec): Parsed => 
     if (pos.length < required)
       throw new UserError(`missing ${cmd.positionals[pos.length]!.name}; usage: ${usageLine(cmd)}`);
     if (pos.length > cmd.positionals.length)
-      throw new UserError(`unexpected argument ${JSON.stringify(pos[cmd.positionals.length])}; usage: ${usageLine(cmd)}`);
+      throw new UserError(`unexpected argument ${JSON.stringify(showArg(pos[cmd.positionals.length]!))}; usage: ${usageLine(cmd)}`);
   }
   return { help, pos, opts };
 };
 
+/** How `cmd` is invoked: `catoptric train`, or its own `program`. */
+export const programOf = (cmd: CommandSpec): string => cmd.program ?? `catoptric ${cmd.name}`;
+
+/** An argument as typed, shortened for a one-line message. */
+const showArg = (s: string): string => (s.length > 40 ? `${s.slice(0, 37)}...` : s);
+
 /** `catoptric train <spec> [options]` */
 export const usageLine = (cmd: CommandSpec): string =>
-  `catoptric ${cmd.name}${cmd.positionals.map((p) => (p.optional ? ` [${p.name}]` : ` <${p.name}>`)).join('')}${Object.keys(cmd.options).length ? ' [options]' : ''}`;
+  `${programOf(cmd)}${cmd.positionals.map((p) => (p.optional ? ` [${p.name}]` : ` <${p.name}>`)).join('')}${Object.keys(cmd.options).length ? ' [options]' : ''}`;
 
 /** The `--help` text of a command. */
 export const helpText = (cmd: CommandSpec): string => {

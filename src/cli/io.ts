@@ -2,10 +2,10 @@
  * What a command may touch: output streams and files. Commands take an {@link Io} so tests can run
  * them in-process and read what they printed.
  */
-import * as fs from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
 import { type CheckedSpec, formatIssues, loadSpec } from '../term/codec';
 import { UserError } from './args';
+import { type SaveFs, type SaveOptions, nodeSaveFs, probeWritable, saveAtomically } from './save';
 
 export interface Io {
   /** Standard output (results). */
@@ -15,18 +15,27 @@ export interface Io {
   /** True when stderr is a terminal (progress bars redraw in place). */
   readonly errIsTTY: boolean;
   readFile(path: string): string;
-  writeFile(path: string, text: string): void;
+  /** Replace a file's content; the process's files are saved atomically (see `./save`). */
+  writeFile(path: string, text: string, opts?: SaveOptions): void;
+  /** Throw unless `writeFile(path, …)` can succeed (its directory exists and is writable). */
+  checkWritable(path: string): void;
   /** Milliseconds, for timings. */
   now(): number;
 }
+
+/** File access over a {@link SaveFs}: reads, atomic saves, and the writability probe. */
+export const fileIo = (fs: SaveFs = nodeSaveFs): Pick<Io, 'readFile' | 'writeFile' | 'checkWritable'> => ({
+  readFile: (p) => fs.readFileSync(p, 'utf8'),
+  writeFile: (p, text, opts) => saveAtomically(fs, p, text, opts),
+  checkWritable: (p) => probeWritable(fs, p),
+});
 
 /** The process's streams and the file system. */
 export const processIo = (): Io => ({
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
   errIsTTY: Boolean(process.stderr.isTTY),
-  readFile: (p) => fs.readFileSync(p, 'utf8'),
-  writeFile: (p, text) => fs.writeFileSync(p, text),
+  ...fileIo(),
   now: () => performance.now(),
 });
 
@@ -48,23 +57,54 @@ export const readText = (io: Io, file: string, what = 'file'): string => {
   }
 };
 
-/** Write a file, turning failures into a {@link UserError}. */
-export const writeText = (io: Io, file: string, text: string): void => {
+/** Why a write failed, in words (the system's code in parentheses). */
+const writeFailure = (e: unknown): string => {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  const words: Record<string, string> = {
+    ENOENT: 'no such directory',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EISDIR: 'is a directory',
+    ENOTDIR: 'a part of the path is not a directory',
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'disk quota exceeded',
+    EROFS: 'read-only file system',
+    EIO: 'input/output error',
+    ENAMETOOLONG: 'file name too long',
+  };
+  return code && words[code] ? `${words[code]} (${code})` : code ? `system error ${code}` : `failed (${String((e as Error)?.message ?? e).slice(0, 120)})`;
+};
+
+/**
+ * Save a file atomically, turning failures into a {@link UserError}. The previous content, if any, is
+ * then still in place (and with `backup`, a successful save keeps it as `FILE.bak`).
+ */
+export const writeText = (io: Io, file: string, text: string, opts: SaveOptions = {}): void => {
   try {
-    io.writeFile(file, text);
+    io.writeFile(file, text, opts);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new UserError(`${file}: cannot write: ${why}`);
+    throw new UserError(`${file}: cannot write: ${writeFailure(e)}; the file is unchanged`);
   }
 };
+
+/** Check before long work that `file` can be written later; a {@link UserError} naming why not. */
+export const checkWritable = (io: Io, file: string, what: string): void => {
+  try {
+    io.checkWritable(file);
+  } catch (e) {
+    throw new UserError(`${file}: cannot write ${what} there: ${writeFailure(e)}`);
+  }
+};
+
+/** Problems shown at once: enough to fix a file in one go, few enough to read. */
+export const MAX_SHOWN_ISSUES = 5;
 
 /** Read, decode and check a spec file; every problem becomes a line `file: json.path: message`. */
 export const readSpec = (io: Io, file: string): CheckedSpec => {
   const r = loadSpec(readText(io, file, 'spec'));
   if (E.isLeft(r)) {
     const lines = formatIssues(r.left, file);
-    const shown = lines.slice(0, 20);
+    const shown = lines.slice(0, MAX_SHOWN_ISSUES);
     if (lines.length > shown.length) shown.push(`${file}: ... and ${lines.length - shown.length} more`);
     throw new UserErrors(shown);
   }
