@@ -40,6 +40,9 @@ const thetaCoefficients = (L: number): { re: Float64Array; im: Float64Array }[][
   const out = Array.from({ length: L + 1 }, (_, l) =>
     Array.from({ length: l + 1 }, () => ({ re: new Float64Array(K), im: new Float64Array(K) })),
   );
+  // e^{−2πi·uj/K} depends only on uj mod K: K cosines and sines instead of two per (j, u, l, k).
+  const cosT = Float64Array.from({ length: K }, (_, r) => Math.cos((-2 * Math.PI * r) / K));
+  const sinT = Float64Array.from({ length: K }, (_, r) => Math.sin((-2 * Math.PI * r) / K));
   for (let j = 0; j < K; j++) {
     const th = (2 * Math.PI * j) / K;
     const s = Math.sin(th);
@@ -49,10 +52,10 @@ const thetaCoefficients = (L: number): { re: Float64Array; im: Float64Array }[][
       for (let l = k; l <= L; l++) {
         const val = (sk * q[l]![k]!) / K;
         const t = out[l]![k]!;
-        for (let u = -L; u <= L; u++) {
-          const a = (-2 * Math.PI * u * j) / K;
-          t.re[u + L] += val * Math.cos(a);
-          t.im[u + L] += val * Math.sin(a);
+        // r = u·j mod K, stepped rather than recomputed.
+        for (let u = -L, r = (((-L * j) % K) + K) % K; u <= L; u++, r = r + j >= K ? r + j - K : r + j) {
+          t.re[u + L] += val * cosT[r]!;
+          t.im[u + L] += val * sinT[r]!;
         }
       }
     }
@@ -113,37 +116,86 @@ export const fourierToSh = (G: number, Lout: number): FourierTable => {
   if (Lout > G) throw new RangeError(`fourierToSh: output degree ${Lout} exceeds the grid half-width ${G}`);
   const t = thetaCoefficients(Lout);
   const W = 2 * G + 1;
-  const rows: [number, number, number, number, number][] = [];
-  // ∫₀^π e^{inθ} dθ: π at n = 0, 2i/n for odd n, 0 for even n ≠ 0.
-  const E = (n: number): [number, number] => (n === 0 ? [Math.PI, 0] : n % 2 !== 0 ? [0, 2 / n] : [0, 0]);
-  for (let l = 0; l <= Lout; l++)
-    for (let k = 0; k <= l; k++) {
-      const tt = t[l]![k]!;
-      const coef = (w: number): [number, number] => (Math.abs(w) <= Lout ? [tt.re[w + Lout]!, tt.im[w + Lout]!] : [0, 0]);
-      // Θ(θ)·sin θ = Σ_w c_w e^{iwθ}, with sin θ = (e^{iθ} − e^{−iθ})/2i: c_w = (t_{w−1} − t_{w+1})/2i.
-      const J = new Float64Array(2 * (2 * G + 1));
-      for (let w = -(l + 1); w <= l + 1; w++) {
-        const [ar, ai] = coef(w - 1);
-        const [br, bi] = coef(w + 1);
-        const cr = (ai - bi) / 2; // (a − b)/(2i) = −i(a − b)/2
-        const ci = -(ar - br) / 2;
-        if (cr === 0 && ci === 0) continue;
-        for (let u = -G; u <= G; u++) {
-          const [er, ei] = E(u + w);
-          J[2 * (u + G)] += cr * er - ci * ei;
-          J[2 * (u + G) + 1] += cr * ei + ci * er;
+  // J_{l,k}(u) = ∫₀^π e^{iuθ} Θ_{l,k}(θ) sin θ dθ for every u, as [re, im] pairs: Θ·sin θ = Σ_w c_w e^{iwθ}
+  // with sin θ = (e^{iθ} − e^{−iθ})/2i, so c_w = (t_{w−1} − t_{w+1})/2i, and ∫₀^π e^{inθ} dθ is π at
+  // n = 0, 2i/n for odd n and 0 for even n ≠ 0 (those terms are skipped).
+  const integrals = (l: number, k: number): Float64Array => {
+    const tt = t[l]![k]!;
+    const at = (w: number, im: boolean): number => (Math.abs(w) <= Lout ? (im ? tt.im : tt.re)[w + Lout]! : 0);
+    const nw = 2 * l + 3;
+    const cr = new Float64Array(nw);
+    const ci = new Float64Array(nw);
+    for (let w = -(l + 1); w <= l + 1; w++) {
+      cr[w + l + 1] = (at(w - 1, true) - at(w + 1, true)) / 2; // (a − b)/(2i) = −i(a − b)/2
+      ci[w + l + 1] = -(at(w - 1, false) - at(w + 1, false)) / 2;
+    }
+    const J = new Float64Array(2 * W);
+    for (let u = -G; u <= G; u++) {
+      let jr = 0;
+      let ji = 0;
+      // Only n = u + w = 0 and odd n contribute: start at the first w of the right parity, step by 2.
+      const w0 = -(l + 1);
+      for (let w = (u + w0) % 2 === 0 && u + w0 !== 0 ? w0 + 1 : w0; w <= l + 1; w++) {
+        const n = u + w;
+        if (n !== 0 && n % 2 === 0) continue;
+        const a = cr[w + l + 1]!;
+        const b = ci[w + l + 1]!;
+        if (a === 0 && b === 0) continue;
+        if (n === 0) {
+          jr += a * Math.PI;
+          ji += b * Math.PI;
+        } else {
+          const e = 2 / n;
+          jr += -b * e;
+          ji += a * e;
         }
       }
-      for (const m of k === 0 ? [0] : [k, -k]) {
-        const c = shNorm(l, m);
-        for (const [v, pr, pi] of phiIntegral(m))
-          for (let u = -G; u <= G; u++) {
-            const jr = J[2 * (u + G)]!, ji = J[2 * (u + G) + 1]!;
-            const re = c * (jr * pr - ji * pi);
-            const im = c * (jr * pi + ji * pr);
-            if (re !== 0 || im !== 0) rows.push([shIndex(l, m), (u + G) * W + (v + G), re, im, 0]);
-          }
+      J[2 * (u + G)] = jr;
+      J[2 * (u + G) + 1] = ji;
+    }
+    return J;
+  };
+  // Entries come out sorted by SH index, then cell (u, then v), as `build` would sort them.
+  let n = 0;
+  let cap = 1024;
+  let sh = new Int32Array(cap);
+  let cell = new Int32Array(cap);
+  let re = new Float64Array(cap);
+  let im = new Float64Array(cap);
+  const push = (s: number, c: number, r: number, i: number) => {
+    if (n === cap) {
+      cap *= 2;
+      const grow = <A extends Int32Array | Float64Array>(a: A, make: (k: number) => A): A => {
+        const b = make(cap);
+        b.set(a);
+        return b;
+      };
+      sh = grow(sh, (k) => new Int32Array(k));
+      cell = grow(cell, (k) => new Int32Array(k));
+      re = grow(re, (k) => new Float64Array(k));
+      im = grow(im, (k) => new Float64Array(k));
+    }
+    sh[n] = s;
+    cell[n] = c;
+    re[n] = r;
+    im[n] = i;
+    n++;
+  };
+  for (let l = 0; l <= Lout; l++) {
+    const Js = Array.from({ length: l + 1 }, (_, k) => integrals(l, k));
+    for (let m = -l; m <= l; m++) {
+      const J = Js[Math.abs(m)]!;
+      const c = shNorm(l, m);
+      const terms = phiIntegral(m).sort((x, y) => x[0] - y[0]);
+      for (let u = -G; u <= G; u++) {
+        const jr = J[2 * (u + G)]!, ji = J[2 * (u + G) + 1]!;
+        for (const [v, pr, pi] of terms) {
+          const r = c * (jr * pr - ji * pi);
+          const i = c * (jr * pi + ji * pr);
+          if (r !== 0 || i !== 0) push(shIndex(l, m), (u + G) * W + (v + G), r, i);
+        }
       }
     }
-  return build(Lout, G, rows);
+  }
+  return { sh: sh.slice(0, n), cell: cell.slice(0, n), re: re.slice(0, n), im: im.slice(0, n), G, L: Lout };
 };

@@ -27,7 +27,50 @@ export interface TPPath {
   readonly coeffs: Float64Array;
 }
 
-const pathCache = new Map<string, TPPath[]>();
+/**
+ * A cache keeping the `cap` most recently used entries: coefficient tables are costly to build and
+ * large, and attributes come from files, so an unbounded cache would grow with every new degree.
+ */
+class Recent<V> {
+  private readonly m = new Map<string, V>();
+  constructor(private readonly cap: number) {}
+  get(k: string): V | undefined {
+    const v = this.m.get(k);
+    if (v !== undefined) {
+      this.m.delete(k);
+      this.m.set(k, v);
+    }
+    return v;
+  }
+  set(k: string, v: V): void {
+    this.m.delete(k);
+    this.m.set(k, v);
+    if (this.m.size > this.cap) this.m.delete(this.m.keys().next().value!);
+  }
+}
+
+const pathCache = new Recent<TPPath[]>(16);
+
+/**
+ * Most coupling coefficients per channel a dense product may have (`check` refuses more): computing
+ * them takes about a second at this size (l1 = l2 = 8, lout = 16), and they grow as O(L⁶); the Gaunt
+ * product covers higher degrees in O(L³).
+ */
+export const MAX_DENSE_COEFFICIENTS = 2 ** 20;
+
+/** Paths and multiply-adds per channel of a dense product, counted without computing a coefficient. */
+export const denseCounts = (L1: number, L2: number, Lout: number, coupling: Coupling): { paths: number; macs: number } => {
+  let paths = 0;
+  let macs = 0;
+  for (let l1 = 0; l1 <= L1; l1++)
+    for (let l2 = 0; l2 <= L2; l2++)
+      for (let l3 = Math.abs(l1 - l2); l3 <= Math.min(l1 + l2, Lout); l3++) {
+        if (coupling === 'gaunt' && (l1 + l2 + l3) % 2 !== 0) continue;
+        paths++;
+        macs += (2 * l1 + 1) * (2 * l2 + 1) * (2 * l3 + 1);
+      }
+  return { paths, macs };
+};
 
 /**
  * The paths of a dense product, in a fixed order (l₁ ascending, then l₂, then l₃): every l₃ ≤ Lout
@@ -125,7 +168,7 @@ export interface GauntPlan {
   readonly rowsG: readonly number[];
 }
 
-const planCache = new Map<string, GauntPlan>();
+const planCache = new Recent<GauntPlan>(16);
 const mod = (a: number, n: number): number => ((a % n) + n) % n;
 
 const padMap = (G: number, N: number): Int32Array => {
@@ -277,6 +320,37 @@ export const gauntForwardFlops = (p: GauntPlan): number =>
 /** Estimated flops of one channel's Gaunt backward from its grids. */
 export const gauntBackwardFlops = (p: GauntPlan): number =>
   4 * p.from.sh.length + fft2Flops(p.N, p.rowsG.length) + fft2Flops(p.N, p.rows1.length) + fft2Flops(p.N, p.rows2.length) + 2 * (6 * p.N * p.N + fft2Flops(p.N, p.N)) + 4 * (p.to1.sh.length + p.to2.sh.length);
+
+/** Slots of the SH → Fourier table of degree L (its nonzeros are at most this): (2l+1)(4l+1) per degree l. */
+const toSlots = (L: number): number => {
+  let n = 0;
+  for (let l = 0; l <= L; l++) n += (2 * l + 1) * (4 * l + 1);
+  return n;
+};
+
+/** Slots of the Fourier (half-width G) → SH (degrees ≤ Lout) table: (4l+1)(2G+1) per degree l. */
+const fromSlots = (G: number, Lout: number): number => {
+  let n = 0;
+  for (let l = 0; l <= Lout; l++) n += (4 * l + 1) * (2 * G + 1);
+  return n;
+};
+
+/**
+ * Flops of one channel's Gaunt forward and backward from the degrees alone, with table sizes counted
+ * by their slots (an upper bound of their nonzeros): what `check` uses, so that checking never builds
+ * a table. Otherwise the same terms as {@link gauntForwardFlops} and {@link gauntBackwardFlops}.
+ */
+export const gauntFlopsOf = (L1: number, L2: number, Lout: number): { forward: number; backward: number } => {
+  const G = L1 + L2;
+  const N = nextPow2(2 * G + 1);
+  const to = toSlots(L1) + toSlots(L2);
+  const from = fromSlots(G, Lout);
+  const [r1, r2, rG] = [2 * L1 + 1, 2 * L2 + 1, 2 * G + 1];
+  return {
+    forward: 4 * to + fft2Flops(N, r1) + fft2Flops(N, r2) + 6 * N * N + fft2Flops(N, N) + 4 * from,
+    backward: 4 * from + fft2Flops(N, rG) + fft2Flops(N, r1) + fft2Flops(N, r2) + 2 * (6 * N * N + fft2Flops(N, N)) + 4 * to,
+  };
+};
 
 /** Multiply-adds of one channel's dense product: Σ_p (2l₁+1)(2l₂+1)(2l₃+1). */
 export const denseMacs = (paths: readonly TPPath[]): number => paths.reduce((s, p) => s + p.coeffs.length, 0);

@@ -2,7 +2,7 @@ import * as t from 'io-ts';
 import { definePrimitive } from '../term/primitive';
 import type { Shape } from '../tensor/shape';
 import { shapeEq, showShape } from '../tensor/shape';
-import { Dim, bad, cost, fanInNormal, ok, sizeOf } from './util';
+import { Dim, FiniteIn, bad, cost, fanInNormal, ok, sizeOf } from './util';
 
 /**
  * Attributes of the `attention` primitive.
@@ -37,7 +37,7 @@ export const AttentionAttrs = t.exact(
       causal: t.boolean,
       cross: t.boolean,
       mask: t.boolean,
-      scale: t.number,
+      scale: FiniteIn('number', -1e6, 1e6),
       block: Dim,
     }),
   ]),

@@ -1,7 +1,7 @@
 import * as t from 'io-ts';
 import { definePrimitive } from '../term/primitive';
 import { shapeEq, showShape } from '../tensor/shape';
-import { Dim, NoAttrs, allSame, bad, cost, fanInNormal, lastDim, needRank, ok, sizeOf } from './util';
+import { Dim, Epsilon, NoAttrs, allSame, bad, cost, fanInNormal, lastDim, needRank, ok, sizeOf } from './util';
 
 /** `y = x W + b` over the last axis. Params `w: [in, out]`, `b: [out]`. */
 export const linearDef = definePrimitive({
@@ -69,7 +69,7 @@ export const softmaxDef = definePrimitive({
   cost: (_a, [x]) => cost(5 * sizeOf(x!), 4 * sizeOf(x!), sizeOf(x!)),
 });
 
-const Eps = t.exact(t.partial({ eps: t.number }));
+const Eps = t.exact(t.partial({ eps: Epsilon }));
 
 /** Layer norm over the last axis, with gain and bias. */
 export const layerNormDef = definePrimitive({

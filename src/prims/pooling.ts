@@ -20,7 +20,7 @@ import { definePrimitive } from '../term/primitive';
 import { type Term, copy, id, named, par, permute, prim, seq } from '../term/term';
 import { type Shape, shapeEq, showShape } from '../tensor/shape';
 import { rng } from '../tensor/rng';
-import { Dim, NoAttrs, bad, cost, fanInNormal, lastDim, ok, sizeOf } from './util';
+import { Dim, Epsilon, NoAttrs, SafeInt, bad, cost, fanInNormal, lastDim, ok, sizeOf } from './util';
 
 /** Leading (batch) dims of two wires must agree; both need rank ≥ 1. */
 const pairShape = (name: string, x: Shape, y: Shape): string | null => {
@@ -62,7 +62,7 @@ export const outerProductDef = definePrimitive({
   },
 });
 
-const Eps = t.exact(t.partial({ eps: t.refinement(t.number, (e) => e > 0 && Number.isFinite(e), 'positive number') }));
+const Eps = t.exact(t.partial({ eps: Epsilon }));
 
 /**
  * Signed square root then L2 normalisation over the last axis:
@@ -83,7 +83,7 @@ export const signedSqrtL2Def = definePrimitive({
 // ---------------------------------------------------------------------------------------------
 // Compact bilinear pooling (MCB)
 
-const Int = t.refinement(t.number, (n) => Number.isInteger(n), 'integer');
+const Int = SafeInt;
 const Hashes = t.type({ h1: t.array(Int), s1: t.array(Int), h2: t.array(Int), s2: t.array(Int) });
 const McbAttrs = t.intersection([t.type({ d: Dim }), t.partial({ seed: Int, hashes: Hashes })]);
 export type McbAttrs = t.TypeOf<typeof McbAttrs>;

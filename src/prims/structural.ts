@@ -1,6 +1,7 @@
 import * as t from 'io-ts';
 import { definePrimitive } from '../term/primitive';
 import { showShape } from '../tensor/shape';
+import { showValue } from '../term/show';
 import { Dim, NoAttrs, allSame, bad, cost, ok, sizeOf } from './util';
 
 const N = t.exact(t.partial({ n: Dim }));
@@ -60,7 +61,7 @@ export const permuteDef = definePrimitive({
   arity: (a) => ({ inputs: a.perm.length, outputs: a.perm.length }),
   shape: (a, xs) => {
     const sorted = [...a.perm].sort((x, y) => x - y);
-    if (!sorted.every((v, i) => v === i)) return bad(`perm ${JSON.stringify(a.perm)} is not a permutation of 0..${a.perm.length - 1}`);
+    if (!sorted.every((v, i) => v === i)) return bad(`perm ${showValue(a.perm)} is not a permutation of 0..${a.perm.length - 1}`);
     return ok(a.perm.map((p) => xs[p]!));
   },
   variants: ['none'],

@@ -17,7 +17,7 @@
 import * as t from 'io-ts';
 import { definePrimitive } from '../term/primitive';
 import { type Shape, shapeEq, showShape } from '../tensor/shape';
-import { denseMacs, gauntBackwardFlops, gauntForwardFlops, gauntPlan, tensorProductPaths } from '../equivariant/products';
+import { MAX_DENSE_COEFFICIENTS, denseCounts, gauntFlopsOf } from '../equivariant/products';
 import { bad, cost, ok, sizeOf } from './util';
 
 /** Largest degree accepted (coefficients are exact to float64 well beyond, costs are not). */
@@ -86,20 +86,23 @@ export const tensorProductDef = definePrimitive({
     if (typeof lead === 'string') return bad(lead);
     const C = lead[lead.length - 1]!;
     const lo = loutOf(a);
-    const paths = tensorProductPaths(a.l1, a.l2, lo, a.coupling ?? 'cg');
+    const { paths, macs } = denseCounts(a.l1, a.l2, lo, a.coupling ?? 'cg');
+    if (macs > MAX_DENSE_COEFFICIENTS)
+      return bad(
+        `tensor_product: degrees l1 = ${a.l1}, l2 = ${a.l2}, lout = ${lo} need ${macs} coupling coefficients per channel, more than the dense product's limit of ${MAX_DENSE_COEFFICIENTS} (it grows as L⁶); use gaunt_tensor_product for high degrees`,
+      );
     const w = a.weights ?? 'path';
-    const params = w === 'path' ? { w: [C, paths.length] } : w === 'degree' ? degreeParams(C, a) : {};
+    const params = w === 'path' ? { w: [C, paths] } : w === 'degree' ? degreeParams(C, a) : {};
     return ok([[...lead, (lo + 1) ** 2]], params);
   },
   variants: ['inputs'],
   cost: (a, [x1, x2]) => {
     const rows = sizeOf(x1!) / (a.l1 + 1) ** 2;
     const lo = loutOf(a);
-    const paths = tensorProductPaths(a.l1, a.l2, lo, a.coupling ?? 'cg');
+    const { paths, macs } = denseCounts(a.l1, a.l2, lo, a.coupling ?? 'cg');
     const C = x1![x1!.length - 2]!;
     const w = a.weights ?? 'path';
-    const pe = w === 'path' ? C * paths.length : w === 'degree' ? C * (a.l1 + a.l2 + lo + 3) : 0;
-    const macs = denseMacs(paths);
+    const pe = w === 'path' ? C * paths : w === 'degree' ? C * (a.l1 + a.l2 + lo + 3) : 0;
     return cost(2 * rows * macs, 6 * rows * macs, sizeOf(x1!) + sizeOf(x2!), pe);
   },
   init: ones,
@@ -138,11 +141,11 @@ export const gauntTensorProductDef = definePrimitive({
   twoCells: [{ from: 'inputs', to: 'grids', doc: 'keep both inputs’ Fourier grids (and the unweighted product) instead of recomputing them in backward' }],
   cost: (a, [x1, x2], variant) => {
     const rows = sizeOf(x1!) / (a.l1 + 1) ** 2;
-    const p = gauntPlan(a.l1, a.l2, loutOf(a));
+    const f = gauntFlopsOf(a.l1, a.l2, loutOf(a));
     const C = x1![x1!.length - 2]!;
     const pe = (a.weights ?? 'degree') === 'degree' ? C * (a.l1 + a.l2 + loutOf(a) + 3) : 0;
-    const recompute = variant === 'inputs' ? gauntForwardFlops(p) : 0;
-    return cost(rows * gauntForwardFlops(p), rows * (gauntBackwardFlops(p) + recompute), gauntResidualElems(a, x1!, x2!, variant), pe);
+    const recompute = variant === 'inputs' ? f.forward : 0;
+    return cost(rows * f.forward, rows * (f.backward + recompute), gauntResidualElems(a, x1!, x2!, variant), pe);
   },
   init: ones,
 });

@@ -31,13 +31,31 @@ export const needRank = (s: Shape, min: number, what: string): string | null =>
 
 export { sizeOf };
 
-/** A positive-integer codec with a readable name. */
+/**
+ * A positive integer a double holds exactly (at most 2^53 − 1): dimensions and counts. Larger ones
+ * are refused here; `check` then refuses any tensor or wire count beyond its limits.
+ */
 export const Dim = new t.Type<number, number, unknown>(
   'positive integer',
-  (u): u is number => typeof u === 'number' && Number.isInteger(u) && u > 0,
-  (u, c) => (typeof u === 'number' && Number.isInteger(u) && u > 0 ? t.success(u) : t.failure(u, c)),
+  (u): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u > 0,
+  (u, c) =>
+    typeof u === 'number' && Number.isSafeInteger(u) && u > 0
+      ? t.success(u)
+      : t.failure(u, c, typeof u === 'number' && Number.isInteger(u) && u > 0 ? `expected positive integer of at most 2^53 − 1, got ${u}` : undefined),
   (a) => a,
 );
+
+/** An integer a double holds exactly (seeds, hash values). */
+export const SafeInt = t.refinement(t.number, (n) => Number.isSafeInteger(n), 'integer of at most 2^53 − 1 in size');
+
+/** A finite number in [lo, hi] (a float32 kernel must be able to hold it and stay finite). */
+export const FiniteIn = (name: string, lo: number, hi: number) => t.refinement(t.number, (x) => Number.isFinite(x) && x >= lo && x <= hi, `${name} in [${lo}, ${hi}]`);
+
+/**
+ * A normaliser's epsilon: positive, and large enough that float32 does not round it to 0 (which
+ * would divide 0 by 0 on a constant row).
+ */
+export const Epsilon = FiniteIn('number', 1e-30, 1e30);
 
 /** Scaled normal initialisation (fan-in), used for weight matrices. */
 export const fanInNormal = (fanIn: number, n: number, rng: { normal(): number }): Float64Array => {

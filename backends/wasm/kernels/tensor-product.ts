@@ -38,33 +38,57 @@ const f32bits = (() => {
   };
 })();
 
-/** `[P, nnz, poff[0..=P], (i1, i2, i3, coef) × nnz]` of the dense product's nonzero coefficients. */
+/**
+ * `[P, nnz, poff[0..=P], (i1, i2, i3, coef) × nnz]` of the dense product's nonzero coefficients.
+ * Counted first, then filled into one typed array: no intermediate JavaScript array (whose length V8
+ * caps far below what high degrees need) and no spread of millions of arguments.
+ */
 const denseTable = (paths: readonly TPPath[]): Uint32Array => {
-  const ent: number[] = [];
-  const poff = [0];
-  for (const { l1, l2, l3, coeffs } of paths) {
+  let nnz = 0;
+  for (const { coeffs } of paths) for (let i = 0; i < coeffs.length; i++) if (coeffs[i] !== 0) nnz++;
+  const P = paths.length;
+  const out = new Uint32Array(2 + (P + 1) + 4 * nnz);
+  out[0] = P;
+  out[1] = nnz;
+  let e = 2 + P + 1;
+  let k = 0;
+  out[2] = 0;
+  paths.forEach(({ l1, l2, l3, coeffs }, p) => {
     const [d1, d2, d3] = [2 * l1 + 1, 2 * l2 + 1, 2 * l3 + 1];
     for (let a = 0; a < d1; a++)
       for (let b = 0; b < d2; b++)
         for (let c = 0; c < d3; c++) {
           const v = coeffs[(a * d2 + b) * d3 + c]!;
-          if (v !== 0) ent.push(l1 * l1 + a, l2 * l2 + b, l3 * l3 + c, f32bits(v));
+          if (v === 0) continue;
+          out[e++] = l1 * l1 + a;
+          out[e++] = l2 * l2 + b;
+          out[e++] = l3 * l3 + c;
+          out[e++] = f32bits(v);
+          k++;
         }
-    poff.push(ent.length / 4);
-  }
-  return Uint32Array.from([paths.length, ent.length / 4, ...poff, ...ent]);
+    out[2 + p + 1] = k;
+  });
+  return out;
 };
 
-const tableWords = (t: FourierTable): number[] => {
-  const out: number[] = [];
-  for (let e = 0; e < t.sh.length; e++) out.push(t.sh[e]!, t.cell[e]!, f32bits(t.re[e]!), f32bits(t.im[e]!));
-  return out;
+/** Words of a Fourier table appended at `at` in `out`; returns the next free index. */
+const putTable = (out: Uint32Array, at: number, t: FourierTable): number => {
+  for (let e = 0; e < t.sh.length; e++) {
+    out[at++] = t.sh[e]!;
+    out[at++] = t.cell[e]!;
+    out[at++] = f32bits(t.re[e]!);
+    out[at++] = f32bits(t.im[e]!);
+  }
+  return at;
 };
 
 /** `[L1, L2, Lout, N, e1, e2, ef, (sh, cell, re, im) × …]` of a Gaunt plan. */
 const gauntTable = (L1: number, L2: number, Lout: number): Uint32Array => {
   const p = gauntPlan(L1, L2, Lout);
-  return Uint32Array.from([L1, L2, Lout, p.N, p.to1.sh.length, p.to2.sh.length, p.from.sh.length, ...tableWords(p.to1), ...tableWords(p.to2), ...tableWords(p.from)]);
+  const out = new Uint32Array(7 + 4 * (p.to1.sh.length + p.to2.sh.length + p.from.sh.length));
+  out.set([L1, L2, Lout, p.N, p.to1.sh.length, p.to2.sh.length, p.from.sh.length]);
+  putTable(out, putTable(out, putTable(out, 7, p.to1), p.to2), p.from);
+  return out;
 };
 
 const layout = (a: { l1: number; l2: number; lout?: number }, x1: readonly number[]) => {
