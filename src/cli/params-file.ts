@@ -14,7 +14,8 @@ import * as t from 'io-ts';
 import type { AdamState } from '../train/optim';
 import type { DType, HostTensor } from '../tensor/tensor';
 import { sizeOf } from '../tensor/shape';
-import { type DocIssue, FiniteNumber, NatInt, ShapeCodec, Str, arrayOf, closed, formatIssues, issuesOf, parseJson, recordOf } from '../term/codec';
+import { type DocIssue, FiniteNumber, NatInt, ShapeCodec, Str, arrayOf, closed, decodeBounded, nullProto, formatIssues, parseJson, recordOf } from '../term/codec';
+import { showName } from '../term/show';
 import { UserErrors } from './io';
 
 const TensorJson = closed('tensor', { shape: ShapeCodec, data: arrayOf(FiniteNumber, 'array of numbers') }, {});
@@ -57,8 +58,7 @@ const toHost = (tj: TensorJsonT, dtype: DType): HostTensor => {
   return { shape: tj.shape, data };
 };
 const toJson = (h: HostTensor): TensorJsonT => ({ shape: [...h.shape], data: Array.from(h.data) });
-const mapT = <A, B>(r: Readonly<Record<string, A>>, f: (a: A) => B): Record<string, B> =>
-  Object.fromEntries(Object.entries(r).map(([k, v]) => [k, f(v)]));
+const mapT = <A, B>(r: Readonly<Record<string, A>>, f: (a: A) => B): Record<string, B> => nullProto(Object.entries(r).map(([k, v]) => [k, f(v)] as const));
 
 /** Parameters (and optimiser state) as JSON text. */
 export const encodeParamsFile = (p: ParamsFile): string =>
@@ -82,17 +82,58 @@ export const encodeParamsFile = (p: ParamsFile): string =>
       : {}),
   });
 
+/** Largest float32 value: a number beyond it would silently become Infinity in a float32 file. */
+const F32_MAX = 3.4028234663852886e38;
+
+/**
+ * Problems of the optimiser state against the parameters: the same paths, the same shapes, Adam's
+ * second moment `v` never negative, and its update count `t` at most the file's step (one update per
+ * step; fewer after `--reset-optimizer`). A state that breaks any of these would train into NaN or
+ * silently differ from the run that wrote it.
+ */
+const optimizerIssues = (f: { step: number; params: Record<string, TensorJsonT>; optimizer?: t.TypeOf<typeof OptimizerJson> }): DocIssue[] => {
+  const o = f.optimizer;
+  if (!o) return [];
+  const issues: DocIssue[] = [];
+  const same = (rec: Record<string, TensorJsonT>, field: string) => {
+    for (const k of Object.keys(f.params))
+      if (!Object.hasOwn(rec, k)) issues.push({ path: ['optimizer', field], message: `missing the state of parameter ${showName(k)}` });
+    for (const [k, v] of Object.entries(rec)) {
+      const p = Object.hasOwn(f.params, k) ? f.params[k] : undefined;
+      if (!p) issues.push({ path: ['optimizer', field, k], message: 'there is no parameter at this path in params' });
+      else if (p.shape.length !== v.shape.length || p.shape.some((d, i) => d !== v.shape[i]))
+        issues.push({ path: ['optimizer', field, k, 'shape'], message: `expected [${p.shape.join(',')}] (the shape of params.${k}), got [${v.shape.join(',')}]` });
+    }
+  };
+  if (o.name === 'sgd') same(o.velocity, 'velocity');
+  else {
+    same(o.m, 'm');
+    same(o.v, 'v');
+    for (const [k, v] of Object.entries(o.v)) {
+      const i = v.data.findIndex((x) => x < 0);
+      if (i >= 0) issues.push({ path: ['optimizer', 'v', k, 'data', i], message: `expected a non-negative number (Adam's second moment is a mean of squares), got ${v.data[i]}` });
+    }
+    if (o.t > f.step) issues.push({ path: ['optimizer', 't'], message: `expected at most ${f.step} (the file's step: Adam takes one update per step), got ${o.t}` });
+  }
+  return issues;
+};
+
 /** Decode parameter-file text; every problem is an issue at its JSON path. */
 export const decodeParamsFile = (text: string): E.Either<DocIssue[], ParamsFile> => {
   const j = parseJson(text);
   if (E.isLeft(j)) return j;
-  const r = ParamsFileCodec.decode(j.right);
-  if (E.isLeft(r)) return E.left(issuesOf(r.left));
+  const r = decodeBounded(ParamsFileCodec, j.right);
+  if (E.isLeft(r)) return r;
   const f = r.right;
   const issues: DocIssue[] = [];
   const checkSizes = (rec: Record<string, TensorJsonT>, at: (string | number)[]) => {
-    for (const [k, v] of Object.entries(rec))
+    for (const [k, v] of Object.entries(rec)) {
       if (sizeOf(v.shape) !== v.data.length) issues.push({ path: [...at, k, 'data'], message: `expected ${sizeOf(v.shape)} numbers for shape [${v.shape.join(',')}], got ${v.data.length}` });
+      else if (f.dtype === 'float32') {
+        const i = v.data.findIndex((x) => Math.abs(x) > F32_MAX);
+        if (i >= 0) issues.push({ path: [...at, k, 'data', i], message: `expected a number a float32 can hold (|x| ≤ ${F32_MAX}), got ${v.data[i]}` });
+      }
+    }
   };
   checkSizes(f.params, ['params']);
   const o = f.optimizer;
@@ -101,6 +142,7 @@ export const decodeParamsFile = (text: string): E.Either<DocIssue[], ParamsFile>
     checkSizes(o.m, ['optimizer', 'm']);
     checkSizes(o.v, ['optimizer', 'v']);
   }
+  if (!issues.length) issues.push(...optimizerIssues(f));
   if (issues.length) return E.left(issues);
   const dt = f.dtype;
   const optimizer: OptState | undefined = !o
@@ -128,7 +170,7 @@ export const decodeParamsFile = (text: string): E.Either<DocIssue[], ParamsFile>
 export const checkParamsFit = (file: string, p: ParamsFile, expected: ReadonlyMap<string, readonly number[]>): void => {
   const issues: DocIssue[] = [];
   for (const [k, shape] of expected) {
-    const have = p.params[k];
+    const have = Object.hasOwn(p.params, k) ? p.params[k] : undefined;
     if (!have) issues.push({ path: ['params'], message: `missing parameter '${k}' of shape [${shape.join(',')}]` });
     else if (have.shape.length !== shape.length || have.shape.some((d, i) => d !== shape[i]))
       issues.push({ path: ['params', k, 'shape'], message: `expected [${shape.join(',')}] (from the spec), got [${have.shape.join(',')}]` });

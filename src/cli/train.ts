@@ -25,8 +25,10 @@ import '../tasks';
 import { type TaskBatch, prepareTask, taskNames } from '../tasks/task';
 import { type CommandSpec, UserError, parseArgs } from './args';
 import { BACKENDS, backendByName } from './backends';
-import { grouped } from './format';
-import { type Io, UserErrors, readSpec, readText, writeText } from './io';
+import { bytes, grouped } from './format';
+import { type Io, MAX_SHOWN_ISSUES, UserErrors, checkWritable, readSpec, readText, writeText } from './io';
+import { simulate } from '../plan/memory';
+import { sizeOf } from '../tensor/shape';
 import { type OptState, checkParamsFit, decodeParamsFile, encodeParamsFile } from './params-file';
 import { progressBar } from './progress';
 import { uploadAll, withScope } from '../backend/transfer';
@@ -43,9 +45,11 @@ export const trainCommand: CommandSpec = {
     seed: { type: 'nat', arg: 'S', doc: 'seed of the initial parameters and the data (default: spec, else 0)' },
     lr: { type: 'number', arg: 'LR', doc: 'learning rate (default: spec, else 0.01)' },
     optimizer: { type: 'string', arg: 'NAME', doc: 'optimiser (default adam)', choices: ['adam', 'sgd'] },
-    out: { type: 'string', arg: 'FILE', doc: 'where to save parameters (default NAME.params.json)' },
+    out: { type: 'string', arg: 'FILE', doc: 'where to save parameters (default NAME.params.json in this directory); an existing file is kept as FILE.bak' },
     'no-save': { type: 'bool', doc: 'do not save parameters' },
     resume: { type: 'string', arg: 'FILE', doc: 'continue from a saved parameter file' },
+    'reset-optimizer': { type: 'bool', doc: 'with --resume: start a fresh optimiser state (needed when the file has none)' },
+    'max-memory': { type: 'bytes', arg: 'SIZE', doc: 'refuse runs whose predicted memory per step is larger (default 4GiB)' },
     'loss-svg': { type: 'string', arg: 'FILE', doc: 'write the loss curve as SVG' },
     json: { type: 'bool', doc: 'print the summary as JSON (losses included)' },
     quiet: { type: 'bool', doc: 'no progress bar' },
@@ -57,6 +61,7 @@ export const trainCommand: CommandSpec = {
     '',
     'Batches are a pure function of (seed, step), and the file keeps the optimiser state and the step,',
     'so training N steps and then M more with --resume gives the same parameters as N + M at once.',
+    'Files are saved atomically (a temporary file, then a rename), so a failed save leaves the old one.',
   ].join('\n'),
 };
 
@@ -89,6 +94,39 @@ export interface TrainSummary {
   readonly saved?: string;
 }
 
+/** Largest learning rate accepted: beyond it, training only produces overflow. */
+export const MAX_LR = 1000;
+/** Most steps in one run (more is a typo, not a plan; runs can always be resumed). */
+export const MAX_STEPS = 1e9;
+/** Default of --max-memory. */
+const DEFAULT_MAX_MEMORY = 4 * 2 ** 30;
+
+/**
+ * The default parameter file of a spec: its name made safe as a file name in the working directory
+ * (path separators, dots at the start and control characters replaced), so `"name": "../x"` cannot
+ * write anywhere else.
+ */
+export const defaultParamsFile = (specName: string): string => {
+  const safe = specName
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/^[.]+/, '_')
+    .slice(0, 100);
+  return `${safe || 'model'}.params.json`;
+};
+
+/** Predicted bytes of one training step: the metered peak of forward and backward plus host copies. */
+const stepBytes = (lossModel: TypedModel, plan: Plan, dtype: DType, inputs: readonly (readonly number[])[]): { total: number; peak: number; params: number } => {
+  const bpe = dtype === 'float64' ? 8 : 4;
+  const peak = simulate(lossModel, plan, bpe).peakBytes;
+  let p = 0;
+  for (const x of lossModel.params.values()) p += sizeOf(x.shape);
+  const ins = inputs.reduce((a, s) => a + sizeOf(s), 0);
+  // Parameters on the host and the backend, their gradients and up to two optimiser moments; a
+  // training and a held-out batch on the host.
+  const params = 5 * p * bpe;
+  return { total: peak + params + 2 * ins * bpe, peak, params };
+};
+
 export const runTrain = async (argv: readonly string[], io: Io): Promise<number> => {
   const a = parseArgs(argv, trainCommand);
   const file = a.pos[0]!;
@@ -99,7 +137,7 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
   const resumeFile = o.resume as string | undefined;
   const resumed = resumeFile === undefined ? undefined : (() => {
     const r = decodeParamsFile(readText(io, resumeFile, 'parameter file'));
-    if (E.isLeft(r)) throw new UserErrors(formatIssues(r.left.slice(0, 20), resumeFile));
+    if (E.isLeft(r)) throw new UserErrors(formatIssues(r.left.slice(0, MAX_SHOWN_ISSUES), resumeFile));
     return r.right;
   })();
   if (resumed) {
@@ -113,6 +151,22 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
   const lr = (o.lr as number | undefined) ?? doc.train?.lr ?? 0.01;
   const optName = (o.optimizer as string | undefined) ?? doc.train?.optimizer ?? 'adam';
   const first = resumed?.step ?? 0;
+  const from = (flag: string, field: string) => (o[flag] !== undefined ? `--${flag}` : `${file}: train.${field}`);
+  if (!(lr > 0 && lr <= MAX_LR)) throw new UserError(`${from('lr', 'lr')}: a learning rate of ${lr} is absurd; expected one in (0, ${MAX_LR}]`);
+  if (steps > MAX_STEPS) throw new UserError(`${from('steps', 'steps')}: ${steps} steps is absurd; expected at most ${MAX_STEPS} per run (resume to train longer)`);
+  if (first + steps > Number.MAX_SAFE_INTEGER)
+    throw new UserError(`${resumeFile}: step ${first} plus ${steps} steps passes 2^53 − 1, where the step counter stops counting`);
+  if (o['reset-optimizer'] && !resumed) throw new UserError('--reset-optimizer needs --resume FILE (a fresh run always starts a fresh optimiser state)');
+  if (resumed && !resumed.optimizer && !o['reset-optimizer'])
+    throw new UserError(
+      `${resumeFile}: optimizer: missing, so resuming cannot continue the run bit for bit; pass --reset-optimizer to start a fresh optimiser state from these parameters`,
+    );
+
+  // Where results go, checked before any work so a long run is never thrown away at the end.
+  const outFile = o['no-save'] ? undefined : ((o.out as string | undefined) ?? defaultParamsFile(doc.name));
+  if (outFile) checkWritable(io, outFile, 'the parameters');
+  const lossSvg = o['loss-svg'] as string | undefined;
+  if (lossSvg) checkWritable(io, lossSvg, 'the loss plot');
 
   // The task.
   const taskName = (o.task as string | undefined) ?? resumed?.task ?? doc.task?.name;
@@ -121,23 +175,28 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
     throw new UserError(`${file}: model: train needs one output (logits [..., classes]), this model has ${model.root.outputs.length}: ${model.root.outputs.map(showShape).join(' ')}`);
   const output = model.root.outputs[0]!;
   if (output.length < 1) throw new UserError(`${file}: model: train needs logits [..., classes] as output, got a scalar ${showShape(output)} (leave the loss out of the spec: train adds softmax cross-entropy)`);
-  const options = doc.task?.name === taskName ? doc.task.options : {};
-  const fromSpec = o.task === undefined || doc.task?.name === taskName;
-  const ti = prepareTask(taskName, options, { inputs: doc.inputs, output, seed, dtype });
-  if (E.isLeft(ti))
-    throw fromSpec
-      ? new UserErrors(formatIssues(ti.left, file))
-      : new UserError(`--task ${taskName}: ${ti.left.map((i) => i.message).join('; ')}`);
-  const task = ti.right;
-
   // Loss model: the spec's model, then softmax cross-entropy against the labels.
   const labelShape = output.slice(0, -1);
   const lossTerm = seq(named('net', par(named('model', doc.model), id(1))), named('loss', prim('softmax_xent')));
   const lm = check(lossTerm, [...doc.inputs, labelShape]);
   if (E.isLeft(lm)) throw new UserError(`${file}: model: cannot add the loss: ${lm.left.message}`);
   const lossModel: TypedModel = lm.right;
+  const maxMemory = (o['max-memory'] as number | undefined) ?? DEFAULT_MAX_MEMORY;
+  const need = stepBytes(lossModel, planUnder(planned.plan), dtype, [...doc.inputs, labelShape]);
+  if (need.total > maxMemory)
+    throw new UserError(
+      `${file}: one training step needs about ${bytes(need.total)} (forward and backward peak ${bytes(need.peak)}, parameters and optimiser state ${bytes(need.params)}), more than --max-memory ${bytes(maxMemory)}; use smaller inputs (batch) or a larger --max-memory`,
+    );
   const backendName = (o.backend as string | undefined) ?? 'js';
   const be = await backendByName(backendName, dtype);
+  const options = doc.task?.name === taskName ? doc.task.options : {};
+  const fromSpec = o.task === undefined || doc.task?.name === taskName;
+  const ti = prepareTask(taskName, options, { inputs: doc.inputs, output, seed, dtype });
+  if (E.isLeft(ti))
+    throw fromSpec
+      ? new UserErrors(formatIssues(ti.left.slice(0, MAX_SHOWN_ISSUES), file))
+      : new UserError(`--task ${taskName}: ${ti.left.map((i) => i.message).join('; ')}`);
+  const task = ti.right;
   const lp = lower(lossModel, be, planUnder(planned.plan));
   if (E.isLeft(lp)) throw new UserError(`${file}: cannot run on the ${backendName} backend: ${lp.left.message}`);
   const pp = lowerPlanned(planned, be);
@@ -151,7 +210,7 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
   let params: Record<string, HostTensor> = mapKeys(resumed?.params ?? initParams(model, seed, dtype), prefixed);
   const optimizer: Optimizer<any> = optName === 'sgd' ? sgd({ lr, momentum: 0.9, weightDecay: doc.train?.weightDecay }) : adam({ lr, weightDecay: doc.train?.weightDecay });
   let state: unknown;
-  if (resumed?.optimizer) {
+  if (resumed?.optimizer && !o['reset-optimizer']) {
     const ro = resumed.optimizer;
     if ((ro.name === 'sgd') !== (optName === 'sgd')) throw new UserError(`${resumeFile}: optimizer: holds ${ro.name} state, but this run uses ${optName}`);
     if (ro.name === 'sgd') state = mapKeys(ro.state, prefixed);
@@ -174,7 +233,7 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
       res = lossAndGrad(lossProg, be, optimizer.get([state, params]), batch); // frees its own wasm memory
     } catch (e) {
       const msg = (e as Error).message ?? '';
-      if (/the loss is/.test(msg)) {
+      if (/the loss is/.test(msg) || (e as Error)?.name === 'WasmMemoryError') {
         bar?.done();
         throw new UserError(`step ${s + 1}: ${msg.replace(/^lossAndGrad: /, '')}`);
       }
@@ -196,8 +255,7 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
     return { evalLoss: scalarOf(be.download(lo)), evalAccuracy: argmaxAccuracy(be.download(logits), ev.labels) };
   });
 
-  // Save.
-  const outFile = o['no-save'] ? undefined : ((o.out as string | undefined) ?? `${doc.name}.params.json`);
+  // Save: atomically, keeping the previous file as .bak.
   if (outFile) {
     const st = state as AdamState | Record<string, HostTensor>;
     const optState: OptState =
@@ -208,9 +266,9 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
       io,
       outFile,
       encodeParamsFile({ spec: doc.name, task: taskName, seed, step: first + steps, dtype, backend: be.name, lr, params: modelParams, optimizer: optState }),
+      { backup: true },
     );
   }
-  const lossSvg = o['loss-svg'] as string | undefined;
   if (lossSvg)
     writeText(
       io,

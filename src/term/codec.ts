@@ -417,8 +417,8 @@ export const TrainCodec = closed(
   'train settings',
   {},
   {
-    steps: NatInt,
-    lr: PosNumber,
+    steps: refine('number of steps in [0, 1e9]', (u): u is number => NatInt.is(u) && u <= 1e9),
+    lr: refine('learning rate in (0, 1000]', (u): u is number => PosNumber.is(u) && u <= 1000),
     seed: NatInt,
     optimizer: t.union([t.literal('adam'), t.literal('sgd')]),
     weightDecay: refine('non-negative number', (u): u is number => typeof u === 'number' && Number.isFinite(u) && u >= 0),

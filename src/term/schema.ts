@@ -70,7 +70,7 @@ export const specSchema = (): Schema => {
     };
   });
   const boxName = { type: 'string', pattern: '^[^.]+$', description: "box name (a path segment: no '.')" };
-  const shape = { type: 'array', items: { type: 'integer', minimum: 1 }, description: 'tensor shape ([] is a scalar)' };
+  const shape = { type: 'array', items: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER }, description: 'tensor shape ([] is a scalar)' };
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     $id: 'https://catoptric.dev/schema/catoptric-spec.schema.json',
@@ -105,8 +105,8 @@ export const specSchema = (): Schema => {
         type: 'object',
         additionalProperties: false,
         properties: {
-          steps: { type: 'integer', minimum: 0 },
-          lr: { type: 'number', exclusiveMinimum: 0 },
+          steps: { type: 'integer', minimum: 0, maximum: 1e9 },
+          lr: { type: 'number', exclusiveMinimum: 0, maximum: 1000 },
           seed: { type: 'integer', minimum: 0 },
           optimizer: { enum: ['adam', 'sgd'] },
           weightDecay: { type: 'number', minimum: 0 },

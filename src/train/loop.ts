@@ -92,7 +92,8 @@ const lossAndGradOnce = <T>(
 const lossValue = <T>(backend: Backend<T>, outputs: readonly T[]): number => {
   if (outputs.length !== 1) throw new Error(`lossAndGrad: a loss program has one scalar output, this one has ${outputs.length}`);
   const loss = scalarOf(backend.download(outputs[0]!));
-  if (!Number.isFinite(loss)) throw new Error(`lossAndGrad: the loss is ${loss}; lower the learning rate or check the inputs`);
+  if (!Number.isFinite(loss))
+    throw new Error(`lossAndGrad: the loss is ${Number.isNaN(loss) ? 'not a number' : 'infinite'}; lower the learning rate or check the inputs`);
   return loss;
 };
 
