@@ -104,6 +104,9 @@ export const dtsOf = (srcDir) => {
     '/** The raw exports of catoptric_wasm_bg.wasm. Pointers are byte addresses in `memory`; sizes in floats unless named `bytes`. */\n' +
     'export interface CatoptricWasmExports {\n' +
     '  readonly memory: WebAssembly.Memory;\n' +
+    // Exported by the linker (build.mjs), not a function: restored by the runtime after a trap.
+    '  /** The shadow stack\'s pointer (the runtime restores it after a kernel traps). */\n' +
+    '  readonly __stack_pointer: WebAssembly.Global;\n' +
     fns.join('\n') +
     '\n}\n' +
     LOADER

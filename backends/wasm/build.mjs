@@ -26,7 +26,10 @@ try {
     '--crate-type', 'cdylib',
     '--target', 'wasm32-unknown-unknown',
     '-C', 'opt-level=3',
-    '-C', 'target-feature=+simd128',
+    '-C', 'target-feature=+simd128,+mutable-globals',
+    // The shadow stack's pointer, so the loader can restore it after a kernel traps (a trap leaves it
+    // wherever the aborted call had moved it).
+    '-C', 'link-arg=--export=__stack_pointer',
     '-C', 'codegen-units=1',
     '-C', 'debuginfo=0',
     '-C', 'strip=symbols',

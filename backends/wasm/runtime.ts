@@ -1,6 +1,6 @@
 import { type Backend, type SomeKernel, kernelTable } from '../../src/backend/backend';
 import type { HostTensor } from '../../src/tensor/tensor';
-import { showShape, sizeOf, type Shape } from '../../src/tensor/shape';
+import { assertShape, showShape, sizeOf, type Shape } from '../../src/tensor/shape';
 import init, { initSync, initialised, instantiate, instantiateSync, type CatoptricWasmExports, type InitInput } from './pkg/catoptric_wasm.js';
 import type { SomeWasmKernel } from './kernel';
 import { wasmKernels } from './kernels';
@@ -16,6 +16,8 @@ export interface WasmBuffer {
   freed: boolean;
   /** Kept by `keep`: survives `resetTo`, freed only by `release`. */
   pinned: boolean;
+  /** The runtime (module instance) whose memory holds it. */
+  readonly owner: number;
 }
 
 /** A float32 tensor living in WebAssembly memory. */
@@ -25,10 +27,24 @@ export interface WasmTensor {
   readonly buf: WasmBuffer;
 }
 
-/** Asking WebAssembly for memory it cannot give (over 2 GiB in one tensor, or over 4 GiB in all). */
+/**
+ * Asking WebAssembly for memory it cannot give (over 2 GiB in one tensor, or over 4 GiB in all). Every
+ * allocation failure of the wasm backend is one of these, with the sizes; the runtime stays usable
+ * (release tensors or `resetTo` a mark, and allocate again).
+ */
 export class WasmMemoryError extends RangeError {
   override readonly name = 'WasmMemoryError';
 }
+
+/**
+ * A byte address from the module: wasm32 addresses are unsigned 32-bit, but an `i32` result reaches
+ * JavaScript signed, so every address at or above 2 GiB would come out negative.
+ */
+export const unsignedAddress = (p: number): number => p >>> 0;
+
+let runtimeCount = 0;
+
+const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
 
 /** Largest single allocation: wasm32 `isize::MAX`, rounded down to 16 bytes. */
 export const MAX_TENSOR_BYTES = 2 ** 31 - 16;
@@ -47,6 +63,8 @@ export const MAX_TENSOR_BYTES = 2 ** 31 - 16;
  */
 export class WasmRuntime {
   private seq = 0;
+  /** Distinguishes this instance's tensors from another instance's. */
+  readonly id = ++runtimeCount;
   private live: WasmBuffer[] = [];
   /** Bytes held by live tensors (ours; the allocator's own bookkeeping is not counted). */
   liveBytes = 0;
@@ -60,7 +78,7 @@ export class WasmRuntime {
   kernel(k: SomeWasmKernel): SomeKernel<WasmTensor> {
     let made = this.made.get(k);
     if (!made) {
-      made = k.make(this);
+      made = checkedKernel(this, k.make(this));
       this.made.set(k, made);
     }
     return made;
@@ -71,21 +89,55 @@ export class WasmRuntime {
     return this.exports.memory.buffer.byteLength;
   }
 
+  /** The error for an allocation of `bytes` (for `what`) that WebAssembly could not give. */
+  outOfMemory(what: string, bytes?: number): WasmMemoryError {
+    return new WasmMemoryError(
+      `wasm: out of memory ${bytes !== undefined ? `allocating ${mib(bytes)} ` : ''}for ${what} (module memory ${mib(this.memoryBytes())}, ` +
+        `${mib(this.liveBytes)} in live tensors; WebAssembly memory cannot grow past 4 GiB): release tensors or use mark()/resetTo()`,
+    );
+  }
+
+  /** The shadow stack's pointer, to restore after a trap (see {@link recover}). */
+  stackPointer(): number {
+    return this.exports.__stack_pointer.value as number;
+  }
+
+  /**
+   * What a failed call into the module (started with the shadow stack at `sp`) should throw. A trap
+   * leaves the stack pointer wherever the aborted call had moved it: put it back, so traps cannot
+   * eat the stack. If Rust's allocator refused a request during the call (an abort, seen here as a
+   * trap), the answer is a `WasmMemoryError` with its size; any other error is passed on. Scratch
+   * the aborted call had already allocated is not given back.
+   */
+  recover(e: unknown, what: string, sp: number): unknown {
+    if (!(e instanceof WebAssembly.RuntimeError)) return e;
+    this.exports.__stack_pointer.value = sp;
+    const failed = this.exports.cat_alloc_failure();
+    return failed > 0 ? this.outOfMemory(what, failed) : e;
+  }
+
+  /**
+   * Allocate `bytes` for a table that lives as long as the runtime (not a tensor: never freed).
+   * Returns its unsigned address; throws `WasmMemoryError` when WebAssembly cannot give it.
+   */
+  allocBytes(bytes: number, what: string): number {
+    if (!Number.isSafeInteger(bytes) || bytes < 0 || bytes > MAX_TENSOR_BYTES) throw this.outOfMemory(what, bytes);
+    const ptr = unsignedAddress(this.exports.cat_alloc(bytes));
+    if (ptr === 0) throw this.outOfMemory(what, bytes);
+    return ptr;
+  }
+
   /** Allocate `n` floats (zeroed if asked); throws `WasmMemoryError` when WebAssembly cannot give them. */
   allocBuffer(n: number, zero = false): WasmBuffer {
-    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`wasm: cannot allocate ${n} floats`);
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`wasm: cannot allocate ${String(n)} floats; expected a whole number`);
     const bytes = n * 4;
     if (bytes > MAX_TENSOR_BYTES)
       throw new WasmMemoryError(
         `wasm: a tensor of ${n} floats (${(bytes / 2 ** 30).toFixed(2)} GiB) is more than one WebAssembly allocation can hold (2 GiB; wasm32 memory is at most 4 GiB)`,
       );
-    const ptr = zero ? this.exports.cat_alloc_zeroed(bytes) : this.exports.cat_alloc(bytes);
-    if (ptr === 0)
-      throw new WasmMemoryError(
-        `wasm: out of memory allocating ${(bytes / 2 ** 20).toFixed(1)} MiB (module memory ${(this.memoryBytes() / 2 ** 20).toFixed(1)} MiB, ` +
-          `${(this.liveBytes / 2 ** 20).toFixed(1)} MiB in live tensors; WebAssembly memory cannot grow past 4 GiB): release tensors or use mark()/resetTo()`,
-      );
-    const buf: WasmBuffer = { ptr, bytes, seq: this.seq++, freed: false, pinned: false };
+    const ptr = unsignedAddress(zero ? this.exports.cat_alloc_zeroed(bytes) : this.exports.cat_alloc(bytes));
+    if (ptr === 0) throw this.outOfMemory(`a tensor of ${n} floats`, bytes);
+    const buf: WasmBuffer = { ptr, bytes, seq: this.seq++, freed: false, pinned: false, owner: this.id };
     this.live.push(buf);
     this.liveBytes += bytes;
     return buf;
@@ -104,10 +156,28 @@ export class WasmRuntime {
     return { shape: [...shape], size, buf: t.buf };
   }
 
-  /** The byte address of `t`, checking that its memory is still live. */
+  /**
+   * Check that `t` is a live tensor of this runtime: not a host tensor (those must be uploaded), not
+   * another instance's, not released. `where` names the use in the message.
+   */
+  own(t: WasmTensor, where = 'wasm'): WasmTensor {
+    const buf = (t as { buf?: WasmBuffer } | null | undefined)?.buf;
+    if (!buf) {
+      const h = t as unknown as Partial<HostTensor> | null | undefined;
+      if (h && ArrayBuffer.isView(h.data))
+        throw new TypeError(
+          `${where}: got a host tensor ${Array.isArray(h.shape) ? showShape(h.shape) : ''} (${h.data.constructor.name}); the wasm backend computes on tensors in WebAssembly memory: upload it first with be.upload(t)`,
+        );
+      throw new TypeError(`${where}: expected a wasm tensor (from this backend's upload, zeros or a kernel), got ${t === null ? 'null' : t === undefined ? 'nothing' : `a ${typeof t}`}`);
+    }
+    if (buf.owner !== this.id) throw new TypeError(`${where}: tensor ${showShape(t.shape)} lives in another WebAssembly instance's memory; download it and upload it here`);
+    if (buf.freed) throw new Error(`${where}: tensor ${showShape(t.shape)} was used after its memory was released (release/resetTo)`);
+    return t;
+  }
+
+  /** The byte address of `t`, checking that it is a live tensor of this runtime. */
   ptr(t: WasmTensor): number {
-    if (t.buf.freed) throw new Error(`wasm: tensor ${showShape(t.shape)} was used after its memory was released (release/resetTo)`);
-    return t.buf.ptr;
+    return this.own(t).buf.ptr;
   }
 
   /** A fresh view of `t`'s floats. Valid only until the next call into the module. */
@@ -116,6 +186,8 @@ export class WasmRuntime {
   }
 
   upload(h: HostTensor): WasmTensor {
+    assertShape(h?.shape, 'upload');
+    if (!ArrayBuffer.isView(h.data)) throw new TypeError(`upload: expected a host tensor's data as a Float32Array or Float64Array, got ${typeof h.data}`);
     if (h.data.length !== sizeOf(h.shape)) throw new RangeError(`upload: shape ${showShape(h.shape)} does not match ${h.data.length} elements`);
     const t = this.tensor(h.shape);
     this.f32(t).set(h.data);
@@ -133,8 +205,9 @@ export class WasmRuntime {
     this.exports.cat_free(buf.ptr, buf.bytes);
   }
 
-  /** Give back `t`'s memory now (and that of every view sharing it). */
+  /** Give back `t`'s memory now (and that of every view sharing it); releasing twice is harmless. */
   release(t: WasmTensor): void {
+    if (!t?.buf?.freed) this.own(t, 'release');
     this.free(t.buf);
   }
 
@@ -160,7 +233,7 @@ export class WasmRuntime {
 
   /** Exempt `t` from `resetTo` (it stays until `release`). Returns `t`. */
   keep(t: WasmTensor): WasmTensor {
-    t.buf.pinned = true;
+    this.own(t, 'keep').buf.pinned = true;
     return t;
   }
 
@@ -179,6 +252,51 @@ export class WasmRuntime {
     return this.live.filter((b) => !b.freed).length;
   }
 }
+
+/** Every tensor of a record or list, checked as this runtime's (a host tensor gets a message to upload it). */
+const ownAll = (rt: WasmRuntime, ts: Readonly<Record<string, WasmTensor | null>> | readonly (WasmTensor | null)[], where: string): void => {
+  for (const t of Array.isArray(ts) ? ts : Object.values(ts)) if (t !== null) rt.own(t as WasmTensor, where);
+};
+
+/** Run a call into the module, turning an out-of-memory abort into a `WasmMemoryError` (see `recover`). */
+const guarded = <R>(rt: WasmRuntime, what: string, f: () => R): R => {
+  const sp = rt.stackPointer();
+  try {
+    return f();
+  } catch (e) {
+    throw rt.recover(e, what, sp);
+  }
+};
+
+/**
+ * A kernel whose arguments are checked first (a host tensor or another instance's tensor passed to a
+ * program gets a message naming the primitive, not an error from deep inside a kernel), and whose
+ * out-of-memory aborts inside Rust become `WasmMemoryError`s.
+ */
+const checkedKernel = (rt: WasmRuntime, k: SomeKernel<WasmTensor>): SomeKernel<WasmTensor> => {
+  const at = (node: { path: readonly string[] }) => `wasm ${k.prim} at ${node.path.length ? node.path.join('.') : '<root>'}`;
+  return {
+    ...k,
+    forward: (node, params, inputs) => {
+      ownAll(rt, inputs, `${at(node)}, input`);
+      ownAll(rt, params, `${at(node)}, parameter`);
+      return guarded(rt, `the ${k.prim} forward`, () => k.forward(node, params, inputs));
+    },
+    backward: (node, params, residual, dOutputs) => {
+      ownAll(rt, dOutputs, `${at(node)}, output gradient`);
+      ownAll(rt, params, `${at(node)}, parameter`);
+      ownAll(rt, residual, `${at(node)}, residual`);
+      return guarded(rt, `the ${k.prim} backward`, () => k.backward(node, params, residual, dOutputs));
+    },
+    ...(k.twoCells
+      ? {
+          twoCells: Object.fromEntries(
+            Object.entries(k.twoCells).map(([key, cell]) => [key, { r: (node, params, m) => guarded(rt, `the ${k.prim} ${key} map`, () => cell.r(node, params, m)) }] as const),
+          ) as typeof k.twoCells,
+        }
+      : {}),
+  };
+};
 
 /** The WebAssembly backend, with the runtime's memory controls. */
 export interface WasmBackend extends Backend<WasmTensor> {
@@ -207,8 +325,13 @@ export const backendOn = (rt: WasmRuntime, kernels: readonly SomeWasmKernel[] = 
     upload: (t) => rt.upload(t),
     download: (t) => rt.download(t),
     shapeOf: (t) => t.shape,
-    zeros: (shape) => rt.tensor(shape, true),
+    zeros: (shape) => {
+      assertShape(shape, 'zeros');
+      return rt.tensor(shape, true);
+    },
     add: (a, b) => {
+      rt.own(a, 'wasm add');
+      rt.own(b, 'wasm add');
       if (a.size !== b.size) throw new RangeError(`wasm add: shapes ${showShape(a.shape)} and ${showShape(b.shape)} differ`);
       const out = rt.tensor(a.shape);
       rt.exports.cat_add(rt.ptr(a), rt.ptr(b), out.buf.ptr, a.size);

@@ -34,8 +34,8 @@ const checkMask = (rt: WasmRuntime, m: WasmTensor): void => {
     if (d[i] !== 0 && d[i] !== 1) throw new RangeError(`attention: mask entry ${i} is ${d[i]}; the key-padding mask must hold 0 or 1`);
 };
 
-const fail = (what: string) => {
-  throw new RangeError(`attention (wasm): out of memory for the ${what} scratch`);
+const fail = (rt: WasmRuntime, what: string) => {
+  throw rt.outOfMemory(`the attention ${what} scratch`);
 };
 
 export const attention = wasmKernel(attentionDef, (rt) => ({
@@ -81,7 +81,7 @@ export const attention = wasmKernel(attentionDef, (rt) => ({
           lse.buf.ptr + 4 * bh * g.Tq,
           p ? p.buf.ptr + 4 * bh * g.Tq * g.Tk : 0,
         );
-        if (rc !== 0) fail('forward');
+        if (rc !== 0) fail(rt, 'forward');
       }
     let y: WasmTensor;
     if (g.project) {
@@ -149,7 +149,7 @@ export const attention = wasmKernel(attentionDef, (rt) => ({
           dv.kv.ptr + 4 * (b * g.Tk * dv.kv.stride + h * dv.kv.head), dv.kv.stride,
           dv.vv.ptr + 4 * (b * g.Tk * dv.vv.stride + h * dv.vv.head), dv.vv.stride,
         );
-        if (rc !== 0) fail('backward');
+        if (rc !== 0) fail(rt, 'backward');
       }
     if (g.combined) {
       // q = xq wᵀ (w as [H·dkv, dq]): dxq += dq w, dw = dqᵀ xq
@@ -213,7 +213,7 @@ const lseToProbs = (rt: WasmRuntime, node: TypedPrim<AttentionAttrs>, m: Residua
         g.Tq, g.Tk, g.dkey, g.scale, g.causal ? 1 : 0,
         p.buf.ptr + 4 * (b * g.H + h) * g.Tq * g.Tk,
       );
-      if (rc !== 0) fail('probs');
+      if (rc !== 0) fail(rt, 'probs');
     }
   const out: Record<string, WasmTensor> = {};
   for (const [name, v] of Object.entries(m)) if (name !== 'lse') out[name] = v;

@@ -25,7 +25,7 @@ export const gemm = (
   c: number, ldc: number, accumulate = false,
 ): void => {
   if (rt.exports.cat_gemm(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, accumulate ? 1 : 0) !== 0)
-    throw new RangeError('wasm gemm: out of memory for the packing scratch');
+    throw rt.outOfMemory('the gemm packing scratch');
 };
 
 export const linear = wasmKernel(linearDef, (rt) => ({

@@ -47,7 +47,7 @@ const forwardAll = (
       const po = o === 0 ? 0 : o + vo;
       if (algorithm === 'recurrent') e.cat_delta_fwd(r.qn + qk, r.kn + qk, r.v + vo, r.beta + bo, H * dk, H * dv, H, T, dk, dv, sp, po, kp, every);
       else if (e.cat_delta_chunk_fwd(r.qn + qk, r.kn + qk, r.v + vo, r.beta + bo, H * dk, H * dv, H, T, dk, dv, C, sp, po, kp, every) !== 0)
-        throw new RangeError('delta_rule (wasm): out of memory for the chunkwise scratch');
+        throw rt.outOfMemory('the delta_rule chunkwise scratch');
     }
 };
 
@@ -111,7 +111,7 @@ export const deltaRule = wasmKernel(deltaRuleDef, (rt) => ({
                 pdo + vo, dS0.buf.ptr + 4 * (b * H + h) * dd,
                 dqn.buf.ptr + qk, dkn.buf.ptr + qk, dv_.buf.ptr + vo, dbeta.buf.ptr + bo,
               );
-        if (rc !== 0) throw new RangeError('delta_rule (wasm): out of memory for the backward scratch');
+        if (rc !== 0) throw rt.outOfMemory('the delta_rule backward scratch');
       }
     const dq = rt.tensor(qn!.shape);
     const dk_ = rt.tensor(kn!.shape);

@@ -166,8 +166,7 @@ export const mcb = wasmKernel(mcbDef, (rt: WasmRuntime) => {
       w.set(s1, dx);
       w.set(h2, 2 * dx);
       w.set(s2, 2 * dx + dy);
-      ptr = rt.exports.cat_alloc(w.length * 4);
-      if (ptr === 0) throw new Error('wasm: out of memory for mcb hashes');
+      ptr = rt.allocBytes(w.length * 4, 'the mcb hashes');
       new Int32Array(rt.exports.memory.buffer, ptr, w.length).set(w);
       cache.set(key, ptr);
     }

@@ -13,8 +13,7 @@ import type { WasmRuntime, WasmTensor } from '../runtime';
 
 /** Copy u32 words into a module allocation that lives as long as the runtime (a cached table). */
 const uploadWords = (rt: WasmRuntime, w: Uint32Array): number => {
-  const ptr = rt.exports.cat_alloc(w.length * 4);
-  if (ptr === 0) throw new Error('wasm: out of memory for a tensor-product table');
+  const ptr = rt.allocBytes(w.length * 4, 'a tensor-product table');
   new Uint32Array(rt.exports.memory.buffer, ptr, w.length).set(w);
   return ptr;
 };

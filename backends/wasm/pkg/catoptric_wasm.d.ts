@@ -3,6 +3,10 @@
 /** The raw exports of catoptric_wasm_bg.wasm. Pointers are byte addresses in `memory`; sizes in floats unless named `bytes`. */
 export interface CatoptricWasmExports {
   readonly memory: WebAssembly.Memory;
+  /** The shadow stack's pointer (the runtime restores it after a kernel traps). */
+  readonly __stack_pointer: WebAssembly.Global;
+  /** Size of the last allocation Rust's allocator refused since the previous call (0: none); clears it. */
+  cat_alloc_failure(): number;
   cat_abi_version(): number;
   /** Allocate `bytes` (16-byte aligned). Returns 0 when the memory cannot grow that far. */
   cat_alloc(bytes: number): number;

@@ -19,10 +19,58 @@ mod nn;
 mod pool;
 mod vmath;
 
-use std::alloc::{alloc, alloc_zeroed, dealloc, Layout};
+use std::alloc::{alloc, alloc_zeroed, dealloc, GlobalAlloc, Layout, System};
 
 /// Bumped whenever an exported signature or its meaning changes; the loader refuses a mismatch.
-pub const ABI_VERSION: u32 = 2;
+/// 3: `cat_alloc_failure` and the exported `__stack_pointer`, so a kernel that runs out of memory
+/// inside Rust (which aborts) is reported as out of memory and leaves the instance usable.
+pub const ABI_VERSION: u32 = 3;
+
+/// Size of the last allocation the system allocator refused (0: none since the last read).
+static mut ALLOC_FAILURE: usize = 0;
+
+/// The system allocator, noting the size of any request it refuses. A refused request inside a
+/// kernel aborts (a trap in JavaScript); the runtime then reads `cat_alloc_failure` to tell running
+/// out of memory apart from a bug.
+struct Noting;
+
+unsafe impl GlobalAlloc for Noting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        let p = System.alloc(l);
+        if p.is_null() {
+            ALLOC_FAILURE = l.size();
+        }
+        p
+    }
+    unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 {
+        let p = System.alloc_zeroed(l);
+        if p.is_null() {
+            ALLOC_FAILURE = l.size();
+        }
+        p
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        System.dealloc(p, l)
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new_size: usize) -> *mut u8 {
+        let q = System.realloc(p, l, new_size);
+        if q.is_null() {
+            ALLOC_FAILURE = new_size;
+        }
+        q
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Noting = Noting;
+
+/// Size of the last allocation Rust's allocator refused since the previous call (0: none); clears it.
+#[no_mangle]
+pub unsafe extern "C" fn cat_alloc_failure() -> usize {
+    let n = ALLOC_FAILURE;
+    ALLOC_FAILURE = 0;
+    n
+}
 
 /// Every allocation is 16-byte aligned (one `v128`) and its size rounded up to 16 bytes.
 const ALIGN: usize = 16;
@@ -47,6 +95,8 @@ pub unsafe extern "C" fn cat_alloc(bytes: usize) -> *mut u8 {
             let p = alloc(l);
             if !p.is_null() {
                 LIVE_BYTES += l.size();
+            } else {
+                ALLOC_FAILURE = 0; // reported by the null pointer
             }
             p
         }
@@ -62,6 +112,8 @@ pub unsafe extern "C" fn cat_alloc_zeroed(bytes: usize) -> *mut u8 {
             let p = alloc_zeroed(l);
             if !p.is_null() {
                 LIVE_BYTES += l.size();
+            } else {
+                ALLOC_FAILURE = 0; // reported by the null pointer
             }
             p
         }
