@@ -1,34 +1,51 @@
 #!/usr/bin/env bash
-# Check the built package the way a user sees it: by name, from ESM and CJS, with types.
+# Check the built package the way a user gets it: packed into a tarball (`npm pack`, so only the
+# files users receive), installed into an empty project with its dependencies and its peer
+# dependency fast-check, then loaded by name from ESM and CJS (catoptric, catoptric/laws,
+# catoptric/wasm) and type-checked by a strict consumer tsc without skipLibCheck.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
-mkdir -p "$dir/node_modules"
-ln -s "$root" "$dir/node_modules/catoptric"
-cat > "$dir/esm.mts" <<'TS'
+export npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
+
+tarball="$(cd "$root" && npm pack --silent --pack-destination "$dir" | tail -n 1)"
+mkdir -p "$dir/consumer"
+cd "$dir/consumer"
+printf '{ "name": "consumer", "version": "1.0.0", "private": true }\n' > package.json
+# npm installs the peer dependency (fast-check) too; the cache filled by `npm ci` serves it offline.
+npm install --prefer-offline --no-save "$dir/$tarball" >/dev/null
+for dep in fp-ts io-ts fast-check; do
+  [ -d "node_modules/$dep" ] || { echo "check-package: $dep was not installed with the tarball" >&2; exit 1; }
+done
+
+cat > esm.mts <<'TS'
 import { check, prim } from 'catoptric';
 import { plansAgree } from 'catoptric/laws';
 const r = check(prim('relu'), [[2]]);
 if (r._tag !== 'Right' || typeof plansAgree !== 'function') throw new Error('esm: unexpected exports');
 console.log('esm ok');
 TS
-cat > "$dir/cjs.cts" <<'TS'
+cat > cjs.cts <<'TS'
 import { check, prim } from 'catoptric';
 import { conforms } from 'catoptric/laws';
 const r = check(prim('relu'), [[2]]);
 if (r._tag !== 'Right' || typeof conforms !== 'function') throw new Error('cjs: unexpected exports');
 console.log('cjs ok');
 TS
-cat > "$dir/tsconfig.json" <<'JSON'
+# Strict, and without skipLibCheck: the declarations catoptric ships (and those of its dependencies)
+# must type-check in a user's project.
+cat > tsconfig.json <<'JSON'
 { "compilerOptions": { "module": "node16", "moduleResolution": "node16", "target": "es2022", "strict": true,
-  "skipLibCheck": true, "types": [], "outDir": "out" }, "files": ["esm.mts", "cjs.cts"] }
+  "skipLibCheck": false, "types": [], "outDir": "out" }, "files": ["esm.mts", "cjs.cts"] }
 JSON
-(cd "$dir" && "$root/node_modules/.bin/tsc" -p . && node out/esm.mjs && node out/cjs.cjs)
+"$root/node_modules/.bin/tsc" -p .
+node out/esm.mjs
+node out/cjs.cjs
 
 # The WebAssembly backend entry: the module is inlined, so it loads with no file access, and a term
 # checked with the main entry runs on it.
-cat > "$dir/wasm.mjs" <<'JS'
+cat > wasm.mjs <<'JS'
 import { checkOrThrow, lowerOrThrow, prim, seq } from 'catoptric';
 import { initWasm, wasmBackend } from 'catoptric/wasm';
 await initWasm();
@@ -41,10 +58,11 @@ const y = be.download(outputs[0]);
 if (prog.backend !== be.name || y.data[0] !== 2) throw new Error(`wasm: unexpected output ${y.data}`);
 console.log(`wasm esm ok (${prog.backend})`);
 JS
-cat > "$dir/wasm.cjs" <<'JS'
+cat > wasm.cjs <<'JS'
 const { initWasmSync, wasmBackend } = require('catoptric/wasm');
 initWasmSync();
 if (typeof wasmBackend().kernel('linear') === 'undefined') throw new Error('wasm cjs: no linear kernel');
 console.log('wasm cjs ok');
 JS
-(cd "$dir" && node wasm.mjs && node wasm.cjs)
+node wasm.mjs
+node wasm.cjs
