@@ -5,15 +5,30 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { run as runWasm, withRatios, type BenchRow } from './wasm';
-
-const args = process.argv.slice(2);
-const json = args.includes('--json');
-const quick = args.includes('--quick');
-const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
-const here = dirname(fileURLToPath(import.meta.url));
+import { exampleArgs } from '../examples/args';
 
 /** Other engineers' benchmark modules, run when their file exists. */
 const modules = ['attention', 'delta', 'pooling', 'tensor-product', 'lowering'];
+
+const o = exampleArgs({
+  name: 'bench',
+  program: 'npm run bench --',
+  summary: 'Benchmark the wasm kernels against the JS backend and tfjs-wasm, then the component benchmarks.',
+  options: {
+    json: { type: 'bool', doc: 'print one JSON document: the list of rows' },
+    quick: { type: 'bool', doc: 'smaller sizes' },
+    only: { type: 'string', arg: 'LIST', doc: `comma-separated groups to run (wasm, ${modules.join(', ')})` },
+  },
+});
+const json = o.json === true;
+const quick = o.quick === true;
+const only = (o.only as string | undefined)?.split(',');
+const unknown = only?.filter((g) => g !== 'wasm' && !modules.includes(g)) ?? [];
+if (unknown.length) {
+  process.stderr.write(`bench: --only: unknown group(s) ${unknown.join(', ')}; expected wasm, ${modules.join(', ')}\n`);
+  process.exit(1);
+}
+const here = dirname(fileURLToPath(import.meta.url));
 
 const fmt = (x: number | undefined, d = 2) => (typeof x !== 'number' ? '' : x.toFixed(d));
 

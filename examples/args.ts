@@ -1,37 +1,66 @@
-/** Command-line options shared by the example scripts. */
-const args = process.argv.slice(2);
-
-/** The raw value after `--name`, or undefined. */
-export const stringOption = (name: string): string | undefined => {
-  const i = args.indexOf(`--${name}`);
-  return i < 0 ? undefined : args[i + 1];
-};
-
-/** True when `--name` is present. */
-export const flag = (name: string): boolean => args.includes(`--${name}`);
-
 /**
- * The integer ≥ `min` after `--name`, or `dflt`. A malformed value ends the process with a message
- * naming the option (exit code 1), never a stack trace.
+ * The command line of an example script, declared once: `--help` prints the options and exits 0;
+ * an unknown option, a missing value or a bad one prints one line and exits 1, before any work.
+ * (The same parser as the `catoptric` command, src/cli/args.ts.)
  */
-export const intOption = (name: string, dflt: number, min = 0): number => {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return dflt;
-  const v = Number(args[i + 1]);
-  if (!Number.isInteger(v) || v < min) {
-    console.error(`--${name} expects an integer ≥ ${min}, got ${JSON.stringify(args[i + 1])}`);
+import { type OptSpec, UserError, helpText, parseArgs } from '../src/cli/args';
+import { nodeSaveFs, probeWritable } from '../src/cli/save';
+import { SpecError } from '../src/term/error';
+
+/** An example's name (its `npm run example:NAME`), what it does, and its options. */
+export interface ExampleSpec {
+  readonly name: string;
+  readonly summary: string;
+  readonly options: Readonly<Record<string, OptSpec>>;
+  readonly notes?: string;
+  /** How it is invoked (default `npm run example:NAME --`). */
+  readonly program?: string;
+}
+
+/** Parsed options: numbers, strings and booleans by option name (absent ones are undefined). */
+export type ExampleOpts = Readonly<Record<string, string | number | boolean | undefined>>;
+
+/** Parse `argv` (default: this process's) for an example; exits on `--help` or on bad input. */
+export const exampleArgs = (spec: ExampleSpec, argv: readonly string[] = process.argv.slice(2)): ExampleOpts => {
+  const cmd = { name: spec.name, program: spec.program ?? `npm run example:${spec.name} --`, summary: spec.summary, positionals: [], options: spec.options, ...(spec.notes ? { notes: spec.notes } : {}) };
+  try {
+    const a = parseArgs(argv, cmd);
+    if (a.help) {
+      process.stdout.write(helpText(cmd));
+      process.exit(0);
+    }
+    return a.opts;
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    process.stderr.write(`${spec.name}: ${e.message}\n`);
     process.exit(1);
   }
-  return v;
 };
 
-/** One of `options` after `--name`, or `dflt`; anything else ends the process with a message. */
-export const choiceOption = <C extends string>(name: string, options: readonly C[], dflt: C): C => {
-  const v = stringOption(name);
-  if (v === undefined) return dflt;
-  if (!(options as readonly string[]).includes(v)) {
-    console.error(`--${name} expects one of ${options.join(', ')}, got ${JSON.stringify(v)}`);
+/** `--backend js|wasm`, shared by the examples that run a model. */
+export const backendOption = (dflt: 'js' | 'wasm'): OptSpec => ({ type: 'string', arg: 'NAME', doc: `backend (default ${dflt})`, choices: ['js', 'wasm'] });
+
+/** `--json`, shared by every example. */
+export const jsonOption: OptSpec = { type: 'bool', doc: 'print one JSON document instead of the table' };
+
+/** Exit with one line unless `file` can be written (checked before the work, not after it). */
+export const writableOrExit = (name: string, file: string): void => {
+  try {
+    probeWritable(nodeSaveFs, file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    process.stderr.write(`${name}: cannot write ${file}: ${code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String((e as Error).message)}\n`);
     process.exit(1);
   }
-  return v as C;
+};
+
+/** A model the example builds from its options was refused by `check`: one line, exit 1. */
+export const exitOnSpecError = <A>(name: string, f: () => A): A => {
+  try {
+    return f();
+  } catch (e) {
+    if (!(e instanceof SpecError)) throw e;
+    process.stderr.write(`${name}: these options give a model check refuses: ${e.message}\n`);
+    process.exit(1);
+  }
 };

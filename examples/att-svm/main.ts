@@ -16,17 +16,29 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { attSvm, correlation, makeData, minMargin, nuclearAttSvm, nuclearNorm, selectedTokens, spectrum, train, type Param } from './attsvm';
 import { lineChartSvg } from './plot';
-import { choiceOption, flag, intOption, stringOption } from '../args';
-import { loadBackend } from '../backend';
+import { backendOption, exampleArgs, jsonOption, writableOrExit } from '../args';
+import { type BackendName, loadBackend } from '../backend';
 
-const json = flag('json');
-const seeds = intOption('seeds', 10, 1);
-const iters = intOption('iters', 2000, 1);
+const o = exampleArgs({
+  name: 'att-svm',
+  summary: 'Attention as a max-margin token selector: gradient descent on one attention layer against the att-svm solution.',
+  options: {
+    seeds: { type: 'int', arg: 'N', doc: 'number of random problems (default 10)' },
+    iters: { type: 'int', arg: 'N', doc: 'gradient steps per problem (default 2000)' },
+    backend: backendOption('js'),
+    out: { type: 'string', arg: 'FILE', doc: 'where to write the correlation plot (default examples/att-svm/correlation.svg)' },
+    json: jsonOption,
+  },
+});
+const json = o.json === true;
+const seeds = (o.seeds as number | undefined) ?? 10;
+const iters = (o.iters as number | undefined) ?? 2000;
 // Default: JS in float64, the paper's setting; `--backend wasm` runs the attention kernel in float32.
-const backendName = choiceOption('backend', ['js', 'wasm'] as const, 'js');
+const backendName = (o.backend as BackendName | undefined) ?? 'js';
 const backend = backendName === 'js' ? undefined : await loadBackend(backendName);
 const here = dirname(fileURLToPath(import.meta.url));
-const svgPath = stringOption('out') ?? join(here, 'correlation.svg');
+const svgPath = (o.out as string | undefined) ?? join(here, 'correlation.svg');
+writableOrExit('att-svm', svgPath);
 
 const tablePoints = [0, 1, 10, 50, 100, 200, 500, 1000, 2000, 5000, 10000].filter((k) => k <= iters);
 if (!tablePoints.includes(iters)) tablePoints.push(iters);

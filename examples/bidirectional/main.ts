@@ -6,17 +6,23 @@
  *   npm run example:bidirectional -- [--steps N] [--seed S] [--backend js|wasm] [--json]
  */
 import { runBidirectional } from './bidirectional';
-import { choiceOption, flag, intOption } from '../args';
-import { exitOnMissingKernel, loadBackend } from '../backend';
+import { backendOption, exampleArgs, jsonOption } from '../args';
+import { type BackendName, exitOnMissingKernel, loadBackend } from '../backend';
 
-if (flag('help')) {
-  console.log('usage: npm run example:bidirectional -- [--steps N (300)] [--seed S (0)] [--backend js|wasm (js)] [--json]');
-  process.exit(0);
-}
-const json = flag('json');
-const steps = intOption('steps', 300);
-const seed = intOption('seed', 0);
-const backendName = choiceOption('backend', ['js', 'wasm'] as const, 'js');
+const o = exampleArgs({
+  name: 'bidirectional',
+  summary: 'A lowered model inside a pipeline of hand-written optics, trained with Adam as a reparametrisation, with the optic laws checked on the composite.',
+  options: {
+    steps: { type: 'int', arg: 'N', doc: 'training steps (default 300)' },
+    seed: { type: 'nat', arg: 'S', doc: 'seed of the data and the parameters (default 0)' },
+    backend: backendOption('js'),
+    json: jsonOption,
+  },
+});
+const json = o.json === true;
+const steps = (o.steps as number | undefined) ?? 300;
+const seed = (o.seed as number | undefined) ?? 0;
+const backendName = (o.backend as BackendName | undefined) ?? 'js';
 const be = await loadBackend(backendName);
 const t0 = Date.now();
 const res = await exitOnMissingKernel('bidirectional', backendName, () =>

@@ -22,13 +22,22 @@ import {
   adam, checkOrThrow, copy, id, initParams, lowerOrThrow, par, prim, rng, seq, train, type AdamState, type HostTensor, type Optimizer, type Rng,
 } from '../../src/index';
 import { applyWignerD, randomRotation, realSH, rotate3, shDim, wignerD, type Rotation } from '../../src/equivariant/index';
-import { choiceOption, flag, intOption } from '../args';
-import { exitOnMissingKernel, loadBackend } from '../backend';
+import { backendOption, exampleArgs, jsonOption } from '../args';
+import { type BackendName, exitOnMissingKernel, loadBackend } from '../backend';
 
-const opt = intOption;
-const json = flag('json');
-const steps = opt('steps', 1500);
-const seed = opt('seed', 0);
+const o = exampleArgs({
+  name: 'equivariant',
+  summary: 'Learn a rotation-invariant property of 3-D point clouds with equivariant tensor products, and measure equivariance.',
+  options: {
+    steps: { type: 'int', arg: 'N', doc: 'training steps (default 1500)' },
+    seed: { type: 'nat', arg: 'S', doc: 'seed of the data and the parameters (default 0)' },
+    backend: backendOption('wasm'),
+    json: jsonOption,
+  },
+});
+const json = o.json === true;
+const steps = (o.steps as number | undefined) ?? 1500;
+const seed = (o.seed as number | undefined) ?? 0;
 
 const L = 3; // SH degree of the features
 const C = 6; // radial channels
@@ -115,7 +124,7 @@ const model = seq(
   prim('linear', { out: 1 }),
 );
 const lossTerm = seq(par(model, id(1)), prim('mse'));
-const backendName = choiceOption('backend', ['js', 'wasm'] as const, 'wasm');
+const backendName = (o.backend as BackendName | undefined) ?? 'wasm';
 const be = await loadBackend(backendName);
 const lossModel = checkOrThrow(lossTerm, [[B, C, n], [B, 1]]);
 const lossProg = await exitOnMissingKernel('equivariant', backendName, () => lowerOrThrow(lossModel, be));

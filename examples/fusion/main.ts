@@ -4,13 +4,22 @@
  *   npx tsx examples/fusion/main.ts [--steps N] [--seed S] [--backend js|wasm] [--json]
  */
 import { type FusionRow, runFusion } from './fusion';
-import { choiceOption, flag, intOption } from '../args';
-import { exitOnMissingKernel, loadBackend } from '../backend';
+import { backendOption, exampleArgs, jsonOption } from '../args';
+import { type BackendName, exitOnMissingKernel, loadBackend } from '../backend';
 
-const opt = intOption;
-const json = flag('json');
-const steps = opt('steps', 400);
-const seed = opt('seed', 0);
+const o = exampleArgs({
+  name: 'fusion',
+  summary: 'Compare concatenation + MLP with bilinear pooling operators on two synthetic two-modality tasks.',
+  options: {
+    steps: { type: 'int', arg: 'N', doc: 'Adam steps per model (default 400)' },
+    seed: { type: 'nat', arg: 'S', doc: 'seed of the data and the parameters (default 0)' },
+    backend: backendOption('js'),
+    json: jsonOption,
+  },
+});
+const json = o.json === true;
+const steps = (o.steps as number | undefined) ?? 400;
+const seed = (o.seed as number | undefined) ?? 0;
 
 const pad = (s: string, n: number) => s.padEnd(n);
 const line = (r: FusionRow) =>
@@ -20,7 +29,7 @@ if (!json) {
   console.log(`fusion of x [16] and y [16] into 4 classes; seed ${seed}, ${steps} Adam steps of batch 100, 4000 train / 2000 test examples`);
   console.log(`${pad('task', 15)} ${pad('model', 24)} ${'params'.padStart(7)} ${'flops/ex'.padStart(9)} ${'train loss'.padStart(10)} ${'test acc'.padStart(9)} ${'sec'.padStart(6)}`);
 }
-const backendName = choiceOption('backend', ['js', 'wasm'] as const, 'js');
+const backendName = (o.backend as BackendName | undefined) ?? 'js';
 const backend = await loadBackend(backendName);
 const rows = await exitOnMissingKernel('fusion', backendName, () =>
   runFusion({ seed, steps, backend, onRow: (r) => (json ? undefined : console.log(line(r))) }),

@@ -10,52 +10,37 @@
  */
 import { Worker } from 'node:worker_threads';
 import { MissingKernelError } from '../../src/index';
+import { backendOption, exampleArgs, jsonOption } from '../args';
 import { checkParityModel, loadBackend, runParity, type BackendName, type BetaRange, type ParityOptions, type ParityResult } from './parity';
 
-const args = process.argv.slice(2);
-const num = (name: string, dflt: number, integer = true): number => {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return dflt;
-  const v = Number(args[i + 1]);
-  if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
-    console.error(`parity: --${name} expects a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(args[i + 1])}`);
-    process.exit(1);
-  }
-  return v;
-};
-const json = args.includes('--json');
-const steps = num('steps', 1000);
-const seed = args.includes('--seed') ? Math.floor(Number(args[args.indexOf('--seed') + 1])) : 0;
-if (!Number.isFinite(seed)) {
-  console.error('parity: --seed expects an integer');
-  process.exit(1);
-}
-const choice = <A extends string>(name: string, allowed: readonly A[], dflt: A): A => {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return dflt;
-  const v = args[i + 1] as A;
-  if (!allowed.includes(v)) {
-    console.error(`parity: --${name} expects one of ${allowed.join(', ')}, got ${JSON.stringify(args[i + 1])}`);
-    process.exit(1);
-  }
-  return v;
-};
-const batch = num('batch', 32);
-const lr = num('lr', 1e-2, false);
-const weightDecay = args.includes('--wd') ? Number(args[args.indexOf('--wd') + 1]) : 0.01;
-if (!(weightDecay >= 0)) {
-  console.error('parity: --wd expects a number ≥ 0');
-  process.exit(1);
-}
-const schedule = choice('schedule', ['cosine', 'constant'] as const, 'cosine');
-const warmup = args.includes('--warmup') ? Number(args[args.indexOf('--warmup') + 1]) : 50;
-if (!Number.isInteger(warmup) || warmup < 0) {
-  console.error('parity: --warmup expects an integer ≥ 0');
-  process.exit(1);
-}
-const backend = choice<BackendName>('backend', ['js', 'wasm'], 'wasm');
+const o = exampleArgs({
+  name: 'parity',
+  summary: 'DeltaNet with β ∈ [0, 1] against β ∈ [0, 2] on parity: train on bit strings of length 3–40, test on 40–256.',
+  options: {
+    steps: { type: 'int', arg: 'N', doc: 'training steps per model (default 1000)' },
+    seed: { type: 'nat', arg: 'S', doc: 'seed of the data and the parameters (default 0)' },
+    batch: { type: 'int', arg: 'B', doc: 'sequences per batch (default 32)' },
+    lr: { type: 'number', arg: 'X', doc: 'peak learning rate (default 0.01)' },
+    wd: { type: 'nonneg', arg: 'X', doc: 'decoupled weight decay (default 0.01)' },
+    schedule: { type: 'string', arg: 'NAME', doc: 'learning-rate schedule (default cosine)', choices: ['cosine', 'constant'] },
+    warmup: { type: 'nat', arg: 'N', doc: 'warm-up steps (default 50)' },
+    backend: backendOption('wasm'),
+    serial: { type: 'bool', doc: 'train the two models one after the other in this thread (same results)' },
+    json: jsonOption,
+  },
+  notes: 'Also `npm start`. Progress bars go to stderr; the table (or with --json one JSON document) to stdout.',
+});
+const json = o.json === true;
+const steps = (o.steps as number | undefined) ?? 1000;
+const seed = (o.seed as number | undefined) ?? 0;
+const batch = (o.batch as number | undefined) ?? 32;
+const lr = (o.lr as number | undefined) ?? 1e-2;
+const weightDecay = (o.wd as number | undefined) ?? 0.01;
+const schedule = (o.schedule as 'cosine' | 'constant' | undefined) ?? 'cosine';
+const warmup = (o.warmup as number | undefined) ?? 50;
+const backend = (o.backend as BackendName | undefined) ?? 'wasm';
 
-const serial = args.includes('--serial');
+const serial = o.serial === true;
 const ranges: BetaRange[] = ['[0,1]', '[0,2]'];
 const options: Omit<ParityOptions, 'onStep'> = { steps, seed, batch, lr, weightDecay, schedule, warmup, backend };
 

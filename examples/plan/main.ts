@@ -11,35 +11,32 @@ import { writeFileSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
 import { checkOrThrow } from '../../src/index';
 import { showPlan } from '../../src/plan/plan';
-import { frontierSvg, frontierTable, parseBytes, planForBudget, planFrontier } from '../../src/plan';
+import { frontierSvg, frontierTable, planForBudget, planFrontier } from '../../src/plan';
+import { exampleArgs, exitOnSpecError, jsonOption, writableOrExit } from '../args';
 import { transformer } from './model';
 
-const args = process.argv.slice(2);
-const flag = (name: string): boolean => args.includes(name);
-const opt = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
-  return v;
-};
-const int = (name: string, d: number): number => {
-  const v = opt(name);
-  if (v === undefined) return d;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got '${v}'`);
-  return n;
-};
-
+const o = exampleArgs({
+  name: 'plan',
+  summary: 'Plan a transformer for a memory budget: the Pareto frontier of peak memory against flops, with the chosen plan marked.',
+  options: {
+    budget: { type: 'bytes', arg: 'SIZE', doc: 'memory budget, e.g. 64KiB or 2MiB (default: a quarter of the store-all peak)' },
+    svg: { type: 'string', arg: 'FILE', doc: 'plot the frontier as SVG' },
+    blocks: { type: 'int', arg: 'N', doc: 'transformer blocks (default 12)' },
+    seq: { type: 'int', arg: 'T', doc: 'sequence length (default 32)' },
+    width: { type: 'int', arg: 'D', doc: 'model width (default 16)' },
+    json: jsonOption,
+  },
+});
 const main = (): void => {
-  const blocks = int('--blocks', 12);
-  const T = int('--seq', 32);
-  const d = int('--width', 16);
-  const model = checkOrThrow(transformer(blocks, d, 2), [[T, d]]);
+  const blocks = (o.blocks as number | undefined) ?? 12;
+  const T = (o.seq as number | undefined) ?? 32;
+  const d = (o.width as number | undefined) ?? 16;
+  const svgPath = o.svg as string | undefined;
+  if (svgPath) writableOrExit('plan', svgPath);
+  const model = exitOnSpecError('plan', () => checkOrThrow(transformer(blocks, d, 2), [[T, d]]));
   const { frontier } = planFrontier(model);
   const storeAllPeak = frontier[frontier.length - 1]!.peakBytes;
-  const budgetArg = opt('--budget');
-  const budget = budgetArg !== undefined ? parseBytes(budgetArg) : Math.floor(storeAllPeak / 4);
+  const budget = (o.budget as number | undefined) ?? Math.floor(storeAllPeak / 4);
   const r = planForBudget(model, budget);
   if (E.isLeft(r)) {
     console.error(r.left.message);
@@ -47,9 +44,8 @@ const main = (): void => {
     return;
   }
   const { chosen, method } = r.right;
-  const svgPath = opt('--svg');
   if (svgPath) writeFileSync(svgPath, frontierSvg(frontier, chosen, `${blocks}-block transformer, T=${T}, d=${d}: peak memory against flops`));
-  if (flag('--json')) {
+  if (o.json) {
     console.log(
       JSON.stringify({
         frontier: frontier.map((p) => ({ peakBytes: p.peakBytes, flops: p.flops, label: p.label })),

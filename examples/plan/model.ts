@@ -1,12 +1,12 @@
-import { type Term, named, prim, skip, seq } from '../../src/term/term';
+import { type Term, named, prim, skip, seq, seqOf } from '../../src/term/term';
 
 /**
  * A 12-block pre-norm transformer (causal multi-head attention + GELU MLP, each in a residual
  * connection) on a `[T, d]` sequence: the model the planner example and its test plan.
  */
 export const transformer = (blocks = 12, d = 16, heads = 2, hidden = 4 * d): Term =>
-  seq(
-    ...Array.from({ length: blocks }, (_, i) =>
+  seqOf(
+    Array.from({ length: blocks }, (_, i) =>
       named(
         `block${i}`,
         seq(

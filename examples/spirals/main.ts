@@ -4,14 +4,23 @@
  *   npx tsx examples/spirals/main.ts [--steps N] [--seed S] [--backend js|wasm] [--json]
  */
 import { runSpirals } from './spirals';
-import { choiceOption, flag, intOption } from '../args';
-import { exitOnMissingKernel, loadBackend } from '../backend';
+import { backendOption, exampleArgs, jsonOption } from '../args';
+import { type BackendName, exitOnMissingKernel, loadBackend } from '../backend';
 
-const opt = intOption;
-const json = flag('json');
-const steps = opt('steps', 600);
-const seed = opt('seed', 0);
-const backendName = choiceOption('backend', ['js', 'wasm'] as const, 'js');
+const o = exampleArgs({
+  name: 'spirals',
+  summary: 'Train a small MLP (2-64-64-2, tanh) on two spirals with Adam and report its accuracy.',
+  options: {
+    steps: { type: 'int', arg: 'N', doc: 'training steps (default 600)' },
+    seed: { type: 'nat', arg: 'S', doc: 'seed of the data and the parameters (default 0)' },
+    backend: backendOption('js'),
+    json: jsonOption,
+  },
+});
+const json = o.json === true;
+const steps = (o.steps as number | undefined) ?? 600;
+const seed = (o.seed as number | undefined) ?? 0;
+const backendName = (o.backend as BackendName | undefined) ?? 'js';
 const backend = await loadBackend(backendName);
 
 const t0 = Date.now();

@@ -12,7 +12,7 @@ export class UserError extends Error {
   }
 }
 
-export type OptType = 'string' | 'int' | 'nat' | 'number' | 'bool' | 'bytes';
+export type OptType = 'string' | 'int' | 'nat' | 'number' | 'nonneg' | 'bool' | 'bytes';
 
 /** One option of a command. */
 export interface OptSpec {
@@ -84,6 +84,11 @@ const convert = (name: string, spec: OptSpec, raw: string): string | number | bo
     case 'number': {
       const v = Number(raw);
       if (raw.trim() === '' || !Number.isFinite(v) || v <= 0) throw bad('a positive number');
+      return v;
+    }
+    case 'nonneg': {
+      const v = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(v) || v < 0) throw bad('a number ≥ 0');
       return v;
     }
     case 'bytes': {

@@ -48,6 +48,15 @@ export const seq = (...terms: Term[]): SeqTerm => ({ op: 'seq', terms });
 /** Parallel composition: wire lists concatenate. */
 export const par = (...terms: Term[]): ParTerm => ({ op: 'par', terms });
 
+/**
+ * `seq` of an array: for long chains, where spreading the array into `seq(...)` would pass more
+ * arguments than a JavaScript engine accepts (about 10⁵).
+ */
+export const seqOf = (terms: readonly Term[]): SeqTerm => ({ op: 'seq', terms: [...terms] });
+
+/** `par` of an array (see {@link seqOf}). */
+export const parOf = (terms: readonly Term[]): ParTerm => ({ op: 'par', terms: [...terms] });
+
 /** Give a term a name, used in paths instead of its index. */
 export const named = <T extends Term>(name: string, t: T): T => ({ ...t, name });
 

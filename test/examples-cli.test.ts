@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+
+/**
+ * Every example script (and `npm run bench`) answers --help, refuses an unknown option and a bad
+ * value in one line with exit code 1, before doing any work.
+ */
+const scripts: readonly { name: string; file: string; bad: string[]; says: RegExp }[] = [
+  { name: 'spirals', file: 'examples/spirals/main.ts', bad: ['--steps', 'lots'], says: /^spirals: --steps expects a positive integer, got "lots"\n$/ },
+  { name: 'fusion', file: 'examples/fusion/main.ts', bad: ['--seed', '-3'], says: /^fusion: --seed expects a non-negative integer, got "-3"\n$/ },
+  { name: 'att-svm', file: 'examples/att-svm/main.ts', bad: ['--out', '/no/such/dir/c.svg'], says: /^att-svm: cannot write \/no\/such\/dir\/c\.svg: no such directory\n$/ },
+  { name: 'equivariant', file: 'examples/equivariant/main.ts', bad: ['--backend', 'gpu'], says: /^equivariant: --backend expects one of js, wasm, got "gpu"\n$/ },
+  { name: 'parity', file: 'examples/parity/main.ts', bad: ['--wd', '-1'], says: /^parity: --wd expects a number ≥ 0, got "-1"\n$/ },
+  { name: 'plan', file: 'examples/plan/main.ts', bad: ['--budget', 'lots'], says: /^plan: --budget expects a size such as 64MiB, 512KiB or 1GB, got "lots"\n$/ },
+  { name: 'bidirectional', file: 'examples/bidirectional/main.ts', bad: ['--steps', '0'], says: /^bidirectional: --steps expects a positive integer, got "0"\n$/ },
+  { name: 'bench', file: 'bench/main.ts', bad: ['--only', 'nope'], says: /^bench: --only: unknown group\(s\) nope; expected wasm/ },
+];
+
+// `node --import tsx` rather than the tsx command, which starts a second process.
+const run = (file: string, args: string[]): Promise<{ code: number; out: string; err: string }> =>
+  new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', file, ...args], { encoding: 'utf8', timeout: 60_000 }, (e, out, err) => resolve({ code: e ? ((e as { code?: number }).code ?? -1) : 0, out, err }));
+  });
+
+/** Run the jobs a few at a time (the machine has two cores). */
+const pool = async <A>(jobs: (() => Promise<A>)[], width = 3): Promise<A[]> => {
+  const out: A[] = new Array(jobs.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < jobs.length) {
+        const i = next++;
+        out[i] = await jobs[i]!();
+      }
+    }),
+  );
+  return out;
+};
+
+describe('example scripts: --help, unknown options and bad values', () => {
+  it('every script answers --help with exit 0 and refuses bad input in one line with exit 1', async () => {
+    const jobs = scripts.flatMap((s) => [() => run(s.file, ['--help']), () => run(s.file, ['--frobnicate']), () => run(s.file, s.bad)]);
+    const res = await pool(jobs);
+    scripts.forEach((s, i) => {
+      const [help, unknown, bad] = res.slice(3 * i, 3 * i + 3) as [Awaited<ReturnType<typeof run>>, Awaited<ReturnType<typeof run>>, Awaited<ReturnType<typeof run>>];
+      expect(help.code, `${s.name} --help`).toBe(0);
+      expect(help.out).toMatch(new RegExp(`^Usage: npm run (example:${s.name}|${s.name}) --`));
+      expect(help.out).toMatch(/-h, --help +show this help/);
+      expect(unknown.code, `${s.name} --frobnicate`).toBe(1);
+      expect(unknown.err).toMatch(new RegExp(`^${s.name}: unknown option --frobnicate; see \`npm run [\\w:-]+ -- --help\`\\n$`));
+      expect(bad.code, `${s.name} ${s.bad.join(' ')}`).toBe(1);
+      expect(bad.err).toMatch(s.says);
+      expect(bad.out).toBe('');
+    });
+  }, 180_000);
+});
