@@ -4,7 +4,7 @@ import { Shape, shapeEq, showShape } from '../tensor/shape';
 import { SpecError } from './error';
 import { formatErrors } from './report';
 import { Arity, Cost, PrimitiveDef, lookupPrimitive } from './primitive';
-import { PrimTerm, Term, childKey } from './term';
+import { PrimTerm, Term } from './term';
 import { type Limits, limitsOf, shapeProblem } from './limits';
 import { showName, showValue } from './show';
 
@@ -174,7 +174,7 @@ const arityIn = (term: unknown, path: string[], ctx: Ctx): E.Either<SpecError, A
   } else {
     const arities: Arity[] = [];
     for (let i = 0; i < t.terms.length; i++) {
-      const a = arityIn(t.terms[i], [...path, childKey(t.terms[i] as Term, i)], ctx);
+      const a = arityIn(t.terms[i], [...path, segmentOf(t.terms[i], i)], ctx);
       if (E.isLeft(a)) return a;
       arities.push(a.right);
     }
@@ -185,7 +185,7 @@ const arityIn = (term: unknown, path: string[], ctx: Ctx): E.Either<SpecError, A
     } else {
       for (let i = 1; i < arities.length; i++) {
         if (arities[i - 1]!.outputs !== arities[i]!.inputs) {
-          const k = childKey(t.terms[i]!, i);
+          const k = segmentOf(t.terms[i], i);
           return E.left(
             new SpecError([...path, k], `expects ${arities[i]!.inputs} input wire(s) but the previous box gives ${arities[i - 1]!.outputs}`),
           );
@@ -289,7 +289,7 @@ const checkNode = (term: unknown, path: string[], inputs: readonly Shape[], ctx:
   if (t.op === 'seq') {
     let wires = inputs;
     for (let i = 0; i < t.terms.length; i++) {
-      const c = checkNode(t.terms[i], [...path, childKey(t.terms[i]!, i)], wires, ctx);
+      const c = checkNode(t.terms[i], [...path, segmentOf(t.terms[i], i)], wires, ctx);
       if (E.isLeft(c)) return c;
       children.push(c.right);
       wires = c.right.outputs;
@@ -299,7 +299,7 @@ const checkNode = (term: unknown, path: string[], inputs: readonly Shape[], ctx:
   let offset = 0;
   const outputs: Shape[] = [];
   for (let i = 0; i < t.terms.length; i++) {
-    const cp = [...path, childKey(t.terms[i]!, i)];
+    const cp = [...path, segmentOf(t.terms[i], i)];
     const a = arityIn(t.terms[i], cp, ctx);
     if (E.isLeft(a)) return a;
     if (offset + a.right.inputs > inputs.length)

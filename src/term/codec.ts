@@ -504,8 +504,7 @@ export const parseJson = (text: string): E.Either<DocIssue[], unknown> => {
     // The engine's wording, without its position (given above) or its quote of the text.
     const what = msg
       .replace(/ in JSON at position \d+.*$/, '')
-      .replace(/, ".*" is not valid JSON$/s, '')
-      .replace(/^Unexpected token '(.)'$/s, (_, c: string) => `unexpected character ${JSON.stringify(c)}`);
+      .replace(/^Unexpected token '(.)',.*$/s, (_, c: string) => `unexpected character ${JSON.stringify(c)}`);
     return E.left([{ path: [], message: `invalid JSON${where}: ${what.length > 120 ? `${what.slice(0, 117)}...` : what}` }]);
   }
 };

@@ -1,0 +1,59 @@
+/**
+ * What a fuzz campaign is: a deterministic generator of hostile inputs and a judge of what catoptric
+ * did with each one. `fuzz/main.ts` runs every campaign listed in `fuzz/campaigns.ts`, each case in a
+ * watchdog process with a time and memory budget (`fuzz/watchdog.ts`).
+ */
+
+/**
+ * How one case ended. `ok` and `refused` (a clean message) are fine; the rest are failures:
+ * `uncaught` (an exception escaped an API that promises not to throw), `internal` (the CLI's
+ * "internal error" path, reserved for real bugs), `messy` (a stack trace, `[object Object]`,
+ * `undefined`, `NaN` or a long message shown to the user).
+ */
+export type Verdict = 'ok' | 'refused' | 'uncaught' | 'internal' | 'messy';
+
+/** The judged result of one case, with what went wrong for failures. */
+export interface CaseResult {
+  readonly verdict: Verdict;
+  readonly detail?: string;
+}
+
+/** A fuzz campaign. `run(seed, i)` must be a pure function of `(seed, i)` so any case can be rerun alone. */
+export interface Campaign {
+  readonly name: string;
+  /** One line: what it generates and what it checks. */
+  readonly doc: string;
+  /** Run case `i` of the campaign with `seed` and judge it. */
+  run(seed: number, index: number): CaseResult | Promise<CaseResult>;
+  /** The generated input of case `i`, for reproducing a failure (`--case I --show`). */
+  show?(seed: number, index: number): string | Promise<string>;
+}
+
+/** Failure verdicts, in the order summaries print them. */
+export const FAILURES = ['uncaught', 'internal', 'messy', 'hang', 'memory', 'crash'] as const;
+export type Failure = (typeof FAILURES)[number];
+
+/** Text no message to a user may contain: internals and values that were never meant to be printed. */
+const MESSY: readonly [RegExp, string][] = [
+  [/internal error/, '"internal error"'],
+  [/\n\s+at \S/, 'a stack trace'],
+  [/\[object \w+\]/, '"[object ...]"'],
+  // (A user's own text, quoted, may say anything.)
+  [/(?<!")\bundefined\b(?!")/, '"undefined"'],
+  [/(?<!")\bNaN\b(?!")/, '"NaN"'],
+  [/Cannot read propert|is not a function|is not iterable|Maximum call stack|Invalid array length|Invalid typed array length|out of memory/i, 'a raw JavaScript error'],
+];
+
+/** What is wrong with a message shown to a user (`null` if nothing): see {@link MESSY}, and at most `maxLines` lines. */
+export const messProblem = (text: string, maxLines = 6): string | null => {
+  for (const [re, what] of MESSY) if (re.test(text)) return `${what} in: ${clip(text)}`;
+  const lines = text.replace(/\n$/, '').split('\n').length;
+  if (lines > maxLines) return `${lines} lines (at most ${maxLines}): ${clip(text)}`;
+  return null;
+};
+
+/** The first 300 characters of a text, on one line. */
+export const clip = (s: string, n = 300): string => {
+  const one = s.replace(/\n/g, '⏎');
+  return one.length > n ? `${one.slice(0, n)}…` : one;
+};
