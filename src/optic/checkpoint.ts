@@ -60,22 +60,27 @@ export const segmentRange = (s: Schedule): [number, number] => {
   return [leaves[0]!, leaves[leaves.length - 1]!];
 };
 
+/** Most levels segments of a schedule may nest (Revolve with one slot on `l` steps nests `l − 1` deep). */
+export const MAX_SCHEDULE_DEPTH = 256;
+
 /**
  * Why a schedule is not valid for a chain of `k` stages, or `null`: it must be a nested array of
  * integers whose leaves are `0..k-1` in order, with no empty segment.
  */
 export const scheduleProblem = (s: unknown, k: number): string | null => {
   if (!Array.isArray(s)) return `a schedule is a nested list of stage indices, got ${typeof s}`;
-  const stack: unknown[] = [s];
+  const stack: [unknown, number][] = [[s, 0]];
   while (stack.length) {
-    const x = stack.pop();
+    const [x, depth] = stack.pop()!;
     if (typeof x === 'number') {
       if (!Number.isInteger(x)) return `schedule items are stage indices (integers), got ${x}`;
       continue;
     }
     if (!Array.isArray(x)) return `schedule items are stage indices or nested lists, got ${x === null ? 'null' : typeof x}`;
     if (x.length === 0) return 'a schedule segment is empty';
-    for (const y of x) stack.push(y);
+    // Running a schedule recurses once per level (on the stack of every interpretation).
+    if (depth > MAX_SCHEDULE_DEPTH) return `segments nest more than ${MAX_SCHEDULE_DEPTH} levels deep (each level recomputes its steps once more)`;
+    for (const y of x) stack.push([y, depth + 1]);
   }
   const leaves = scheduleLeaves(s as Schedule);
   if (leaves.length !== k || leaves.some((v, i) => v !== i)) {

@@ -2,8 +2,9 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { TypedModel, TypedNode } from '../term/check';
 import { type Plan, type Schedule, type ScheduleItem, pathKey, showPlan } from './plan';
 import { applyPlanOrThrow, plannedAt, plannedPrims } from './apply';
-import { simulate } from './memory';
-import { revolveSchedule } from './revolve';
+import { type SweepCache, simulate, sweepCache } from './memory';
+import { revolveDepth, revolveSchedule } from './revolve';
+import { MAX_SCHEDULE_DEPTH } from '../optic/checkpoint';
 
 /** One plan with its predicted peak memory and flops (from `simulate`). */
 export interface PlanPoint {
@@ -141,15 +142,17 @@ export const planCandidates = (model: TypedModel, opts: PlannerOptions = {}): { 
   if (opts.chain !== undefined && !chain) throw new Error(`planner: no seq at '${opts.chain}' to checkpoint`);
   const points: PlanPoint[] = [];
   let method: ChainMethod | null = null;
-  const point = (plan: Plan, label: string, slots?: number): PlanPoint => {
-    const p = simulate(model, plan, bpe);
+  const point = (plan: Plan, label: string, slots?: number, sweeps?: SweepCache): PlanPoint => {
+    const p = simulate(model, plan, bpe, sweeps);
     return { plan, peakBytes: p.peakBytes, flops: p.flops, recomputeFlops: p.recomputeFlops, label, ...(slots !== undefined ? { slots } : {}) };
   };
   for (const { label, variants } of variantChoices(model)) {
     const vs = Object.keys(variants).length ? { variants } : {};
     const tag = (s: string) => (label ? `${s}, ${label}` : s);
-    points.push(point(vs, tag('store all')));
-    points.push(point({ ...vs, remat: [''] }, tag('recompute all')));
+    // Every candidate of this variant choice sweeps the same nodes the same way: share the summaries.
+    const sweeps: SweepCache = sweepCache();
+    points.push(point(vs, tag('store all'), undefined, sweeps));
+    points.push(point({ ...vs, remat: [''] }, tag('recompute all'), undefined, sweeps));
     if (!chain) continue;
     const key = pathKey(chain.path);
     const w = childFwdFlops(model, chain, vs);
@@ -158,8 +161,11 @@ export const planCandidates = (model: TypedModel, opts: PlannerOptions = {}): { 
     const exact = !uniform && k <= (opts.exactLimit ?? 64);
     method = uniform ? 'uniform' : exact ? 'exact' : 'by-count';
     for (const s of slotCandidates(k, exact)) {
+      // Few slots on a long chain nest segments deeper than a plan may (and recompute each step
+      // hundreds of times): not a candidate.
+      if (!exact && revolveDepth(k, s, MAX_SCHEDULE_DEPTH) > MAX_SCHEDULE_DEPTH) continue;
       const schedule = exact ? weightedRevolve(w, s).schedule : revolveSchedule(k, s);
-      points.push(point({ ...vs, schedules: { [key]: schedule } }, tag(`revolve s=${s}`), s));
+      points.push(point({ ...vs, schedules: { [key]: schedule } }, tag(`revolve s=${s}`), s, sweeps));
     }
   }
   return { points, method };
@@ -183,7 +189,9 @@ export const paretoFrontier = (points: readonly PlanPoint[]): PlanPoint[] => {
  * use the binomial schedule by step count (`by-count`: valid, not guaranteed optimal). Every candidate's peak
  * and flops come from `simulate`, so they are exact for the plan; the frontier is exact over the candidate
  * family (schedules of that one chain, each step taped whole, variants all-default or all-leanest), not over
- * every conceivable plan of a general series–parallel term.
+ * every conceivable plan of a general series–parallel term. Slot counts whose Revolve schedule would nest
+ * segments deeper than `MAX_SCHEDULE_DEPTH` (one or two slots on chains of thousands of steps, each step
+ * recomputed hundreds of times) are not candidates: no plan may nest that deep.
  */
 export const planFrontier = (model: TypedModel, opts: PlannerOptions = {}): { frontier: PlanPoint[]; method: ChainMethod | null } => {
   const { points, method } = planCandidates(model, opts);

@@ -82,23 +82,56 @@ export const revolveSplit = (l: number, s: number): number => {
  * Revolve's schedule for steps `from..from+l−1` with `s` slots, as a checkpoint `Schedule` for a `seq`
  * (see `Plan.schedules`): `rev(a, b, s) = [rev(a, j, s) as a segment, ...rev(j, b, s − 1)]`, a single
  * step taped. Running it does exactly `F*(l, s)` untaped step forwards and holds at most `s` checkpoints.
+ * Built without recursion: with one slot the segments nest `l` deep.
  */
 export const revolveSchedule = (l: number, s: number, from = 0): Schedule => {
-  const out: ScheduleItem[] = [];
-  let a = from;
-  let len = l;
-  let slots = s;
-  // The right spine is flattened: its segments sit side by side in one list.
-  while (len > 1) {
-    if (slots < 1) throw new RangeError(`revolveSchedule: ${len} steps left and no slot to checkpoint them`);
-    const j = revolveSplit(len, slots);
-    out.push(revolveSchedule(j, slots, a));
-    a += j;
-    len -= j;
-    slots -= 1;
+  const root: ScheduleItem[] = [];
+  const work: { l: number; s: number; from: number; out: ScheduleItem[] }[] = [{ l, s, from, out: root }];
+  while (work.length) {
+    const w = work.pop()!;
+    let a = w.from;
+    let len = w.l;
+    let slots = w.s;
+    // The right spine is flattened: its segments sit side by side in one list.
+    while (len > 1) {
+      if (slots < 1) throw new RangeError(`revolveSchedule: ${len} steps left and no slot to checkpoint them`);
+      const j = revolveSplit(len, slots);
+      const seg: ScheduleItem[] = [];
+      w.out.push(seg);
+      work.push({ l: j, s: slots, from: a, out: seg });
+      a += j;
+      len -= j;
+      slots -= 1;
+    }
+    w.out.push(a);
   }
-  out.push(a);
-  return out;
+  return root;
+};
+
+/**
+ * How deeply Revolve's schedule for `l` steps and `s` slots nests its segments, or `limit + 1` if
+ * deeper than `limit` (found without building it, and without walking past the limit): one slot
+ * nests `l − 1` deep, more slots far less.
+ */
+export const revolveDepth = (l: number, s: number, limit = Infinity): number => {
+  let deepest = 0;
+  const work: { l: number; s: number; depth: number }[] = [{ l, s, depth: 0 }];
+  while (work.length) {
+    const w = work.pop()!;
+    let len = w.l;
+    let slots = w.s;
+    while (len > 1 && slots >= 1) {
+      const j = revolveSplit(len, slots);
+      if (j > 1) {
+        if (w.depth + 1 > limit) return limit + 1;
+        deepest = Math.max(deepest, w.depth + 1);
+        work.push({ l: j, s: slots, depth: w.depth + 1 });
+      } else deepest = Math.max(deepest, w.depth + 1);
+      len -= j;
+      slots -= 1;
+    }
+  }
+  return deepest;
 };
 
 /** Untaped step forwards of a schedule (every step in a segment runs once untaped per enclosing sweep). */
