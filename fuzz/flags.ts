@@ -3,7 +3,7 @@
  * names as options, values of the wrong kind, at the edges or absurd, stray positionals, missing
  * files and unwritable outputs. Every run must end with exit 0, or exit 1 and one short clean message.
  */
-import '../src/cli/components';
+import '../src/prims'; // every primitive description
 import type { Rng } from '../src/tensor/rng';
 import type { Campaign, CaseResult } from './campaign';
 import { MISSING_DIR, judgeCli, runCli } from './cli-run';

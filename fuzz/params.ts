@@ -4,7 +4,7 @@
  * broken text; with hostile flags (absurd lr, steps and memory, unwritable outputs). Every run must
  * end with exit 0 and finite losses, or exit 1 and a short clean message.
  */
-import '../src/cli/components';
+import '../src/prims'; // every primitive description
 import type { Rng } from '../src/tensor/rng';
 import type { Campaign, CaseResult } from './campaign';
 import { MISSING_DIR, judgeCli, runCli, worse } from './cli-run';

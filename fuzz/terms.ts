@@ -5,7 +5,7 @@
  * cost, simulate, the planner, the diagram and the JS program must run without an exception.
  */
 import * as E from 'fp-ts/lib/Either.js';
-import '../src/cli/components';
+import '../src/prims'; // every primitive description
 import { jsBackend } from '../backends/js/index';
 import { lower } from '../src/lower/program';
 import { costOf } from '../src/plan/cost';
@@ -94,7 +94,9 @@ const STRATEGIES: readonly [string, (r: Rng) => { term: unknown; inputs: unknown
     (r) => {
       // A term shared at every level: 2^depth boxes when expanded.
       let t: unknown = P('relu');
-      for (let i = 0; i < between(r, 10, 60); i++) t = S([t, t]);
+      // 2^8..2^14 boxes (checked and interpreted), or 2^25 and more (refused at maxNodes).
+      const depth = chance(r, 0.5) ? between(r, 8, 14) : pick(r, [25, 40, 60]);
+      for (let i = 0; i < depth; i++) t = S([t, t]);
       return { term: t, inputs: [[2, 3]] };
     },
   ],
@@ -123,7 +125,7 @@ const STRATEGIES: readonly [string, (r: Rng) => { term: unknown; inputs: unknown
   [
     'chain',
     (r) => {
-      const n = pick(r, [100, 1000, 5000]);
+      const n = pick(r, [100, 300, 1000]);
       return { term: S(Array.from({ length: n }, (_, i) => (i % 50 === 0 ? P('linear', { out: 3 }) : P(pick(r, ['relu', 'tanh']))))), inputs: [[2, 3]] };
     },
   ],
