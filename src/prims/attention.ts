@@ -121,7 +121,8 @@ export const attentionDims = (a: AttentionAttrs, inputs: readonly Shape[]): Atte
     cross,
     mask: hasMask,
     scale: a.scale ?? (combined ? 1 : 1 / Math.sqrt(a.dk!)),
-    block: a.block ?? 64,
+    // A block longer than the keys is one block (the same arithmetic), and kernels size scratch by it.
+    block: Math.min(a.block ?? 64, Math.max(Tk, 1)),
   };
 };
 
