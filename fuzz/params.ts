@@ -46,7 +46,8 @@ const CORRUPTIONS: readonly [string, (d: Doc, r: Rng) => void][] = [
     if (v) v.data[r.int(v.data.length)] = -pick(r, [1e-30, 1, 1e30]);
   }],
   ['t past step', (d, r) => {
-    if (d.optimizer) d.optimizer.t = pick(r, [d.step + 1, 1e300, -1, 0.5, 2 ** 53]);
+    // (An earlier corruption may have made the step a deep array: no arithmetic on it.)
+    if (d.optimizer) d.optimizer.t = pick(r, [typeof d.step === 'number' ? d.step + 1 : 3, 1e300, -1, 0.5, 2 ** 53]);
   }],
   ['step at the edge', (d, r) => {
     d.step = pick(r, [2 ** 53 - 1, 2 ** 53 - 2, 2 ** 53, 2 ** 53 + 2, 1e300, -1, 0.5, 1e21]);
