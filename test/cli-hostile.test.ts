@@ -76,6 +76,13 @@ describe('hostile specs: check and plan answer in a few lines', () => {
     expect(g.code, g.err).toBe(0);
   });
 
+  it('mcb with a sketch of 2^31 − 1 buckets checks and plans at once (its FFT size no longer loops forever)', async () => {
+    const f = spec(P('mcb', { d: 2 ** 31 - 1, seed: 0 }), {}, [[1, 4], [1, 3]]);
+    const t0 = performance.now();
+    for (const cmd of ['check', 'plan']) expect((await cli([cmd, f, '--json'])).code).toBe(0);
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
   it('nodes named __proto__, constructor and toString are ordinary names, in the model and in the plan', async () => {
     const f = spec(S(P('linear', { out: 3 }, { name: '__proto__' }), P('relu', undefined, { name: 'constructor' }), P('linear', { out: 2 }, { name: 'toString' })), {
       plan: { variants: { __proto__: 'input' }, remat: ['constructor'], schedules: { '': [[0, 1], 2] } },

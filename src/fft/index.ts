@@ -86,7 +86,7 @@ const radix2Plan = (n: number): FftPlan => {
  */
 const bluesteinPlan = (n: number): FftPlan => {
   let m = 1;
-  while (m < 2 * n - 1) m <<= 1;
+  while (m < 2 * n - 1) m *= 2; // (not <<=: past 2^30 a 32-bit shift overflows and never ends)
   const inner = radix2Plan(m);
   const wr = new Float64Array(n);
   const wi = new Float64Array(n);

@@ -38,7 +38,7 @@ export const fftFlops = (n: number): number => {
   if (n <= 1) return 0;
   if ((n & (n - 1)) === 0) return 5 * n * Math.log2(n);
   let m = 1;
-  while (m < 2 * n - 1) m <<= 1;
+  while (m < 2 * n - 1) m *= 2; // (not <<=: past 2^30 a 32-bit shift overflows and never ends)
   return 3 * 5 * m * Math.log2(m) + 12 * n + 6 * m;
 };
 
