@@ -133,7 +133,7 @@ class Sim {
       // A primitive's keep-nothing forward, directly: its outputs appear, then its inputs go.
       const { key, outSum, prim } = this.info(node);
       const ins = sum(sizes(node.inputs));
-      sw = { peakAbove: outSum * this.bpe, delta: (outSum - ins) * this.bpe, flops: prim.cost.fwdFlops, calls: new Map([[key, 1]]), outs: this.info(node).outs };
+      sw = { peakAbove: outSum * this.bpe, delta: (outSum - ins) * this.bpe, flops: prim.cost.fwdFlops, calls: () => new Map([[key, 1]]), outs: this.info(node).outs };
       this.sweeps.set(node, sw);
     }
     if (!sw) {
@@ -142,7 +142,9 @@ class Sim {
       sub.alloc('activation', sum(ins));
       const outs = fwdInner(sub, node, ins, false);
       const start = sum(ins) * this.bpe;
-      sw = { peakAbove: sub.peak - start, delta: sub.live.activation - start, flops: sub.fwd, calls: sub.allCalls(), outs };
+      // The calls are expanded only if someone asks for them (the planner does not).
+      let calls: ReadonlyMap<string, number> | undefined;
+      sw = { peakAbove: sub.peak - start, delta: sub.live.activation - start, flops: sub.fwd, calls: () => (calls ??= sub.allCalls()), outs };
       this.sweeps.set(node, sw);
     }
     return sw;
@@ -155,7 +157,7 @@ class Sim {
       if (n) out.set(f.key, (out.get(f.key) ?? 0) + n);
     }
     const add = (node: TypedNode, n: number) => {
-      for (const [k, c] of this.summary(node).calls) out.set(k, (out.get(k) ?? 0) + n * c);
+      for (const [k, c] of this.summary(node).calls()) out.set(k, (out.get(k) ?? 0) + n * c);
     };
     for (const [node, n] of this.sweepCount) add(node, n);
     for (const [node, cover] of this.covers) {
@@ -295,7 +297,8 @@ export interface Sweep {
   readonly peakAbove: number;
   readonly delta: number;
   readonly flops: number;
-  readonly calls: ReadonlyMap<string, number>;
+  /** Forward runs per primitive path of one sweep (worked out when first asked). */
+  readonly calls: () => ReadonlyMap<string, number>;
   readonly outs: number[];
 }
 
