@@ -94,8 +94,8 @@ const STRATEGIES: readonly [string, (r: Rng) => { term: unknown; inputs: unknown
     (r) => {
       // A term shared at every level: 2^depth boxes when expanded.
       let t: unknown = P('relu');
-      // 2^8..2^14 boxes (checked and interpreted), or 2^25 and more (refused at maxNodes).
-      const depth = chance(r, 0.5) ? between(r, 8, 14) : pick(r, [25, 40, 60]);
+      // 2^8..2^12 boxes (checked, interpreted and run), or 2^25 and more (refused at maxNodes).
+      const depth = chance(r, 0.5) ? between(r, 8, 12) : pick(r, [25, 40, 60]);
       for (let i = 0; i < depth; i++) t = S([t, t]);
       return { term: t, inputs: [[2, 3]] };
     },
