@@ -7,29 +7,20 @@
  * against the task's labels: `seq(net: par(model, id), loss: softmax_xent)`.
  */
 import * as E from 'fp-ts/lib/Either.js';
-import type { Backend } from '../backend/backend';
-import { lower, lowerPlanned } from '../lower/program';
-import { argmaxAccuracy } from '../train/metrics';
-import type { Plan } from '../plan/plan';
-import { type TypedModel, check } from '../term/check';
 import { formatIssues } from '../term/codec';
-import { id, named, par, prim, seq } from '../term/term';
-import { showShape } from '../tensor/shape';
 import type { DType, HostTensor } from '../tensor/tensor';
-import { scalarOf } from '../tensor/tensor';
 import { initParams } from '../train/init';
-import { lossAndGrad } from '../train/loop';
 import { type AdamState, type Optimizer, adam, sgd } from '../train/optim';
 import { linePlot } from '../render/plot';
 import '../tasks';
-import { type TaskBatch, prepareTask, taskNames } from '../tasks/task';
+import { prepareTask, taskNames } from '../tasks/task';
+import { lossParamKey, mapKeys, modelParamKey, specTrainer, withXentLoss } from '../tasks/trainer';
 import { type CommandSpec, UserError, parseArgs } from './args';
 import { BACKENDS, backendByName } from './backends';
 import { grouped } from './format';
 import { type Io, UserErrors, readSpec, readText, writeText } from './io';
 import { type OptState, checkParamsFit, decodeParamsFile, encodeParamsFile } from './params-file';
 import { progressBar } from './progress';
-import { uploadAll, withScope } from '../backend/transfer';
 
 export const trainCommand: CommandSpec = {
   name: 'train',
@@ -60,18 +51,8 @@ export const trainCommand: CommandSpec = {
   ].join('\n'),
 };
 
-const PREFIX = 'net.model';
-const prefixed = (k: string): string => (k ? `${PREFIX}.${k}` : PREFIX);
-const mapKeys = <A>(r: Readonly<Record<string, A>>, f: (k: string) => string): Record<string, A> =>
-  Object.fromEntries(Object.entries(r).map(([k, v]) => [f(k), v]));
-const unprefixed = (k: string): string => k.slice(PREFIX.length + 1);
-
-/** The spec's plan, moved under the loss wrapper's path (`net.model`). */
-const planUnder = (p: Plan): Plan => ({
-  ...(p.variants ? { variants: mapKeys(p.variants, prefixed) } : {}),
-  ...(p.remat ? { remat: p.remat.map(prefixed) } : {}),
-  ...(p.schedules ? { schedules: mapKeys(p.schedules, prefixed) } : {}),
-});
+const prefixed = lossParamKey;
+const unprefixed = modelParamKey;
 
 /** Summary of a run (what `--json` prints). */
 export interface TrainSummary {
@@ -92,7 +73,8 @@ export interface TrainSummary {
 export const runTrain = async (argv: readonly string[], io: Io): Promise<number> => {
   const a = parseArgs(argv, trainCommand);
   const file = a.pos[0]!;
-  const { doc, model, planned } = readSpec(io, file);
+  const spec = readSpec(io, file);
+  const { doc, model } = spec;
   const o = a.opts as Record<string, string | number | boolean | undefined>;
 
   // The resume file decides seed, dtype and the first step.
@@ -117,61 +99,50 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
   // The task.
   const taskName = (o.task as string | undefined) ?? resumed?.task ?? doc.task?.name;
   if (!taskName) throw new UserError(`no task: pass --task NAME (one of ${taskNames().join(', ')}) or set "task" in ${file}`);
-  if (model.root.outputs.length !== 1)
-    throw new UserError(`${file}: model: train needs one output (logits [..., classes]), this model has ${model.root.outputs.length}: ${model.root.outputs.map(showShape).join(' ')}`);
-  const output = model.root.outputs[0]!;
-  if (output.length < 1) throw new UserError(`${file}: model: train needs logits [..., classes] as output, got a scalar ${showShape(output)} (leave the loss out of the spec: train adds softmax cross-entropy)`);
+  // The model must take the loss (one output of logits) before the task is fitted to that output.
+  const trainable = withXentLoss({ doc, model });
+  if (E.isLeft(trainable)) throw new UserError(`${file}: ${trainable.left}`);
   const options = doc.task?.name === taskName ? doc.task.options : {};
   const fromSpec = o.task === undefined || doc.task?.name === taskName;
-  const ti = prepareTask(taskName, options, { inputs: doc.inputs, output, seed, dtype });
+  const ti = prepareTask(taskName, options, { inputs: doc.inputs, output: model.root.outputs[0]!, seed, dtype });
   if (E.isLeft(ti))
     throw fromSpec
       ? new UserErrors(formatIssues(ti.left, file))
       : new UserError(`--task ${taskName}: ${ti.left.map((i) => i.message).join('; ')}`);
   const task = ti.right;
 
-  // Loss model: the spec's model, then softmax cross-entropy against the labels.
-  const labelShape = output.slice(0, -1);
-  const lossTerm = seq(named('net', par(named('model', doc.model), id(1))), named('loss', prim('softmax_xent')));
-  const lm = check(lossTerm, [...doc.inputs, labelShape]);
-  if (E.isLeft(lm)) throw new UserError(`${file}: model: cannot add the loss: ${lm.left.message}`);
-  const lossModel: TypedModel = lm.right;
-  const backendName = (o.backend as string | undefined) ?? 'js';
-  const be = await backendByName(backendName, dtype);
-  const lp = lower(lossModel, be, planUnder(planned.plan));
-  if (E.isLeft(lp)) throw new UserError(`${file}: cannot run on the ${backendName} backend: ${lp.left.message}`);
-  const pp = lowerPlanned(planned, be);
-  if (E.isLeft(pp)) throw new UserError(`${file}: cannot run on the ${backendName} backend: ${pp.left.message}`);
-  const lossProg = lp.right;
-  const predProg = pp.right;
-
-  // Parameters and optimiser state, under the loss model's paths.
+  // Parameters and optimiser state (the trainer keeps the state under the loss model's paths).
   const shapes = new Map([...model.params.values()].map((p) => [p.key, p.shape] as const));
   if (resumed) checkParamsFit(resumeFile!, resumed, shapes);
-  let params: Record<string, HostTensor> = mapKeys(resumed?.params ?? initParams(model, seed, dtype), prefixed);
   const optimizer: Optimizer<any> = optName === 'sgd' ? sgd({ lr, momentum: 0.9, weightDecay: doc.train?.weightDecay }) : adam({ lr, weightDecay: doc.train?.weightDecay });
-  let state: unknown;
+  let resumedState: unknown;
   if (resumed?.optimizer) {
     const ro = resumed.optimizer;
     if ((ro.name === 'sgd') !== (optName === 'sgd')) throw new UserError(`${resumeFile}: optimizer: holds ${ro.name} state, but this run uses ${optName}`);
-    if (ro.name === 'sgd') state = mapKeys(ro.state, prefixed);
-    else state = { t: ro.state.t, m: mapKeys(ro.state.m, prefixed), v: mapKeys(ro.state.v, prefixed) } satisfies AdamState;
+    if (ro.name === 'sgd') resumedState = mapKeys(ro.state, prefixed);
+    else resumedState = { t: ro.state.t, m: mapKeys(ro.state.m, prefixed), v: mapKeys(ro.state.v, prefixed) } satisfies AdamState;
     const keys = Object.keys(resumed.params).sort().join();
     const sk = Object.keys(ro.name === 'sgd' ? ro.state : ro.state.m).sort().join();
     if (keys !== sk) throw new UserError(`${resumeFile}: optimizer: its state does not cover the same parameters as params`);
-  } else state = optimizer.init(params);
+  }
+  const backendName = (o.backend as string | undefined) ?? 'js';
+  const be = await backendByName(backendName, dtype);
+  const tr = specTrainer(
+    spec,
+    { backend: be, task, optimizer, params: resumed?.params ?? initParams(model, seed, dtype), ...(resumedState !== undefined ? { state: resumedState } : {}) },
+  );
+  if (E.isLeft(tr)) throw new UserError(`${file}: ${tr.left}`);
+  const trainer = tr.right;
 
-  const feed = (b: TaskBatch): HostTensor[] => [...b.inputs, b.labels];
   const quiet = Boolean(o.quiet) || Boolean(o.json);
   if (!quiet) io.err(`training ${doc.name} on ${taskName}: ${task.describe}\n`);
   const bar = quiet ? undefined : progressBar(io, first, steps);
   const losses: number[] = [];
   const t0 = io.now();
   for (let s = first; s < first + steps; s++) {
-    const batch = feed(task.batch(s));
-    let res: { loss: number; grads: Record<string, HostTensor> };
+    let loss: number;
     try {
-      res = lossAndGrad(lossProg, be, optimizer.get([state, params]), batch); // frees its own wasm memory
+      loss = trainer.step(s);
     } catch (e) {
       const msg = (e as Error).message ?? '';
       if (/the loss is/.test(msg)) {
@@ -180,21 +151,16 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
       }
       throw e;
     }
-    [state, params] = optimizer.put([state, params], res.grads) as [unknown, Record<string, HostTensor>];
-    losses.push(res.loss);
-    bar?.update(s, res.loss);
+    losses.push(loss);
+    bar?.update(s, loss);
   }
   bar?.done();
   const seconds = (io.now() - t0) / 1000;
 
   // Evaluation on the held-out batch.
-  const ev = task.evalBatch();
-  const modelParams = Object.fromEntries([...model.params.keys()].map((k) => [k, params[prefixed(k)]!]));
-  const { evalLoss, evalAccuracy } = withScope(be, () => {
-    const lo = lossProg.forward(uploadAll(be, params), feed(ev).map((x) => be.upload(x))).outputs[0]!;
-    const logits = predProg.forward(uploadAll(be, modelParams), ev.inputs.map((x) => be.upload(x))).outputs[0]!;
-    return { evalLoss: scalarOf(be.download(lo)), evalAccuracy: argmaxAccuracy(be.download(logits), ev.labels) };
-  });
+  const { evalLoss, evalAccuracy } = trainer.evaluate();
+  const modelParams = trainer.params();
+  const state = trainer.state();
 
   // Save.
   const outFile = o['no-save'] ? undefined : ((o.out as string | undefined) ?? `${doc.name}.params.json`);

@@ -5,3 +5,6 @@
 export * from './task';
 export * from './builtin';
 export { twoSpirals } from './spirals';
+export {
+  specTrainer, withXentLoss, planUnderLoss, lossParamKey, modelParamKey, type SpecTrainer, type TrainerOptions,
+} from './trainer';
