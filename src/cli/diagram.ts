@@ -1,7 +1,7 @@
 /**
  * `catoptric diagram <spec> [--svg out.svg]`: draw a spec's model as an SVG string diagram.
  */
-import { renderDiagram } from '../render/diagram';
+import { diagramPlan, renderDiagram } from '../render/diagram';
 import { type CommandSpec, parseArgs } from './args';
 import { type Io, readSpec, writeText } from './io';
 
@@ -19,7 +19,7 @@ export const runDiagram = (argv: readonly string[], io: Io): number => {
   const a = parseArgs(argv, diagramCommand);
   const file = a.pos[0]!;
   const { doc, model, planned } = readSpec(io, file);
-  const d = renderDiagram(model, { title: doc.name, ...(a.opts['no-plan'] ? {} : { plan: planned }) });
+  const d = renderDiagram(model, { title: doc.name, ...(a.opts['no-plan'] ? {} : diagramPlan(model, planned)) });
   const out = a.opts.svg as string | undefined;
   if (out) {
     writeText(io, out, d.svg);

@@ -11,7 +11,7 @@ import { formatIssues } from '../term/codec';
 import type { DType, HostTensor } from '../tensor/tensor';
 import { initParams } from '../train/init';
 import { type AdamState, type Optimizer, adam, sgd } from '../train/optim';
-import { linePlot } from '../render/plot';
+import { lossPlot } from '../render/charts';
 import '../tasks';
 import { prepareTask, taskNames } from '../tasks/task';
 import { lossParamKey, mapKeys, modelParamKey, specTrainer, withXentLoss } from '../tasks/trainer';
@@ -181,11 +181,10 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
     writeText(
       io,
       lossSvg,
-      linePlot([{ label: `${doc.name} on ${taskName}`, points: losses.map((l, i) => [first + i + 1, l] as const) }], {
+      lossPlot(losses, {
+        label: `${doc.name} on ${taskName}`,
         title: `training loss — ${doc.name} (${taskName}, ${be.name}/${dtype}, seed ${seed})`,
-        xLabel: 'step',
-        yLabel: 'loss (softmax cross-entropy)',
-        logY: losses.every((l) => l > 0),
+        firstStep: first + 1,
       }),
     );
 
