@@ -10,11 +10,11 @@ import * as E from 'fp-ts/lib/Either.js';
 import { formatIssues } from '../term/codec';
 import type { DType, HostTensor } from '../tensor/tensor';
 import { initParams } from '../train/init';
-import { type AdamState, type Optimizer, adam, sgd } from '../train/optim';
+import type { AdamState } from '../train/optim';
 import { lossPlot } from '../render/charts';
 import '../tasks';
 import { prepareTask, taskNames } from '../tasks/task';
-import { lossParamKey, mapKeys, modelParamKey, specTrainer, withXentLoss } from '../tasks/trainer';
+import { DEFAULT_LR, DEFAULT_STEPS, lossParamKey, mapKeys, modelParamKey, specOptimizer, specTrainer, withXentLoss } from '../tasks/trainer';
 import { type CommandSpec, UserError, parseArgs } from './args';
 import { BACKENDS, backendByName } from './backends';
 import { grouped } from './format';
@@ -91,9 +91,9 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
   }
   const seed = resumed?.seed ?? (o.seed as number | undefined) ?? doc.train?.seed ?? 0;
   const dtype: DType = resumed?.dtype ?? (o.dtype as DType | undefined) ?? doc.train?.dtype ?? 'float32';
-  const steps = (o.steps as number | undefined) ?? doc.train?.steps ?? 100;
-  const lr = (o.lr as number | undefined) ?? doc.train?.lr ?? 0.01;
-  const optName = (o.optimizer as string | undefined) ?? doc.train?.optimizer ?? 'adam';
+  const steps = (o.steps as number | undefined) ?? doc.train?.steps ?? DEFAULT_STEPS;
+  const lr = (o.lr as number | undefined) ?? doc.train?.lr ?? DEFAULT_LR;
+  const optName = (o.optimizer as 'adam' | 'sgd' | undefined) ?? doc.train?.optimizer ?? 'adam';
   const first = resumed?.step ?? 0;
 
   // The task.
@@ -114,7 +114,7 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
   // Parameters and optimiser state (the trainer keeps the state under the loss model's paths).
   const shapes = new Map([...model.params.values()].map((p) => [p.key, p.shape] as const));
   if (resumed) checkParamsFit(resumeFile!, resumed, shapes);
-  const optimizer: Optimizer<any> = optName === 'sgd' ? sgd({ lr, momentum: 0.9, weightDecay: doc.train?.weightDecay }) : adam({ lr, weightDecay: doc.train?.weightDecay });
+  const optimizer = specOptimizer(optName, lr, doc.train?.weightDecay);
   let resumedState: unknown;
   if (resumed?.optimizer) {
     const ro = resumed.optimizer;

@@ -6,5 +6,5 @@ export * from './task';
 export * from './builtin';
 export { twoSpirals } from './spirals';
 export {
-  specTrainer, withXentLoss, planUnderLoss, lossParamKey, modelParamKey, type SpecTrainer, type TrainerOptions,
+  specTrainer, specOptimizer, withXentLoss, DEFAULT_LR, DEFAULT_STEPS, planUnderLoss, lossParamKey, modelParamKey, type SpecTrainer, type TrainerOptions,
 } from './trainer';

@@ -18,7 +18,7 @@ import { showShape } from '../tensor/shape';
 import { type HostTensor, scalarOf } from '../tensor/tensor';
 import { lossAndGrad } from '../train/loop';
 import { argmaxAccuracy } from '../train/metrics';
-import type { Optimizer } from '../train/optim';
+import { type Optimizer, adam, sgd } from '../train/optim';
 import type { TaskBatch, TaskInstance } from './task';
 
 const PREFIX = 'net.model';
@@ -31,6 +31,14 @@ export const modelParamKey = (k: string): string => (k === PREFIX ? '' : k.slice
 /** A record with its keys mapped. */
 export const mapKeys = <A>(r: Readonly<Record<string, A>>, f: (k: string) => string): Record<string, A> =>
   Object.fromEntries(Object.entries(r).map(([k, v]) => [f(k), v]));
+
+/** Steps and learning rate of a run when neither the caller nor the spec's `train` settings give them. */
+export const DEFAULT_STEPS = 100;
+export const DEFAULT_LR = 0.01;
+
+/** The optimiser a spec's `train` settings name: Adam (the default), or SGD with momentum 0.9. */
+export const specOptimizer = (name: 'adam' | 'sgd', lr: number, weightDecay?: number): Optimizer<any> =>
+  name === 'sgd' ? sgd({ lr, momentum: 0.9, weightDecay }) : adam({ lr, weightDecay });
 
 /** A spec's plan with its node paths moved under the loss model (`net.model.…`). */
 export const planUnderLoss = (p: Plan): Plan => ({
