@@ -48,3 +48,38 @@ if (typeof wasmBackend().kernel('linear') === 'undefined') throw new Error('wasm
 console.log('wasm cjs ok');
 JS
 (cd "$dir" && node wasm.mjs && node wasm.cjs)
+
+# A bundler takes the "module" build: one copy of fp-ts, its ES build (the one io-ts's ES build uses too),
+# and the bundle runs.
+cat > "$dir/app.mjs" <<'JS'
+import { check, prim } from 'catoptric';
+import { initWasm } from 'catoptric/wasm';
+const be = await initWasm();
+if (check(prim('relu'), [[2]])._tag !== 'Right' || be.name !== 'wasm') throw new Error('bundled: unexpected result');
+console.log('bundled ok');
+JS
+cat > "$dir/bundle.mjs" <<JS
+import { createRequire } from 'node:module';
+const esbuild = createRequire('$root/package.json')('esbuild');
+const r = await esbuild.build({ entryPoints: ['$dir/app.mjs'], bundle: true, format: 'esm', platform: 'browser', outfile: '$dir/out/app.js', metafile: true, logLevel: 'error' });
+const inputs = Object.keys(r.metafile.inputs);
+const lib = inputs.filter((f) => /fp-ts\/lib\//.test(f));
+const es6 = inputs.filter((f) => /fp-ts\/es6\//.test(f));
+// Paths are relative and symlinks resolved: the package's files are those under its dist/.
+const ours = inputs.filter((f) => /(^|\/)dist\//.test(f));
+if (lib.length || !es6.length) throw new Error('bundler: expected only fp-ts/es6, got ' + lib.length + ' fp-ts/lib and ' + es6.length + ' fp-ts/es6 modules');
+if (!ours.length || ours.some((f) => !/(^|\/)dist\/module\//.test(f))) throw new Error('bundler: expected dist/module, got ' + ours.join(', '));
+console.log('bundler resolves fp-ts/es6 only (' + es6.length + ' modules) and dist/module');
+JS
+(cd "$dir" && node bundle.mjs && node out/app.js)
+
+# The browser bundle: self-contained (no bare imports), and it runs.
+if grep -qE "from ['\"](fp-ts|io-ts)" "$root"/dist/browser/*.js; then echo "dist/browser imports fp-ts or io-ts by name" >&2; exit 1; fi
+cat > "$dir/browser.mjs" <<JS
+const c = await import('$root/dist/browser/catoptric.js');
+const be = await c.initWasm();
+const m = c.checkOrThrow(c.seq(c.prim('linear', { out: 3 }), c.prim('relu')), [[2, 4]]);
+if (c.lowerOrThrow(m, be).backend !== 'wasm') throw new Error('browser bundle: no wasm program');
+console.log('browser bundle ok');
+JS
+node "$dir/browser.mjs"

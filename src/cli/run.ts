@@ -11,6 +11,7 @@ import { diagramCommand, runDiagram } from './diagram';
 import { planCommand, runPlan } from './plan';
 import { benchCommand, runBench } from './bench';
 import { primsCommand, runPrims, runSchema, runTasks, schemaCommand, tasksCommand } from './info';
+import { playgroundCommand, runPlayground } from './playground';
 
 interface Command {
   readonly spec: CommandSpec;
@@ -26,6 +27,7 @@ const commands: Command[] = [
   { spec: primsCommand, run: runPrims },
   { spec: tasksCommand, run: runTasks },
   { spec: schemaCommand, run: runSchema },
+  { spec: playgroundCommand, run: runPlayground },
 ];
 
 /** Register another command (used by the command modules below; the order is the help order). */
