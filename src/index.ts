@@ -17,4 +17,5 @@ export * from './models/deltanet';
 export * from './plan';
 export * from './render';
 export * from './tasks';
+export * from './ntk';
 export * from '../backends/js';
