@@ -18,4 +18,5 @@ export * from './plan';
 export * from './render';
 export * from './tasks';
 export * from './ntk';
+export * from './active';
 export * from '../backends/js';
