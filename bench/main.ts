@@ -13,7 +13,7 @@ const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** Other engineers' benchmark modules, run when their file exists. */
-const modules = ['attention', 'delta', 'pooling', 'tensor-product', 'lowering'];
+const modules = ['attention', 'delta', 'pooling', 'tensor-product', 'lowering', 'ntk'];
 
 const fmt = (x: number | undefined, d = 2) => (typeof x !== 'number' ? '' : x.toFixed(d));
 

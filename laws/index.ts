@@ -17,3 +17,4 @@ export * from './delta';
 export * from './planner';
 export * from './functor';
 export * from './suites';
+export * from './ntk';

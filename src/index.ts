@@ -17,4 +17,6 @@ export * from './models/deltanet';
 export * from './plan';
 export * from './render';
 export * from './tasks';
+export * from './ntk';
+export * from './active';
 export * from '../backends/js';
