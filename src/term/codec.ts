@@ -30,6 +30,7 @@ import type { Shape } from '../tensor/shape';
 import { type TypedModel, check } from './check';
 import { type PlannedModel, applyPlan } from '../plan/apply';
 import { lookupPrimitive, primitiveNames } from './primitive';
+import { mergeAlternatives } from './report';
 import { type Attrs, type ParTerm, type PrimTerm, type SeqTerm, type Term, childKey } from './term';
 
 // ---------------------------------------------------------------------------------------------
@@ -93,7 +94,7 @@ export const issuesOf = (errors: t.Errors, prefix: readonly JsonKey[] = []): Doc
   });
   const seen = new Set<string>();
   const out: DocIssue[] = [];
-  for (const i of all) {
+  for (const i of mergeAlternatives(all, (x) => showJsonPath(x.path))) {
     const k = `${showJsonPath(i.path)}\u0000${i.message}`;
     if (!seen.has(k)) {
       seen.add(k);
