@@ -152,7 +152,8 @@ describe('catoptric plan, bench, prims, tasks, schema', () => {
     expect(j.rows.every((x: { forwardMs: number; backwardMs: number }) => x.forwardMs > 0 && x.backwardMs > 0)).toBe(true);
   });
   it('prims, tasks and schema describe what a spec may contain', async () => {
-    expect((await cli('prims', 'linear')).out).toMatch(/attrs: out, bias +variants: input/);
+    expect((await cli('prims')).out).toMatch(/^linear\n.*\n  attrs: out, bias\? +variants: input$/m);
+    expect((await cli('prims', 'linear')).out).toMatch(/bias +boolean; default true/);
     expect((await cli('prims', 'lineer')).code).toBe(1);
     expect((await cli('tasks')).out).toMatch(/^att-svm\n[\s\S]*^parity\n[\s\S]*^spirals\n/m);
     expect(JSON.parse((await cli('schema')).out).$defs.prim.properties.prim.enum).toContain('delta_rule');

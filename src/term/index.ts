@@ -6,3 +6,4 @@ export { formatErrors } from './report';
 export * from './builder';
 export * from './codec';
 export { specSchema, codecSchema } from './schema';
+export * from './describe';
