@@ -15,6 +15,8 @@ export interface Io {
   /** True when stderr is a terminal (progress bars redraw in place). */
   readonly errIsTTY: boolean;
   readFile(path: string): string;
+  /** A file's bytes (binary data files); without it, `readFile`'s text as UTF-8. */
+  readBytes?(path: string): Uint8Array;
   writeFile(path: string, text: string): void;
   /** Milliseconds, for timings. */
   now(): number;
@@ -26,6 +28,7 @@ export const processIo = (): Io => ({
   err: (s) => process.stderr.write(s),
   errIsTTY: Boolean(process.stderr.isTTY),
   readFile: (p) => fs.readFileSync(p, 'utf8'),
+  readBytes: (p) => fs.readFileSync(p),
   writeFile: (p, text) => fs.writeFileSync(p, text),
   now: () => performance.now(),
 });

@@ -1,10 +1,11 @@
 /**
- * `catoptric train <spec> --task NAME`: train a spec's model on a built-in task with Adam (or SGD),
- * with a progress bar on stderr, a summary on stdout, parameters (and optimiser state) saved to a
- * file that `--resume` continues from bit for bit.
+ * `catoptric train <spec> --task NAME` or `--data FILE [--valid FILE] [--loss xent|mse]`: train a
+ * spec's model on a built-in task or on your arrays (.npz, .npy, .json, .csv; see `./data.ts`) with
+ * Adam (or SGD), with a progress bar on stderr, a summary on stdout, parameters (and optimiser state)
+ * saved to a file that `--resume` continues from bit for bit.
  *
- * The spec's model outputs logits `[..., classes]`; training appends the softmax cross-entropy
- * against the task's labels: `seq(net: par(model, id), loss: softmax_xent)`.
+ * Training appends a loss box to the spec's model (`src/tasks/loss.ts`): softmax cross-entropy of
+ * logits `[..., classes]` against class ids (tasks, and `--loss xent`), or mean squared error.
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { formatIssues } from '../term/codec';
@@ -13,8 +14,11 @@ import { initParams } from '../train/init';
 import type { AdamState } from '../train/optim';
 import { lossPlot } from '../render/charts';
 import '../tasks';
-import { prepareTask, taskNames } from '../tasks/task';
-import { DEFAULT_LR, DEFAULT_STEPS, lossParamKey, mapKeys, modelParamKey, specOptimizer, specTrainer, withXentLoss } from '../tasks/trainer';
+import { type TaskInstance, prepareTask, taskNames } from '../tasks/task';
+import { type DataTrainer, type SpecTrainer, DEFAULT_LR, DEFAULT_STEPS, dataTrainer, lossParamKey, mapKeys, modelParamKey, specOptimizer, specTrainer, withXentLoss } from '../tasks/trainer';
+import { type LossKind, LOSSES } from '../tasks/loss';
+import { readDataFile } from './data';
+import { type DataFeed, dataMetrics, fitData } from './data-feed';
 import { type CommandSpec, UserError, parseArgs } from './args';
 import { BACKENDS, backendByName } from './backends';
 import { grouped } from './format';
@@ -24,10 +28,13 @@ import { progressBar } from './progress';
 
 export const trainCommand: CommandSpec = {
   name: 'train',
-  summary: 'Train a spec on a built-in task (spirals, parity, modular, att-svm); save parameters that --resume continues from.',
-  positionals: [{ name: 'spec', doc: 'a JSON spec file whose model outputs logits [..., classes]' }],
+  summary: 'Train a spec on a built-in task or on your arrays (--data); save parameters that --resume continues from.',
+  positionals: [{ name: 'spec', doc: 'a JSON spec file (its model without a loss: train appends one)' }],
   options: {
     task: { type: 'string', arg: 'NAME', doc: 'task (default: the spec\'s "task")' },
+    data: { type: 'string', arg: 'FILE', doc: 'train on arrays from a .npz, .npy, .json or .csv file instead of a task' },
+    valid: { type: 'string', arg: 'FILE', doc: 'with --data: validation arrays to report metrics on (default: the training data)' },
+    loss: { type: 'string', arg: 'LOSS', doc: 'with --data: the loss (default: from the targets\' shapes)', choices: LOSSES },
     backend: { type: 'string', arg: 'NAME', doc: 'backend (default js)', choices: BACKENDS },
     dtype: { type: 'string', arg: 'DTYPE', doc: 'precision (default float32)', choices: ['float32', 'float64'] },
     steps: { type: 'nat', arg: 'N', doc: 'steps to run (default: the spec\'s train.steps, else 100); with --resume, steps more' },
@@ -45,6 +52,11 @@ export const trainCommand: CommandSpec = {
     'Examples:',
     '  catoptric train examples/spirals/spirals.json --steps 300 --out spirals.params.json',
     '  catoptric train examples/spirals/spirals.json --resume spirals.params.json --steps 100',
+    '  catoptric train examples/pooling/mcb-fusion.json --data examples/pooling/mcb-fusion.data.npz',
+    '',
+    'Data: every array\'s first axis runs over examples; inputs are named x or x0, x1, … and targets y or',
+    'y0, … (else: by order, inputs then one target per output). --loss xent takes class ids [N, ...],',
+    '--loss mse values shaped like the outputs. Inputs the data leaves out are zeros.',
     '',
     'Batches are a pure function of (seed, step), and the file keeps the optimiser state and the step,',
     'so training N steps and then M more with --resume gives the same parameters as N + M at once.',
@@ -58,6 +70,11 @@ const unprefixed = modelParamKey;
 export interface TrainSummary {
   readonly spec: string;
   readonly task: string;
+  /** The training data file, when not a task. */
+  readonly data?: string;
+  readonly loss: LossKind;
+  /** What the eval metrics are measured on: the task's held-out batch, the --valid file or the training data. */
+  readonly evalOn: string;
   readonly backend: string;
   readonly dtype: DType;
   readonly seed: number;
@@ -65,7 +82,8 @@ export interface TrainSummary {
   readonly steps: number;
   readonly losses: number[];
   readonly evalLoss: number;
-  readonly evalAccuracy: number;
+  /** Classification accuracy (cross-entropy runs only). */
+  readonly evalAccuracy?: number;
   readonly seconds: number;
   readonly saved?: string;
 }
@@ -96,20 +114,37 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
   const optName = (o.optimizer as 'adam' | 'sgd' | undefined) ?? doc.train?.optimizer ?? 'adam';
   const first = resumed?.step ?? 0;
 
-  // The task.
-  const taskName = (o.task as string | undefined) ?? resumed?.task ?? doc.task?.name;
-  if (!taskName) throw new UserError(`no task: pass --task NAME (one of ${taskNames().join(', ')}) or set "task" in ${file}`);
-  // The model must take the loss (one output of logits) before the task is fitted to that output.
-  const trainable = withXentLoss({ doc, model });
-  if (E.isLeft(trainable)) throw new UserError(`${file}: ${trainable.left}`);
-  const options = doc.task?.name === taskName ? doc.task.options : {};
-  const fromSpec = o.task === undefined || doc.task?.name === taskName;
-  const ti = prepareTask(taskName, options, { inputs: doc.inputs, output: model.root.outputs[0]!, seed, dtype });
-  if (E.isLeft(ti))
-    throw fromSpec
-      ? new UserErrors(formatIssues(ti.left, file))
-      : new UserError(`--task ${taskName}: ${ti.left.map((i) => i.message).join('; ')}`);
-  const task = ti.right;
+  // Where batches come from: a built-in task, or the user's arrays.
+  const dataFile = o.data as string | undefined;
+  const validFile = o.valid as string | undefined;
+  if (dataFile === undefined && (validFile !== undefined || o.loss !== undefined))
+    throw new UserError(`--${validFile !== undefined ? 'valid' : 'loss'} goes with --data FILE (tasks bring their own held-out data and loss)`);
+  if (dataFile !== undefined && o.task !== undefined) throw new UserError('pass either --task or --data, not both');
+  const readBytes = (f: string) => (io.readBytes ? io.readBytes(f) : new TextEncoder().encode(io.readFile(f)));
+  let taskName: string | undefined;
+  let task: TaskInstance | undefined;
+  let feed: DataFeed | undefined;
+  let validFeed: DataFeed | undefined;
+  if (dataFile !== undefined) {
+    feed = fitData(readDataFile(dataFile, readBytes), model.root, { ...(o.loss !== undefined ? { loss: o.loss as LossKind } : {}), seed, dtype });
+    validFeed = validFile === undefined ? undefined : fitData(readDataFile(validFile, readBytes), model.root, { loss: feed.loss, seed, dtype });
+  } else {
+    taskName = (o.task as string | undefined) ?? resumed?.task ?? doc.task?.name;
+    if (!taskName) throw new UserError(`no task: pass --task NAME (one of ${taskNames().join(', ')}), --data FILE (your arrays), or set "task" in ${file}`);
+    // The model must take the loss (one output of logits) before the task is fitted to that output.
+    const trainable = withXentLoss({ doc, model });
+    if (E.isLeft(trainable)) throw new UserError(`${file}: ${trainable.left}${model.root.outputs.length !== 1 ? '; train it on your arrays with --data' : ''}`);
+    const options = doc.task?.name === taskName ? doc.task.options : {};
+    const fromSpec = o.task === undefined || doc.task?.name === taskName;
+    const ti = prepareTask(taskName, options, { inputs: doc.inputs, output: model.root.outputs[0]!, seed, dtype });
+    if (E.isLeft(ti))
+      throw fromSpec
+        ? new UserErrors(formatIssues(ti.left, file))
+        : new UserError(`--task ${taskName}: ${ti.left.map((i) => i.message).join('; ')}`);
+    task = ti.right;
+  }
+  const loss: LossKind = feed?.loss ?? 'xent';
+  const source = taskName ?? dataFile!;
 
   // Parameters and optimiser state (the trainer keeps the state under the loss model's paths).
   const shapes = new Map([...model.params.values()].map((p) => [p.key, p.shape] as const));
@@ -127,15 +162,15 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
   }
   const backendName = (o.backend as string | undefined) ?? 'js';
   const be = await backendByName(backendName, dtype);
-  const tr = specTrainer(
-    spec,
-    { backend: be, task, optimizer, params: resumed?.params ?? initParams(model, seed, dtype), ...(resumedState !== undefined ? { state: resumedState } : {}) },
-  );
+  const common = { backend: be, optimizer, params: resumed?.params ?? initParams(model, seed, dtype), ...(resumedState !== undefined ? { state: resumedState } : {}) };
+  const tr: E.Either<string, SpecTrainer | DataTrainer> = task
+    ? specTrainer(spec, { ...common, task })
+    : dataTrainer(spec, { ...common, data: { loss, batch: (s) => feed!.batch(s) } });
   if (E.isLeft(tr)) throw new UserError(`${file}: ${tr.left}`);
   const trainer = tr.right;
 
   const quiet = Boolean(o.quiet) || Boolean(o.json);
-  if (!quiet) io.err(`training ${doc.name} on ${taskName}: ${task.describe}\n`);
+  if (!quiet) io.err(`training ${doc.name} on ${source}: ${task?.describe ?? feed!.describe}\n`);
   const bar = quiet ? undefined : progressBar(io, first, steps);
   const losses: number[] = [];
   const t0 = io.now();
@@ -157,8 +192,18 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
   bar?.done();
   const seconds = (io.now() - t0) / 1000;
 
-  // Evaluation on the held-out batch.
-  const { evalLoss, evalAccuracy } = trainer.evaluate();
+  // Evaluation: the task's held-out batch, or every example of the validation (else training) data.
+  let evalLoss: number;
+  let evalAccuracy: number | undefined;
+  let evalOn: string;
+  if (feed) {
+    const on = validFeed ?? feed;
+    ({ loss: evalLoss, accuracy: evalAccuracy } = dataMetrics(on, doc.inputs.length, (xs) => trainer.predict(xs)));
+    evalOn = validFeed ? `validation data ${validFile} (${on.examples} examples)` : `training data (${on.examples} examples)`;
+  } else {
+    ({ evalLoss, evalAccuracy } = (trainer as SpecTrainer).evaluate());
+    evalOn = 'held-out batch';
+  }
   const modelParams = trainer.params();
   const state = trainer.state();
 
@@ -173,7 +218,7 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
     writeText(
       io,
       outFile,
-      encodeParamsFile({ spec: doc.name, task: taskName, seed, step: first + steps, dtype, backend: be.name, lr, params: modelParams, optimizer: optState }),
+      encodeParamsFile({ spec: doc.name, ...(taskName !== undefined ? { task: taskName } : {}), seed, step: first + steps, dtype, backend: be.name, lr, params: modelParams, optimizer: optState }),
     );
   }
   const lossSvg = o['loss-svg'] as string | undefined;
@@ -182,14 +227,16 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
       io,
       lossSvg,
       lossPlot(losses, {
-        label: `${doc.name} on ${taskName}`,
-        title: `training loss — ${doc.name} (${taskName}, ${be.name}/${dtype}, seed ${seed})`,
+        label: `${doc.name} on ${source}`,
+        title: `training loss — ${doc.name} (${source}, ${be.name}/${dtype}, seed ${seed})`,
+        lossName: loss === 'xent' ? 'softmax cross-entropy' : 'mean squared error',
         firstStep: first + 1,
       }),
     );
 
   const summary: TrainSummary = {
-    spec: doc.name, task: taskName, backend: be.name, dtype, seed, firstStep: first, steps, losses, evalLoss, evalAccuracy, seconds,
+    spec: doc.name, task: taskName ?? 'data', ...(dataFile !== undefined ? { data: dataFile } : {}), loss, evalOn,
+    backend: be.name, dtype, seed, firstStep: first, steps, losses, evalLoss, ...(evalAccuracy !== undefined ? { evalAccuracy } : {}), seconds,
     ...(outFile ? { saved: outFile } : {}),
   };
   if (o.json) {
@@ -198,10 +245,10 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
   }
   const nParams = [...model.params.values()].reduce((s, p) => s + p.shape.reduce((x, y) => x * y, 1), 0);
   const lines = [
-    `trained ${doc.name} on ${taskName} — ${be.name}/${dtype}, ${optimizer.name} lr ${lr}, seed ${seed}`,
+    `trained ${doc.name} on ${source} — ${be.name}/${dtype}, ${optimizer.name} lr ${lr}, seed ${seed}`,
     `steps     ${first} → ${first + steps} in ${seconds.toFixed(2)} s${steps ? ` (${(steps / Math.max(seconds, 1e-9)).toFixed(1)} it/s)` : ''}`,
     ...(losses.length ? [`loss      ${losses[0]!.toPrecision(5)} → ${losses[losses.length - 1]!.toPrecision(5)} (training batches)`] : []),
-    `held-out  loss ${evalLoss.toPrecision(5)}, accuracy ${(100 * evalAccuracy).toFixed(1)}%`,
+    `${(feed ? (validFeed ? 'valid' : 'train set') : 'held-out').padEnd(9)} loss ${evalLoss.toPrecision(5)}${evalAccuracy !== undefined ? `, accuracy ${(100 * evalAccuracy).toFixed(1)}%` : ''} (${evalOn})`,
     ...(outFile ? [`saved     ${outFile} (${grouped(nParams)} parameters, optimiser state, step ${first + steps})`] : []),
     ...(lossSvg ? [`loss plot ${lossSvg}`] : []),
   ];

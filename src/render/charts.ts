@@ -11,6 +11,8 @@ export interface LossPlotOptions {
   readonly title: string;
   /** Step number of the first loss (default 1). */
   readonly firstStep?: number;
+  /** What the loss is (default `softmax cross-entropy`). */
+  readonly lossName?: string;
   readonly width?: number;
   readonly height?: number;
 }
@@ -20,7 +22,7 @@ export const lossPlot = (losses: readonly number[], o: LossPlotOptions): string 
   linePlot([{ label: o.label, points: losses.map((l, i) => [(o.firstStep ?? 1) + i, l] as const) }], {
     title: o.title,
     xLabel: 'step',
-    yLabel: 'loss (softmax cross-entropy)',
+    yLabel: `loss (${o.lossName ?? 'softmax cross-entropy'})`,
     logY: losses.length > 0 && losses.every((l) => l > 0),
     ...(o.width !== undefined ? { width: o.width } : {}),
     ...(o.height !== undefined ? { height: o.height } : {}),
