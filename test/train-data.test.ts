@@ -64,7 +64,7 @@ describe('the shipped data sets', () => {
   it('mcb-fusion learns from its data: the loss falls, validation metrics are reported', async () => {
     const s = await trainJson('examples/pooling/mcb-fusion.json', '--data', 'examples/pooling/mcb-fusion.data.npz', '--valid', 'examples/pooling/mcb-fusion.valid.npz', '--steps', '30', '--no-save');
     expect(s.loss).toBe('xent');
-    expect(s.evalOn).toMatch(/^validation data examples\/pooling\/mcb-fusion\.valid\.npz \(128 examples\)$/);
+    expect(s.evalOn).toBe('validation data examples/pooling/mcb-fusion.valid.npz, 128 examples');
     expect(s.losses[29]).toBeLessThan(0.8 * s.losses[0]);
     expect(s.evalAccuracy).toBeGreaterThanOrEqual(0);
   });
@@ -88,7 +88,7 @@ describe('catoptric train --data', () => {
     const a = await trainJson(spec, '--data', tmpFile('d.csv'), '--steps', '5', '--no-save');
     const b = await trainJson(spec, '--data', tmpFile('d.json'), '--steps', '5', '--no-save');
     expect(a.losses).toEqual(b.losses);
-    expect(a.evalOn).toBe('training data (20 examples)');
+    expect(a.evalOn).toBe('training data, 20 examples');
   });
   it('N steps then M more with --resume equals N + M at once, bit for bit', async () => {
     const all = await trainJson(spec, '--data', tmpFile('d.csv'), '--steps', '6', '--out', tmpFile('all.json'));
@@ -102,7 +102,7 @@ describe('catoptric train --data', () => {
     const r = await cli('train', spec, '--data', tmpFile('r.json'), '--steps', '4', '--no-save', '--loss-svg', tmpFile('loss.svg'));
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/loss mean squared error; batches of 8/);
-    expect(r.out).toMatch(/^train set loss [\d.e-]+ \(training data \(20 examples\)\)$/m);
+    expect(r.out).toMatch(/^train set loss [\d.e-]+ \(training data, 20 examples\)$/m);
     expect(fs.readFileSync(tmpFile('loss.svg'), 'utf8')).toContain('mean squared error');
   });
   it('problems are one message each, exit code 1', async () => {

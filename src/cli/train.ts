@@ -199,7 +199,7 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
   if (feed) {
     const on = validFeed ?? feed;
     ({ loss: evalLoss, accuracy: evalAccuracy } = dataMetrics(on, doc.inputs.length, (xs) => trainer.predict(xs)));
-    evalOn = validFeed ? `validation data ${validFile} (${on.examples} examples)` : `training data (${on.examples} examples)`;
+    evalOn = validFeed ? `validation data ${validFile}, ${on.examples} examples` : `training data, ${on.examples} examples`;
   } else {
     ({ evalLoss, evalAccuracy } = (trainer as SpecTrainer).evaluate());
     evalOn = 'held-out batch';
