@@ -322,6 +322,9 @@ const validateTerm = (u: unknown, c: t.Context, depth: number): t.Validation<Ter
     }
     default: {
       const ctx = [...c, { key: 'op', type: t.string, actual: u.op }];
+      // A term without "op" is the usual first mistake: say what a term looks like.
+      if (u.op === undefined)
+        return t.failure(u.op, ctx, `missing "op": a term is {"op": "prim", "prim": NAME, ...}, {"op": "seq", "terms": [...]} or {"op": "par", "terms": [...]}${typeof u.prim === 'string' ? ' (this one names a primitive: add "op": "prim")' : ''}; see docs/spec-language.md`);
       return fail(u.op, ctx, "'prim', 'seq' or 'par'");
     }
   }
