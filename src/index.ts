@@ -20,3 +20,4 @@ export * from './tasks';
 export * from './ntk';
 export * from './active';
 export * from '../backends/js';
+export * from './strings';
