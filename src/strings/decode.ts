@@ -60,6 +60,8 @@ export interface DecodeOptions {
   readonly maxDepth?: number;
   /** Fit the outputs into this one shape at the end (see {@link fitOutput}); the budget does not apply to those steps. */
   readonly output?: Shape;
+  /** Primitives never offered, by name (routing boxes — id, copy, permute, discard — cannot be excluded). */
+  readonly exclude?: readonly string[];
 }
 
 /** Default element budget of decoded models. */
@@ -184,12 +186,14 @@ class Decoder implements Reader {
   readonly trace: TraceEvent[] | null;
   readonly maxElems: number;
   readonly maxDepth: number;
+  readonly excluded: ReadonlySet<string>;
 
   constructor(
     readonly toks: ArrayLike<number>,
     inputs: readonly Wire[],
-    opts: { maxElems: number; maxDepth: number; trace: boolean },
+    opts: { maxElems: number; maxDepth: number; trace: boolean; exclude: readonly string[] },
   ) {
+    this.excluded = new Set(opts.exclude);
     this.frames = [{ kind: 'seq', role: 'root', wires: [...inputs], children: [], width: inputs.length }];
     this.maxElems = opts.maxElems;
     this.maxDepth = opts.maxDepth;
@@ -311,7 +315,7 @@ class Decoder implements Reader {
     const f = this.top();
     const ws = this.stepWires();
     const c = CTOR_AT[t];
-    if (c) return c.valid(ws, this.maxElems);
+    if (c) return c.valid(ws, this.maxElems) && !this.excluded.has(c.prim);
     const depthOk = this.frames.length < this.maxDepth;
     switch (t) {
       case OPEN_PAR:
@@ -615,6 +619,8 @@ export const decodeSetup = (inputs: readonly Shape[], opts: DecodeOptions = {}):
     return E.left(`maxElems must be a positive integer, got ${JSON.stringify(opts.maxElems)}`);
   if (opts.maxDepth !== undefined && (!Number.isInteger(opts.maxDepth) || opts.maxDepth < 1))
     return E.left(`maxDepth must be a positive integer, got ${JSON.stringify(opts.maxDepth)}`);
+  if (opts.exclude !== undefined && (!Array.isArray(opts.exclude) || opts.exclude.some((x) => typeof x !== 'string')))
+    return E.left(`exclude must be a list of primitive names, got ${JSON.stringify(opts.exclude)}`);
   if (opts.output !== undefined && (!Array.isArray(opts.output) || !(opts.output.length === 0 || isValidShape(opts.output))))
     return E.left(`output has an invalid shape ${JSON.stringify(opts.output)}; dimensions must be positive integers`);
   return E.right(inputs.map((s, i) => ({ shape: [...s], ids: ids[i] ?? 0 })));
@@ -631,6 +637,7 @@ export const decodeWith = (toks: ArrayLike<number>, inputs: readonly Shape[], op
     maxElems: opts.maxElems ?? DEFAULT_MAX_ELEMS,
     maxDepth: opts.maxDepth ?? DEFAULT_MAX_DEPTH,
     trace: opts.trace === true,
+    exclude: opts.exclude ?? [],
   });
   const term = d.run(opts.output, inputs.length);
   return { term, outputs: d.outputs(), ...(d.trace ? { trace: d.trace } : {}) };
