@@ -20,6 +20,8 @@ export interface Io {
   writeFile(path: string, text: string): void;
   /** Milliseconds, for timings. */
   now(): number;
+  /** All of standard input (commands with `--stdin`); absent where there is none. */
+  readStdin?(): string;
 }
 
 /** The process's streams and the file system. */
@@ -31,6 +33,7 @@ export const processIo = (): Io => ({
   readBytes: (p) => fs.readFileSync(p),
   writeFile: (p, text) => fs.writeFileSync(p, text),
   now: () => performance.now(),
+  readStdin: () => fs.readFileSync(0, 'utf8'),
 });
 
 /** Several error lines at once (each already names its file and path). */

@@ -12,6 +12,7 @@ import { planCommand, runPlan } from './plan';
 import { benchCommand, runBench } from './bench';
 import { primsCommand, runPrims, runSchema, runTasks, schemaCommand, tasksCommand } from './info';
 import { playgroundCommand, runPlayground } from './playground';
+import { decodeCommand, encodeCommand, runDecode, runEncode } from './strings';
 
 interface Command {
   readonly spec: CommandSpec;
@@ -24,6 +25,8 @@ const commands: Command[] = [
   { spec: planCommand, run: runPlan },
   { spec: trainCommand, run: runTrain },
   { spec: benchCommand, run: runBench },
+  { spec: decodeCommand, run: runDecode },
+  { spec: encodeCommand, run: runEncode },
   { spec: primsCommand, run: runPrims },
   { spec: tasksCommand, run: runTasks },
   { spec: schemaCommand, run: runSchema },
