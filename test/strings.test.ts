@@ -162,3 +162,19 @@ describe('model strings: the alphabet', () => {
     expect(r.ok, r.detail).toBe(true);
   });
 });
+
+describe('model strings: fitting the output', () => {
+  test.prop([fc.array(fc.integer({ min: 0, max: TOKENS - 1 }), { maxLength: 60 }), fc.integer({ min: 0, max: CONFIGS.length - 1 }), fc.constantFrom<Shape>([8, 2], [4, 3], [2, 11], [], [5], [2, 3, 4])], { numRuns: 300 })(
+    'with `output`, every string decodes to a model with exactly that output, within the budget, and round-trips',
+    (toks, k, out) => {
+      const c = CONFIGS[k]!;
+      const opts = { output: out, maxElems: 4096, ...(c.ids ? { ids: c.ids } : {}) };
+      const term = decodeWith(toks, c.inputs, opts).term;
+      const m = check(term, c.inputs);
+      expect(E.isRight(m) && m.right.root.outputs).toEqual([out]);
+      expect(decodesWellTyped(toks, c.inputs, opts).ok).toBe(true);
+      const rt = decodedRoundTrips(toks, c.inputs, opts);
+      expect(rt.ok, rt.detail).toBe(true);
+    },
+  );
+});

@@ -31,7 +31,7 @@
  * an identity, a group ends, and a skip adds its body back if the body ends in one wire of the
  * skipped shape (`x ↦ x + f(x)`), else leaves the body's wires and the copy side by side
  * (`copy ; (f ⊗ id)`) — the same rule as a closing bracket. The open wires of the root are the
- * model's outputs, or, with the `output` option, are fitted to that one shape (see {@link fitOutput}).
+ * model's outputs, or, with the `output` option, are fitted to that one shape (see `Decoder.fitOutput`).
  *
  * Every new wire, parameter and residual stays within `maxElems` elements (the inputs may be
  * larger), so decoded models stay small enough to run; nesting stays within `maxDepth` groups.
@@ -44,7 +44,7 @@ import { COMMA, isDigit, tokenChar, tokenIndex, tokenize } from './alphabet';
 import { type AttrRecord, type ModKey, PRIM_CTORS, type PrimCtor, WIDTH_MENU, primDef } from './constructors';
 import { type PrimitiveDef, lookupPrimitive } from '../term/primitive';
 import { normalPar, normalPrim, normalSeq } from './normal';
-import { type Reader, type Wire, elems, last, sameLead, sameShape } from './wire';
+import { type Reader, type Wire, divisors, elems, last, sameLead, sameShape } from './wire';
 
 /** Options of {@link decodeModel}. */
 export interface DecodeOptions {
@@ -58,7 +58,7 @@ export interface DecodeOptions {
   readonly maxElems?: number;
   /** Largest number of nested groups (default 32). */
   readonly maxDepth?: number;
-  /** Fit the outputs into this one shape at the end (see {@link fitOutput}); the budget does not apply to those steps. */
+  /** Fit the outputs into this one shape at the end (see `Decoder.fitOutput`). */
   readonly output?: Shape;
   /** Primitives never offered, by name (routing boxes — id, copy, permute, discard — cannot be excluded). */
   readonly exclude?: readonly string[];
@@ -550,11 +550,21 @@ class Decoder implements Reader {
     else this.place({ op: 'seq', terms: [COPY2, inner] }, 1, [...w, f.skipIn!]);
   }
 
-  /** Fit the root's open wires into one output shape (the `output` option). */
+  /**
+   * Fit the root's open wires into one output shape (the `output` option): keep the first real wire
+   * (discard the others; an ids wire is embedded), then
+   * - the same shape: nothing;
+   * - the same leading axes: `linear` to the last axis;
+   * - the same size: `reshape`;
+   * - else, if the size divides by the target's leading axes: `reshape` to them, then `linear`;
+   * - else, with g = gcd of the sizes: `reshape` to [g, ·], `linear` to [g, size/g], `reshape`.
+   * A `linear` whose weight would exceed the budget is preceded by a `sum_pool` over the fewest
+   * features that bring it within, so these steps stay within the budget whenever the output does.
+   */
   fitOutput(s: Shape): void {
     const n = this.toks.length;
+    const M = this.maxElems;
     const root = this.frames[0] as SeqFrame;
-    // Steps added here depend on the whole string: they are recorded as placed at the end.
     const W = root.wires;
     if (W.length > 1) {
       let i = W.findIndex((w) => w.ids === 0);
@@ -563,21 +573,32 @@ class Decoder implements Reader {
       this.place(normalPar(W.map((_, j) => (j === i ? ID1 : DROP))), W.length, [kept]);
     }
     const w = root.wires[0]!;
-    if (w.ids > 0) this.placePrim('embedding', { vocab: w.ids, dim: s.length ? last(s) : 1 }, undefined, [w], n);
-    const u = root.wires[0]!.shape;
     const step = (prim: string, attrs: AttrRecord) => this.placePrim(prim, attrs, undefined, root.wires, n);
+    if (w.ids > 0) {
+      const dim = s.length && w.ids * last(s) <= M && elems(w.shape) * last(s) <= M ? last(s) : 1;
+      step('embedding', { vocab: w.ids, dim });
+    }
+    const linearTo = (out: number) => {
+      const width = last(root.wires[0]!.shape);
+      if (width * out > M) {
+        const k = divisors(width).find((d) => (width / d) * out <= M) ?? width;
+        step('sum_pool', { k });
+      }
+      step('linear', { out });
+    };
+    const u = root.wires[0]!.shape;
     if (sameShape(u, s)) return;
-    if (s.length >= 1 && sameLead(u, s)) step('linear', { out: last(s) });
+    if (s.length >= 1 && sameLead(u, s)) linearTo(last(s));
     else if (elems(u) === elems(s)) step('reshape', { shape: [...s] });
     else if (s.length >= 1 && elems(u) % (elems(s) / last(s)) === 0) {
       const v = [...s.slice(0, -1), elems(u) / (elems(s) / last(s))];
       if (!sameShape(u, v)) step('reshape', { shape: v });
-      step('linear', { out: last(s) });
+      linearTo(last(s));
     } else {
       const g = gcd(elems(u), elems(s));
       const v = [g, elems(u) / g];
       if (!sameShape(u, v)) step('reshape', { shape: v });
-      step('linear', { out: elems(s) / g });
+      linearTo(elems(s) / g);
       if (!sameShape([g, elems(s) / g], s)) step('reshape', { shape: [...s] });
     }
   }
