@@ -7,6 +7,7 @@ import type { Shape } from '../tensor/shape';
 import { type DecodeOptions, decodeSetup, decodeModel } from '../strings/decode';
 import { encodeModel, showEncodeIssue } from '../strings/encode';
 import { inferIds } from '../strings/ids';
+import { grammarLines } from '../strings/grammar';
 import type { SpecDoc } from '../term/codec';
 import { type CommandSpec, type OptSpec, UserError, parseArgs } from './args';
 import { type Io, readSpec } from './io';
@@ -76,7 +77,10 @@ export const decodeCommand: CommandSpec = {
     'Examples:',
     "  catoptric decode 'L16 r L2' --inputs '[[8,2]]'",
     "  catoptric decode '[E2,32] {n L32 g L32} n P L2' --inputs '[[32,16]]' --ids '{\"0\":2}'",
-    'Tokens: letters, digits and [](){}+*~:/, — see README.md, "Model strings", for what each does.',
+    '',
+    'Tokens (any other character is skipped; a token that names no valid step picks one by its index):',
+    ...grammarLines(),
+    'Numbers are digits (a "," after them is consumed). See README.md, "Model strings".',
   ].join('\n'),
 };
 

@@ -5,7 +5,7 @@
  * variants (`/` letter).
  *
  * Routing boxes (`I` id, `c` copy, `~` permute, `d` discard) and the brackets are handled by the
- * decoder itself (`decode.ts`); the table of every token is in `grammar.ts`.
+ * decoder itself (`decode.ts`); `grammar.ts` prints the table of every token from these.
  */
 import '../prims';
 import { deltaResidualElems } from '../prims/delta';
@@ -157,19 +157,19 @@ const attentionFits = (a: AttrRecord, ws: readonly Wire[], M: number): boolean =
 const attentionKeys: readonly ModKey[] = [
   {
     ch: 'b',
-    doc: 'b<block>: key block size of the blocked kernels',
+    doc: 'b<block> key block size of the blocked kernels',
     valid: () => true,
     apply: (a, _ws, r) => ({ ...a, block: r.width((v) => v <= 4096, 1, [8, 16, 32, 64]) }),
   },
   {
     ch: 'c',
-    doc: 'c: causal (needs equal query and key lengths)',
+    doc: 'c causal (needs equal query and key lengths)',
     valid: (a, ws, M) => attentionFits({ ...a, causal: true }, ws, M),
     apply: (a) => ({ ...a, causal: true }),
   },
   {
     ch: 'n',
-    doc: 'n: no value projection (the values are the key/value tokens; dv is dropped)',
+    doc: 'n no value projection (the values are the key/value tokens; dv is dropped)',
     valid: (a, ws, M) => attentionFits({ ...a, values: false }, ws, M),
     apply: (a) => {
       const { dv: _dv, ...rest } = a;
@@ -178,13 +178,13 @@ const attentionKeys: readonly ModKey[] = [
   },
   {
     ch: 'o',
-    doc: 'o<out>: output width (default the query width)',
+    doc: 'o<out> output width (default the query width)',
     valid: (a, ws, M) => attentionFits({ ...a, out: 1 }, ws, M),
     apply: (a, ws, r) => ({ ...a, out: r.width((v) => attentionFits({ ...a, out: v }, ws, r.maxElems), 1, WIDTH_MENU) }),
   },
   {
     ch: 'p',
-    doc: 'p: no output projection (the output is the heads side by side)',
+    doc: 'p no output projection (the output is the heads side by side)',
     valid: (a, ws, M) => attentionFits({ ...a, project: false }, ws, M),
     apply: (a) => ({ ...a, project: false }),
   },
@@ -193,7 +193,7 @@ const attentionKeys: readonly ModKey[] = [
 const attention = (ch: string, param: 'KQ' | 'W'): PrimCtor => ({
   ch,
   prim: 'attention',
-  syntax: param === 'KQ' ? 'heads,dk,dv' : 'heads,dv',
+  syntax: param === 'KQ' ? '<heads>,<dk>,<dv>' : '<heads>,<dv>',
   valid: (ws, M) => {
     const g = attnGeom(ws);
     return g !== null && attnSizesOk(g, 1, param === 'KQ' ? 1 : 0, 1, g.dq, M);
@@ -234,9 +234,9 @@ const delta: PrimCtor = {
   valid: (ws, M) => ws.length === 5 && ws[3]!.shape.length === 3 && deltaFits({ heads: ws[3]!.shape[2]! }, ws, M),
   read: (ws) => ({ heads: ws[3]!.shape[2]! }),
   keys: [
-    { ch: 'b', doc: 'b: β = 2·sigmoid, in [0, 2] (negative eigenvalues)', valid: () => true, apply: (a) => ({ ...a, betaRange: '[0,2]' }) },
-    { ch: 'c', doc: 'c: the chunkwise (WY) algorithm', valid: () => true, apply: (a) => ({ ...a, algorithm: 'chunkwise' }) },
-    { ch: 'k', doc: 'k<chunk>: chunk size', valid: () => true, apply: (a, _ws, r) => ({ ...a, chunk: r.width((v) => v <= 4096, 1, CHUNK_MENU) }) },
+    { ch: 'b', doc: 'b β = 2·sigmoid, in [0, 2] (negative eigenvalues)', valid: () => true, apply: (a) => ({ ...a, betaRange: '[0,2]' }) },
+    { ch: 'c', doc: 'c the chunkwise (WY) algorithm', valid: () => true, apply: (a) => ({ ...a, algorithm: 'chunkwise' }) },
+    { ch: 'k', doc: 'k<chunk> chunk size', valid: () => true, apply: (a, _ws, r) => ({ ...a, chunk: r.width((v) => v <= 4096, 1, CHUNK_MENU) }) },
   ],
   variants: 'acn',
 };
@@ -279,7 +279,7 @@ const tpFits = (prim: string, a: AttrRecord, ws: readonly Wire[], M: number): bo
 
 const loutKey = (prim: string): ModKey => ({
   ch: 'o',
-  doc: 'o<lout>: output degree (default l1 + l2)',
+  doc: 'o<lout> output degree (default l1 + l2)',
   valid: () => true,
   apply: (a, ws, r) => {
     const ok: number[] = [];
@@ -303,9 +303,9 @@ const tensorProduct: PrimCtor = {
     return { ...l, lout: 0 };
   },
   keys: [
-    { ch: 'd', doc: 'd: weights by degree (w1, w2, w3)', valid: (a, ws, M) => tpFits('tensor_product', { ...a, weights: 'degree' }, ws, M), apply: (a) => ({ ...a, weights: 'degree' }) },
-    { ch: 'g', doc: 'g: Gaunt coupling instead of Clebsch–Gordan', valid: (a, ws, M) => tpFits('tensor_product', { ...a, coupling: 'gaunt' }, ws, M), apply: (a) => ({ ...a, coupling: 'gaunt' }) },
-    { ch: 'n', doc: 'n: no weights', valid: (a, ws, M) => tpFits('tensor_product', { ...a, weights: 'none' }, ws, M), apply: (a) => ({ ...a, weights: 'none' }) },
+    { ch: 'd', doc: 'd weights by degree (w1, w2, w3)', valid: (a, ws, M) => tpFits('tensor_product', { ...a, weights: 'degree' }, ws, M), apply: (a) => ({ ...a, weights: 'degree' }) },
+    { ch: 'g', doc: 'g Gaunt coupling instead of Clebsch–Gordan', valid: (a, ws, M) => tpFits('tensor_product', { ...a, coupling: 'gaunt' }, ws, M), apply: (a) => ({ ...a, coupling: 'gaunt' }) },
+    { ch: 'n', doc: 'n no weights', valid: (a, ws, M) => tpFits('tensor_product', { ...a, weights: 'none' }, ws, M), apply: (a) => ({ ...a, weights: 'none' }) },
     // Keeps the coupling and weights already chosen: only output degrees with a path qualify.
     loutKey('tensor_product'),
   ],
@@ -325,7 +325,7 @@ const gaunt: PrimCtor = {
     return { ...l, lout: 0 };
   },
   keys: [
-    { ch: 'n', doc: 'n: no weights', valid: () => true, apply: (a) => ({ ...a, weights: 'none' }) },
+    { ch: 'n', doc: 'n no weights', valid: () => true, apply: (a) => ({ ...a, weights: 'none' }) },
     loutKey('gaunt_tensor_product'),
   ],
   variants: 'ig',
@@ -346,7 +346,7 @@ const mcbFits = (x: Shape, d: number, M: number): boolean => {
 const mcb: PrimCtor = {
   ch: 'M',
   prim: 'mcb',
-  syntax: 'd,seed',
+  syntax: '<d>,<seed>',
   valid: (ws, M) => pair(ws) && mcbFits(ws[0]!.shape, 1, M),
   read: (ws, r) => {
     const d = r.width((v) => mcbFits(ws[0]!.shape, v, r.maxElems), 1, [8, 16, 32, 64, 100, 128]);
@@ -364,13 +364,13 @@ const bilinearFits = (ws: readonly Wire[], out: number, blocks: number, M: numbe
 const bilinear: PrimCtor = {
   ch: 'B',
   prim: 'bilinear',
-  syntax: 'out',
+  syntax: '<out>',
   valid: (ws, M) => pair(ws) && bilinearFits(ws, 1, 1, M),
   read: (ws, r) => ({ out: r.width((v) => bilinearFits(ws, v, 1, r.maxElems), 1, WIDTH_MENU) }),
   keys: [
     {
       ch: 'b',
-      doc: 'b<blocks>: block-diagonal with this many cores (divides both widths and out)',
+      doc: 'b<blocks> block-diagonal with this many cores (divides both widths and out)',
       valid: () => true,
       apply: (a, ws, r) => {
         const [x, y] = [ws[0]!.shape, ws[1]!.shape];
@@ -445,7 +445,7 @@ const xent: PrimCtor = {
 const embedding: PrimCtor = {
   ch: 'E',
   prim: 'embedding',
-  syntax: 'vocab,dim',
+  syntax: '<vocab>,<dim>',
   valid: (ws, M) => ws.length === 1 && ws[0]!.ids > 0 && ws[0]!.ids <= M && elems(ws[0]!.shape) <= M,
   read: (ws, r) => {
     const n = elems(ws[0]!.shape);
@@ -461,7 +461,7 @@ export const MAX_RESHAPE_RANK = 6;
 const reshape: PrimCtor = {
   ch: 'R',
   prim: 'reshape',
-  syntax: 'rank,d1,…,d(rank−1)',
+  syntax: '<rank>,<d1>,…',
   valid: (ws) => ws.length === 1 && ws[0]!.ids === 0,
   read: (ws, r) => {
     let rest = elems(ws[0]!.shape);
@@ -481,7 +481,7 @@ const reshape: PrimCtor = {
 const sumPool: PrimCtor = {
   ch: 'u',
   prim: 'sum_pool',
-  syntax: 'k',
+  syntax: '<k>',
   valid: (ws) => ws.length === 1 && ws[0]!.ids === 0 && ws[0]!.shape.length >= 1,
   read: (ws, r) => ({ k: r.oneOf(divisors(last(ws[0]!.shape))) }),
 };

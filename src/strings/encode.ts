@@ -18,6 +18,7 @@ import type { PrimTerm, Term } from '../term/term';
 import { TOKENS, tokenChar, tokenize } from './alphabet';
 import { type DecodeOptions, decodeSetup, decodeWith } from './decode';
 import { inferIds } from './ids';
+import { MAX_RESHAPE_RANK } from './constructors';
 import { normalForm, termKey } from './normal';
 
 /** Why a term has no string: where (node path in its normal form) and what. */
@@ -177,7 +178,8 @@ class Printer {
         break;
       case 'reshape': {
         const s = take('shape');
-        if (!Array.isArray(s) || s.length > 6) throw new Unprintable(path, `reshape: a target shape of rank ${Array.isArray(s) ? s.length : '?'} has no string form (at most 6)`);
+        if (!Array.isArray(s) || s.length > MAX_RESHAPE_RANK)
+          throw new Unprintable(path, `reshape: a target shape of rank ${Array.isArray(s) ? s.length : '?'} has no string form (at most ${MAX_RESHAPE_RANK})`);
         o.put('R').num(s.length);
         for (const d of s.slice(0, -1)) o.num(d as number);
         break;
