@@ -195,11 +195,13 @@ class Printer {
         o.num(values ? int('dv') : 1);
         take('cross');
         take('mask');
+        // In this order every intermediate configuration is no larger than the final one (so within
+        // the budget): dv is the placeholder 1 until :n, and :o after :p is unused.
         if (a.block !== undefined) mods.push(`:b${int('block')}`);
         mod('causal', a.causal === true && ':c');
-        if (!values) mods.push(':n');
-        if (a.out !== undefined) mods.push(`:o${int('out')}`);
         mod('project', a.project === false && ':p');
+        if (a.out !== undefined) mods.push(`:o${int('out')}`);
+        if (!values) mods.push(':n');
         break;
       }
       case 'delta_rule':
