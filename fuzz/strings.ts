@@ -123,7 +123,7 @@ const laws: Campaign = {
   },
   run(seed, index) {
     const m = modelOf(seed, index);
-    const rep = wasm!.scope(() => modelLawFailures(m, index, { plans: [f32, f64], reference: f64, candidate: wasm!, tol: { rtol: 2e-4, atol: 2e-5 } }));
+    const rep = wasm!.scope(() => modelLawFailures(m, index, { plans: [f32, f64], reference: f64, candidate: wasm!, float32: f32, tol: { rtol: 2e-4, atol: 2e-5 } }));
     const metrics = { models: 1, conformanceSkipped: rep.skipped.includes('backend conformance') ? 1 : 0, vjpSkipped: rep.skipped.includes('backward = VJP') ? 1 : 0 };
     return rep.failures.length
       ? { ok: false, detail: `'${m.string}' on ${m.c.name}: ${rep.failures.map((f) => `${f.law}: ${f.detail}`).join('; ')}`, metrics }

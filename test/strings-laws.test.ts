@@ -26,7 +26,7 @@ describe('the laws on random well-typed models', () => {
       test.prop([arbitraryModel({ maxTokens: 40, maxElems: 512, inputs: c.inputs, ...(c.ids ? { ids: c.ids } : {}), exclude }), fc.integer({ min: 0, max: 1_000_000 })], { numRuns: 8, seed: 20261129 })(
         `plan invariance, predicted = measured memory, wasm ≡ js, backward = VJP (${c.name}${exclude.length ? `, without ${exclude.join(', ')}` : ''})`,
         (m, seed) => {
-          const rep = wasm.scope(() => modelLawFailures(m, seed, { plans: [f32, f64], reference: f64, candidate: wasm, tol: WASM_TOL }));
+          const rep = wasm.scope(() => modelLawFailures(m, seed, { plans: [f32, f64], reference: f64, candidate: wasm, float32: f32, tol: WASM_TOL }));
           expect(rep.failures, `'${m.string}' (seed ${seed})`).toEqual([]);
         },
       );
