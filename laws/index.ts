@@ -18,3 +18,4 @@ export * from './planner';
 export * from './functor';
 export * from './suites';
 export * from './ntk';
+export * from './ort';

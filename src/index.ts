@@ -19,4 +19,5 @@ export * from './render';
 export * from './tasks';
 export * from './ntk';
 export * from './active';
+export * from './onnx';
 export * from '../backends/js';

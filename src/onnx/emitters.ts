@@ -1,0 +1,11 @@
+/**
+ * The table of ONNX emitters, one per primitive (the ONNX counterpart of a backend's kernel list).
+ * A primitive missing here is a `MissingKernelError` naming it when a term is exported.
+ *
+ * @module
+ */
+import type { SomeEmitter } from './emitter';
+import { basicEmitters, structuralEmitters } from './emit/basic';
+
+/** Every emitter, in one list. */
+export const onnxEmitters: readonly SomeEmitter[] = [...structuralEmitters, ...basicEmitters];

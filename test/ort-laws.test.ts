@@ -1,0 +1,121 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { describe, expect, it } from 'vitest';
+import { basicCases, type ConformanceCase } from '../laws/index';
+import { exportDeterministic, ortConforms, ortPlansAgree, ortTwoCellValid } from '../laws/ort';
+import { jsBackend } from '../src/index';
+import { MissingKernelError } from '../src/backend/backend';
+import { loadOrt, toOnnx, twoCellToOnnx } from '../src/onnx/index';
+import { toOnnxWith } from '../src/onnx/export';
+import { structuralEmitters } from '../src/onnx/emit/basic';
+import type { Plan } from '../src/plan/plan';
+import { checkOrThrow } from '../src/term/check';
+import { copy, named, par, prim, seq, skip } from '../src/term/term';
+import { randn, rng } from '../src/tensor/rng';
+import { initParams } from '../src/train/init';
+
+/** The same tolerance as the wasm backend's conformance: float32 against the float64 JS reference. */
+export const ORT_TOL = { rtol: 2e-4, atol: 2e-5 };
+
+const ort = await loadOrt();
+const skipReason = ort instanceof Error ? ` (skipped: ${ort.message})` : '';
+const f64 = jsBackend('float64');
+
+/** Every conformance suite the ort backend runs, by name. */
+const suites: Record<string, readonly ConformanceCase[]> = { basic: basicCases };
+
+describe.skipIf(ort instanceof Error)(`ort backend conforms to js float64${skipReason}`, () => {
+  for (const c of Object.values(suites).flat())
+    it(`${c.name} within rtol ${ORT_TOL.rtol}, atol ${ORT_TOL.atol}, same residual layout`, async () => {
+      const rep = await ortConforms(c, f64, 7, ORT_TOL);
+      expect(rep.ok, `${rep.where}: ${rep.worst}`).toBe(true);
+    });
+});
+
+// A block with layer norm, an MLP and a skip connection, twice, then a loss: enough structure for
+// lens-form nodes, nested remat and a checkpoint schedule.
+const block = (n: string) => named(n, skip(seq(prim('layernorm'), prim('linear', { out: 12 }), prim('gelu'), prim('linear', { out: 6 }))));
+const net = seq(prim('linear', { out: 6 }, { name: 'in' }), block('b0'), block('b1'), prim('tanh'), prim('linear', { out: 3 }, { name: 'head' }));
+const lossTerm = seq(par(named('net', net), prim('id')), prim('softmax_xent'));
+const model = checkOrThrow(lossTerm, [[5, 4], [5]]);
+const params = initParams(model, 3, 'float64');
+const inputs = [randn([5, 4], rng(3).fork('x')), { shape: [5], data: Float64Array.from([0, 2, 1, 1, 0]) }];
+const dys = [{ shape: [], data: Float64Array.from([1.5]) }];
+const plans: Plan[] = [
+  {},
+  { remat: [''] },
+  { remat: ['0.net.b0', '0.net.b1.1.0'] },
+  { schedules: { '0.net': [0, [1, [2]], 3, 4] } },
+  { remat: ['0.net.b1'], schedules: { '0.net': [[0, 1], 2, [3, 4]] } },
+];
+
+describe.skipIf(ort instanceof Error)(`plan invariance on ort${skipReason}`, () => {
+  it('every plan gives the same outputs and gradients, and keeps what the plan says', async () => {
+    const rep = await ortPlansAgree(model, plans, f64, params, inputs, dys, ORT_TOL);
+    expect(rep.layoutsMatch, rep.where).toBe(true);
+    expect(rep.ok, `${rep.where}: ${rep.worst}`).toBe(true);
+    // Recomputation re-runs the same operators on the same values, so the plans agree bit for bit.
+    expect(rep.bitIdentical).toBe(true);
+    // The plans keep residuals of different sizes (else the law says nothing).
+    expect(new Set(rep.residualElems).size).toBe(plans.length);
+  });
+});
+
+describe.skipIf(ort instanceof Error)(`exported plan 2-cells satisfy T1/T2 on ort${skipReason}`, () => {
+  const pairs: [Plan, Plan][] = [
+    [{ remat: [''] }, {}],
+    [{ remat: ['0.net.b0', '0.net.b1.1.0'] }, { remat: ['0.net.b1.1.0'] }],
+    [{ remat: ['0.net.b1'], schedules: { '0.net': [[0, 1], 2, [3, 4]] } }, { schedules: { '0.net': [[0, 1], 2, [3, 4]] } }],
+  ];
+  for (const [s, t] of pairs)
+    it(`${JSON.stringify(s)} ⇒ ${JSON.stringify(t)}`, async () => {
+      const cell = twoCellToOnnx(model, s, t);
+      if (E.isLeft(cell)) throw cell.left;
+      const rep = await ortTwoCellValid(cell.right, model, params, inputs, dys, ORT_TOL);
+      expect(rep.differ).toBe(true);
+      expect(rep.t1, `${rep.where}: ${rep.worst}`).toBe(true);
+      expect(rep.t2, `${rep.where}: ${rep.worst}`).toBe(true);
+      expect(rep.exact).toBe(true);
+    });
+});
+
+describe('ONNX export', () => {
+  it('is deterministic: the same term and plan give byte-identical files', () => {
+    for (const plan of plans) {
+      const a = toOnnx(model, plan);
+      const b = toOnnx(checkOrThrow(lossTerm, [[5, 4], [5]]), plan);
+      if (E.isLeft(a) || E.isLeft(b)) throw new Error('export failed');
+      expect(exportDeterministic(a.right, b.right)).toBe(true);
+    }
+  });
+
+  it('names every kept tensor as flatResidual does, with its node', () => {
+    const ex = toOnnx(model, { remat: ['0.net.b0'] });
+    if (E.isLeft(ex)) throw ex.left;
+    const names = ex.right.manifest.residual.map((r) => r.name);
+    expect(names).toContain('0.net.b0@:in0');
+    expect(names).toContain('0.net.in:x');
+    expect(ex.right.manifest.residual.find((r) => r.name === '0.net.b1.1.0.0:xhat')?.node).toBe('0.net.b1.1.0.0');
+    // Forward graph outputs: the model's outputs, then the residual; backward inputs: params, residual, cotangents.
+    expect(ex.right.forward.graph.outputs.map((o) => o.name)).toEqual(['output:0', ...names]);
+    expect(ex.right.backward.graph.inputs.map((o) => o.name)).toEqual([...model.params.keys(), ...names, 'grad:output:0']);
+  });
+
+  it('a primitive without an emitter is a MissingKernelError naming it and its node', () => {
+    const r = toOnnxWith(checkOrThrow(seq(prim('copy'), par(prim('tanh', {}, { name: 't' }), prim('id')), prim('add')), [[2, 3]]), {}, { emitters: structuralEmitters });
+    expect(E.isLeft(r) && r.left).toBeInstanceOf(MissingKernelError);
+    expect(E.isLeft(r) && r.left.message).toMatch(/'tanh'.*1\.t/);
+  });
+
+  it('a plan that does not fit is a SpecError naming the node', () => {
+    const r = toOnnx(model, { remat: ['0.net.nope'] });
+    expect(E.isLeft(r) && r.left.message).toMatch(/0\.net\.nope.*does not exist/);
+  });
+});
+
+// Exercise `copy` as a standalone wire split (two outputs that are the same graph value).
+it('a value that leaves the forward graph under two names gets two outputs', () => {
+  const m = checkOrThrow(seq(copy(2), par(prim('linear', { out: 2 }, { name: 'a' }), prim('linear', { out: 2 }, { name: 'b' }))), [[3, 4]]);
+  const ex = toOnnx(m);
+  if (E.isLeft(ex)) throw ex.left;
+  expect(ex.right.manifest.residual.map((r) => r.name)).toEqual(['1.a:x', '1.b:x']);
+});
