@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { basicCases, type ConformanceCase } from '../laws/index';
+import { attentionCases, basicCases, type ConformanceCase } from '../laws/index';
 import { exportDeterministic, ortConforms, ortPlansAgree, ortTwoCellValid } from '../laws/ort';
 import { jsBackend } from '../src/index';
 import { MissingKernelError } from '../src/backend/backend';
@@ -9,7 +9,7 @@ import { toOnnxWith } from '../src/onnx/export';
 import { structuralEmitters } from '../src/onnx/emit/basic';
 import type { Plan } from '../src/plan/plan';
 import { checkOrThrow } from '../src/term/check';
-import { copy, named, par, prim, seq, skip } from '../src/term/term';
+import { copy, named, par, permute, prim, seq, skip } from '../src/term/term';
 import { randn, rng } from '../src/tensor/rng';
 import { initParams } from '../src/train/init';
 
@@ -21,7 +21,7 @@ const skipReason = ort instanceof Error ? ` (skipped: ${ort.message})` : '';
 const f64 = jsBackend('float64');
 
 /** Every conformance suite the ort backend runs, by name. */
-const suites: Record<string, readonly ConformanceCase[]> = { basic: basicCases };
+const suites: Record<string, readonly ConformanceCase[]> = { basic: basicCases, attention: attentionCases };
 
 describe.skipIf(ort instanceof Error)(`ort backend conforms to js float64${skipReason}`, () => {
   for (const c of Object.values(suites).flat())
@@ -57,6 +57,39 @@ describe.skipIf(ort instanceof Error)(`plan invariance on ort${skipReason}`, () 
     expect(rep.bitIdentical).toBe(true);
     // The plans keep residuals of different sizes (else the law says nothing).
     expect(new Set(rep.residualElems).size).toBe(plans.length);
+  });
+});
+
+// Attention with a key mask (one fully masked batch row) inside a skip connection: variant 2-cells.
+const attTerm = seq(
+  par(copy(2), prim('id')),
+  permute([0, 2, 1]),
+  par(prim('attention', { heads: 2, dk: 3, dv: 2, out: 5, causal: true, mask: true }, { name: 'att' }), prim('id')),
+  prim('add'),
+  prim('linear', { out: 3 }, { name: 'head' }),
+);
+const attModel = checkOrThrow(attTerm, [[2, 4, 5], [2, 4]]);
+const attParams = initParams(attModel, 5, 'float64');
+const attInputs = [randn([2, 4, 5], rng(5).fork('x')), { shape: [2, 4], data: Float64Array.from([1, 0, 1, 1, 0, 0, 0, 0]) }];
+const attDys = [randn([2, 4, 3], rng(5).fork('dy'))];
+const attPlans: Plan[] = [{ variants: { '2.att': 'lse' } }, { variants: { '2.att': 'probs' } }, { remat: ['2'], variants: { '2.att': 'lse' } }];
+
+describe.skipIf(ort instanceof Error)(`plan invariance on ort, attention variants${skipReason}`, () => {
+  it('lse, probs and lens form give the same outputs and gradients bit for bit', async () => {
+    const rep = await ortPlansAgree(attModel, attPlans, f64, attParams, attInputs, attDys, ORT_TOL);
+    expect(rep.layoutsMatch, rep.where).toBe(true);
+    expect(rep.ok, `${rep.where}: ${rep.worst}`).toBe(true);
+    expect(rep.bitIdentical).toBe(true);
+    expect(new Set(rep.residualElems).size).toBe(attPlans.length);
+  });
+  it('attention lse ⇒ probs: the exported r satisfies T1/T2 bit for bit', async () => {
+    for (const [s, t] of [[attPlans[0]!, attPlans[1]!], [attPlans[2]!, attPlans[1]!]] as const) {
+      const cell = twoCellToOnnx(attModel, s, t);
+      if (E.isLeft(cell)) throw cell.left;
+      const rep = await ortTwoCellValid(cell.right, attModel, attParams, attInputs, attDys, ORT_TOL);
+      expect(rep.differ).toBe(true);
+      expect(rep.t1 && rep.t2 && rep.exact, `${rep.where}: ${rep.worst}`).toBe(true);
+    }
   });
 });
 

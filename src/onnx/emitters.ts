@@ -5,7 +5,8 @@
  * @module
  */
 import type { SomeEmitter } from './emitter';
+import { attentionEmitter } from './emit/attention';
 import { basicEmitters, structuralEmitters } from './emit/basic';
 
 /** Every emitter, in one list. */
-export const onnxEmitters: readonly SomeEmitter[] = [...structuralEmitters, ...basicEmitters];
+export const onnxEmitters: readonly SomeEmitter[] = [...structuralEmitters, ...basicEmitters, attentionEmitter];
