@@ -1,7 +1,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { attentionCases, basicCases, type ConformanceCase } from '../laws/index';
+import { attentionCases, basicCases, type ConformanceCase, deltaCases } from '../laws/index';
 import { exportDeterministic, ortConforms, ortPlansAgree, ortTwoCellValid } from '../laws/ort';
+import { deltaInputs, deltaShapes } from '../laws/delta';
 import { jsBackend } from '../src/index';
 import { MissingKernelError } from '../src/backend/backend';
 import { loadOrt, toOnnx, twoCellToOnnx } from '../src/onnx/index';
@@ -21,7 +22,7 @@ const skipReason = ort instanceof Error ? ` (skipped: ${ort.message})` : '';
 const f64 = jsBackend('float64');
 
 /** Every conformance suite the ort backend runs, by name. */
-const suites: Record<string, readonly ConformanceCase[]> = { basic: basicCases, attention: attentionCases };
+const suites: Record<string, readonly ConformanceCase[]> = { basic: basicCases, attention: attentionCases, delta: deltaCases };
 
 describe.skipIf(ort instanceof Error)(`ort backend conforms to js float64${skipReason}`, () => {
   for (const c of Object.values(suites).flat())
@@ -91,6 +92,30 @@ describe.skipIf(ort instanceof Error)(`plan invariance on ort, attention variant
       expect(rep.t1 && rep.t2 && rep.exact, `${rep.where}: ${rep.worst}`).toBe(true);
     }
   });
+});
+
+describe.skipIf(ort instanceof Error)(`delta rule variants on ort${skipReason}`, () => {
+  for (const algorithm of ['recurrent', 'chunkwise'] as const) {
+    const m = checkOrThrow(prim('delta_rule', { heads: 2, algorithm, chunk: 4, betaRange: '[0,2]' }), deltaShapes({ B: 2, T: 10, H: 2, dk: 3, dv: 4 }));
+    const xs = deltaInputs({ B: 2, T: 10, H: 2, dk: 3, dv: 4 }, 11);
+    const dOut = m.root.outputs.map((sh, i) => randn(sh, rng(11).fork(`dy${i}`)));
+    const vplans: Plan[] = ['all-states', 'chunk-states', 'none'].map((v) => ({ variants: { '': v } }));
+    it(`${algorithm}: every variant gives the same outputs and gradients and keeps what it says`, async () => {
+      const rep = await ortPlansAgree(m, vplans, f64, {}, xs, dOut, ORT_TOL);
+      expect(rep.layoutsMatch, rep.where).toBe(true);
+      expect(rep.ok, `${rep.where}: ${rep.worst}`).toBe(true);
+      expect(rep.bitIdentical).toBe(true);
+      expect(new Set(rep.residualElems).size).toBe(3);
+    });
+    for (const [a, b] of [[2, 1], [1, 0], [2, 0]] as const)
+      it(`${algorithm}: the exported r of ${vplans[a]!.variants!['']} ⇒ ${vplans[b]!.variants!['']} satisfies T1/T2`, async () => {
+        const cell = twoCellToOnnx(m, vplans[a]!, vplans[b]!);
+        if (E.isLeft(cell)) throw cell.left;
+        const rep = await ortTwoCellValid(cell.right, m, {}, xs, dOut, ORT_TOL);
+        expect(rep.differ).toBe(true);
+        expect(rep.t1 && rep.t2 && rep.exact, `${rep.where}: ${rep.worst}`).toBe(true);
+      });
+  }
 });
 
 describe.skipIf(ort instanceof Error)(`exported plan 2-cells satisfy T1/T2 on ort${skipReason}`, () => {

@@ -7,6 +7,7 @@
 import type { SomeEmitter } from './emitter';
 import { attentionEmitter } from './emit/attention';
 import { basicEmitters, structuralEmitters } from './emit/basic';
+import { deltaRuleEmitter } from './emit/delta';
 
 /** Every emitter, in one list. */
-export const onnxEmitters: readonly SomeEmitter[] = [...structuralEmitters, ...basicEmitters, attentionEmitter];
+export const onnxEmitters: readonly SomeEmitter[] = [...structuralEmitters, ...basicEmitters, attentionEmitter, deltaRuleEmitter];

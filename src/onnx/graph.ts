@@ -88,6 +88,7 @@ export class GraphBuilder {
   private readonly constants = new Map<string, Sym>();
   private counter = 0;
   private nodeCounter = 0;
+  private subgraphs = 0;
   /** The term path whose node is being emitted (names nodes; errors name it). */
   scope = '';
 
@@ -175,6 +176,48 @@ export class GraphBuilder {
 
   ints(vs: readonly number[]): Sym {
     return this.constant(vs, [vs.length], 'int64');
+  }
+
+  /** Shapes and element types of the outputs declared so far (a subgraph's outputs, for the node that runs it). */
+  outputShapes(): { shape: Shape; elem: Elem }[] {
+    const back: Record<number, Elem> = { [DataType.float]: 'float', [DataType.int64]: 'int64', [DataType.bool]: 'bool' };
+    return this.outs.map((o) => ({ shape: o.shape as number[], elem: back[o.elemType]! }));
+  }
+
+  /** A builder for a subgraph (a Scan or Loop body) whose generated names cannot clash with this graph's. */
+  subgraph(name: string): GraphBuilder {
+    const b = new GraphBuilder(name, `${this.prefix}s${this.subgraphs++}_`);
+    b.scope = this.scope;
+    return b;
+  }
+
+  /**
+   * ONNX Scan: `body` (built from {@link subgraph}) maps (states, one slice of each scan input along
+   * axis 0) to (new states, one slice of each scan output). Returns the final states, then the scan
+   * outputs stacked along a new axis 0. `reverse` runs from the last slice to the first and stores
+   * the outputs in the original order.
+   */
+  scan(body: GraphBuilder, states: readonly Sym[], scanInputs: readonly Sym[], reverse = false): Sym[] {
+    const outs = body.outputShapes();
+    const L = scanInputs[0]!.shape[0]!;
+    this.check(scanInputs.every((x) => x.shape[0] === L), () => `Scan: scan inputs disagree on their length (${scanInputs.map((x) => showShape(x.shape)).join(', ')})`);
+    this.check(outs.length >= states.length, () => `Scan: the body has ${outs.length} outputs for ${states.length} states`);
+    const nScanOut = outs.length - states.length;
+    return this.node(
+      'Scan',
+      [...states, ...scanInputs],
+      {
+        body: body.build(),
+        num_scan_inputs: scanInputs.length,
+        ...(reverse ? { scan_input_directions: scanInputs.map(() => 1), scan_output_directions: new Array<number>(nScanOut).fill(1) } : {}),
+      },
+      outs.map((o, i) => (i < states.length ? o : { shape: [L, ...o.shape], elem: o.elem })),
+    );
+  }
+
+  /** Cumulative sum along `axis` (`exclusive`: the sum of the elements before). */
+  cumsum(x: Sym, axis: number, exclusive = false): Sym {
+    return this.node('CumSum', [x, this.constant([normAxis(axis, x.shape.length)], [], 'int64')], exclusive ? { exclusive: 1 } : {}, [{ shape: x.shape }])[0]!;
   }
 
   /** The finished graph. */
