@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { attentionCases, basicCases, type ConformanceCase, deltaCases } from '../laws/index';
 import { exportDeterministic, ortConforms, ortPlansAgree, ortTwoCellValid } from '../laws/ort';
 import { deltaInputs, deltaShapes } from '../laws/delta';
+import { poolingCases } from '../laws/pooling';
 import { jsBackend } from '../src/index';
 import { MissingKernelError } from '../src/backend/backend';
 import { loadOrt, toOnnx, twoCellToOnnx } from '../src/onnx/index';
@@ -22,14 +23,15 @@ const skipReason = ort instanceof Error ? ` (skipped: ${ort.message})` : '';
 const f64 = jsBackend('float64');
 
 /** Every conformance suite the ort backend runs, by name. */
-const suites: Record<string, readonly ConformanceCase[]> = { basic: basicCases, attention: attentionCases, delta: deltaCases };
+const suites: Record<string, readonly ConformanceCase[]> = { basic: basicCases, attention: attentionCases, delta: deltaCases, pooling: poolingCases };
 
 describe.skipIf(ort instanceof Error)(`ort backend conforms to js float64${skipReason}`, () => {
   for (const c of Object.values(suites).flat())
-    it(`${c.name} within rtol ${ORT_TOL.rtol}, atol ${ORT_TOL.atol}, same residual layout`, async () => {
-      const rep = await ortConforms(c, f64, 7, ORT_TOL);
-      expect(rep.ok, `${rep.where}: ${rep.worst}`).toBe(true);
-    });
+    for (const seed of [7, 1234])
+      it(`${c.name} (seed ${seed}) within rtol ${ORT_TOL.rtol}, atol ${ORT_TOL.atol}, same residual layout`, async () => {
+        const rep = await ortConforms(c, f64, seed, ORT_TOL);
+        expect(rep.ok, `${rep.where}: ${rep.worst}`).toBe(true);
+      });
 });
 
 // A block with layer norm, an MLP and a skip connection, twice, then a loss: enough structure for
@@ -116,6 +118,27 @@ describe.skipIf(ort instanceof Error)(`delta rule variants on ort${skipReason}`,
         expect(rep.t1 && rep.t2 && rep.exact, `${rep.where}: ${rep.worst}`).toBe(true);
       });
   }
+});
+
+describe.skipIf(ort instanceof Error)(`mcb variants on ort${skipReason}`, () => {
+  const m = checkOrThrow(seq(prim('mcb', { d: 13, seed: 2 }, { name: 'mcb' }), prim('signed_sqrt_l2', { eps: 1e-3 })), [[3, 7], [3, 4]]);
+  const xs = [randn([3, 7], rng(13).fork('x')), randn([3, 4], rng(13).fork('y'))];
+  const dOut = [randn([3, 13], rng(13).fork('dy'))];
+  const vplans: Plan[] = ['input', 'sketch', 'spectra'].map((v) => ({ variants: { mcb: v } }));
+  it('every variant gives the same outputs and gradients bit for bit and keeps what it says', async () => {
+    const rep = await ortPlansAgree(m, vplans, f64, {}, xs, dOut, ORT_TOL);
+    expect(rep.layoutsMatch, rep.where).toBe(true);
+    expect(rep.ok && rep.bitIdentical, `${rep.where}: ${rep.worst}`).toBe(true);
+    expect(new Set(rep.residualElems).size).toBe(3);
+  });
+  for (const [a, b] of [[0, 1], [1, 2], [0, 2]] as const)
+    it(`the exported r of ${vplans[a]!.variants!.mcb} ⇒ ${vplans[b]!.variants!.mcb} satisfies T1/T2 bit for bit`, async () => {
+      const cell = twoCellToOnnx(m, vplans[a]!, vplans[b]!);
+      if (E.isLeft(cell)) throw cell.left;
+      const rep = await ortTwoCellValid(cell.right, m, {}, xs, dOut, ORT_TOL);
+      expect(rep.differ).toBe(true);
+      expect(rep.t1 && rep.t2 && rep.exact, `${rep.where}: ${rep.worst}`).toBe(true);
+    });
 });
 
 describe.skipIf(ort instanceof Error)(`exported plan 2-cells satisfy T1/T2 on ort${skipReason}`, () => {

@@ -8,6 +8,7 @@ import type { SomeEmitter } from './emitter';
 import { attentionEmitter } from './emit/attention';
 import { basicEmitters, structuralEmitters } from './emit/basic';
 import { deltaRuleEmitter } from './emit/delta';
+import { poolingEmitters } from './emit/pooling';
 
 /** Every emitter, in one list. */
-export const onnxEmitters: readonly SomeEmitter[] = [...structuralEmitters, ...basicEmitters, attentionEmitter, deltaRuleEmitter];
+export const onnxEmitters: readonly SomeEmitter[] = [...structuralEmitters, ...basicEmitters, attentionEmitter, deltaRuleEmitter, ...poolingEmitters];

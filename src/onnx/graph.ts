@@ -12,9 +12,9 @@ import { showShape, sizeOf } from '../tensor/shape';
 import { type AttributeProto, DataType, type GraphProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto';
 
 /** Element types of values in the graphs written here. */
-export type Elem = 'float' | 'int64' | 'bool';
+export type Elem = 'float' | 'double' | 'int64' | 'bool';
 
-const ELEM_TYPE: Record<Elem, DataType> = { float: DataType.float, int64: DataType.int64, bool: DataType.bool };
+const ELEM_TYPE: Record<Elem, DataType> = { float: DataType.float, double: DataType.double, int64: DataType.int64, bool: DataType.bool };
 
 /** A value of one graph: its name, element type and static shape. */
 export class Sym {
@@ -158,6 +158,7 @@ export class GraphBuilder {
     this.check(values.length === sizeOf(shape), () => `internal: constant of shape ${showShape(shape)} given ${values.length} values`);
     let raw: Uint8Array;
     if (elem === 'float') raw = new Uint8Array(Float32Array.from(values).buffer);
+    else if (elem === 'double') raw = new Uint8Array(Float64Array.from(values).buffer);
     else if (elem === 'int64') raw = new Uint8Array(BigInt64Array.from(Array.from(values, (v) => BigInt(v))).buffer);
     else raw = Uint8Array.from(values, (v) => (v ? 1 : 0));
     // Small constants are shared by content; large ones (tables) by identity of the call.
@@ -180,7 +181,7 @@ export class GraphBuilder {
 
   /** Shapes and element types of the outputs declared so far (a subgraph's outputs, for the node that runs it). */
   outputShapes(): { shape: Shape; elem: Elem }[] {
-    const back: Record<number, Elem> = { [DataType.float]: 'float', [DataType.int64]: 'int64', [DataType.bool]: 'bool' };
+    const back: Record<number, Elem> = { [DataType.float]: 'float', [DataType.double]: 'double', [DataType.int64]: 'int64', [DataType.bool]: 'bool' };
     return this.outs.map((o) => ({ shape: o.shape as number[], elem: back[o.elemType]! }));
   }
 
@@ -217,7 +218,7 @@ export class GraphBuilder {
 
   /** Cumulative sum along `axis` (`exclusive`: the sum of the elements before). */
   cumsum(x: Sym, axis: number, exclusive = false): Sym {
-    return this.node('CumSum', [x, this.constant([normAxis(axis, x.shape.length)], [], 'int64')], exclusive ? { exclusive: 1 } : {}, [{ shape: x.shape }])[0]!;
+    return this.node('CumSum', [x, this.constant([normAxis(axis, x.shape.length)], [], 'int64')], exclusive ? { exclusive: 1 } : {}, [{ shape: x.shape, elem: x.elem }])[0]!;
   }
 
   /** The finished graph. */
@@ -336,7 +337,7 @@ export class GraphBuilder {
     const lead = broadcastShapes(a2.slice(0, -2), b2.slice(0, -2));
     this.check(lead !== null, () => `MatMul: batch dimensions of ${showShape(a.shape)} and ${showShape(b.shape)} do not broadcast`);
     const shape = [...lead!, ...(a.shape.length === 1 ? [] : [m]), ...(b.shape.length === 1 ? [] : [n])];
-    return this.node('MatMul', [a, b], {}, [{ shape }])[0]!;
+    return this.node('MatMul', [a, b], {}, [{ shape, elem: a.elem }])[0]!;
   }
 
   /** `op(a) · op(b)` for 2-D a, b (Gemm without C). */
@@ -345,7 +346,7 @@ export class GraphBuilder {
     const [m, k] = transA ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
     const [k2, n] = transB ? [b.shape[1]!, b.shape[0]!] : [b.shape[0]!, b.shape[1]!];
     this.check(k === k2, () => `Gemm: inner dimensions differ (${k} vs ${k2})`);
-    return this.node('Gemm', [a, b], { ...(transA ? { transA: 1 } : {}), ...(transB ? { transB: 1 } : {}) }, [{ shape: [m, n] }])[0]!;
+    return this.node('Gemm', [a, b], { ...(transA ? { transA: 1 } : {}), ...(transB ? { transB: 1 } : {}) }, [{ shape: [m, n], elem: a.elem }])[0]!;
   }
 
   reshape(x: Sym, shape: Shape): Sym {
@@ -364,7 +365,7 @@ export class GraphBuilder {
     const r = x.shape.length;
     const ax = axes.map((a) => normAxis(a, r));
     const shape = keep ? x.shape.map((d, i) => (ax.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !ax.includes(i));
-    return this.node(op, [x, this.ints(ax)], { keepdims: keep ? 1 : 0 }, [{ shape }])[0]!;
+    return this.node(op, [x, this.ints(ax)], { keepdims: keep ? 1 : 0 }, [{ shape, elem: x.elem }])[0]!;
   }
   reduceSum(x: Sym, axes: readonly number[], keep = false): Sym {
     return this.reduce('ReduceSum', x, axes, keep);
@@ -418,7 +419,7 @@ export class GraphBuilder {
   pad(x: Sym, pads: readonly number[]): Sym {
     const r = x.shape.length;
     const shape = x.shape.map((d, i) => d + pads[i]! + pads[i + r]!);
-    return this.node('Pad', [x, this.ints(pads)], {}, [{ shape }])[0]!;
+    return this.node('Pad', [x, this.ints(pads)], {}, [{ shape, elem: x.elem }])[0]!;
   }
 
   /** Gather along `axis` with integer indices (int64). */
