@@ -4,6 +4,7 @@ import { attentionCases, basicCases, type ConformanceCase, deltaCases } from '..
 import { exportDeterministic, ortConforms, ortPlansAgree, ortTwoCellValid } from '../laws/ort';
 import { deltaInputs, deltaShapes } from '../laws/delta';
 import { poolingCases } from '../laws/pooling';
+import { tensorProductCases } from '../laws/equivariant';
 import { jsBackend } from '../src/index';
 import { MissingKernelError } from '../src/backend/backend';
 import { loadOrt, toOnnx, twoCellToOnnx } from '../src/onnx/index';
@@ -23,7 +24,7 @@ const skipReason = ort instanceof Error ? ` (skipped: ${ort.message})` : '';
 const f64 = jsBackend('float64');
 
 /** Every conformance suite the ort backend runs, by name. */
-const suites: Record<string, readonly ConformanceCase[]> = { basic: basicCases, attention: attentionCases, delta: deltaCases, pooling: poolingCases };
+const suites: Record<string, readonly ConformanceCase[]> = { basic: basicCases, attention: attentionCases, delta: deltaCases, pooling: poolingCases, tensorProduct: tensorProductCases };
 
 describe.skipIf(ort instanceof Error)(`ort backend conforms to js float64${skipReason}`, () => {
   for (const c of Object.values(suites).flat())
@@ -139,6 +140,26 @@ describe.skipIf(ort instanceof Error)(`mcb variants on ort${skipReason}`, () => 
       expect(rep.differ).toBe(true);
       expect(rep.t1 && rep.t2 && rep.exact, `${rep.where}: ${rep.worst}`).toBe(true);
     });
+});
+
+describe.skipIf(ort instanceof Error)(`gaunt tensor product variants on ort${skipReason}`, () => {
+  const m = checkOrThrow(prim('gaunt_tensor_product', { l1: 2, l2: 1, lout: 2 }, { name: 'g' }), [[2, 3, 9], [2, 3, 4]]);
+  const ps = initParams(m, 17, 'float64');
+  const xs = [randn([2, 3, 9], rng(17).fork('x1')), randn([2, 3, 4], rng(17).fork('x2'))];
+  const dOut = [randn([2, 3, 9], rng(17).fork('dy'))];
+  const vplans: Plan[] = [{ variants: { '': 'inputs' } }, { variants: { '': 'grids' } }];
+  it('both variants give the same outputs and gradients bit for bit and keep what they say', async () => {
+    const rep = await ortPlansAgree(m, vplans, f64, ps, xs, dOut, ORT_TOL);
+    expect(rep.layoutsMatch, rep.where).toBe(true);
+    expect(rep.ok && rep.bitIdentical, `${rep.where}: ${rep.worst}`).toBe(true);
+  });
+  it('the exported r of inputs ⇒ grids satisfies T1/T2 bit for bit', async () => {
+    const cell = twoCellToOnnx(m, vplans[0]!, vplans[1]!);
+    if (E.isLeft(cell)) throw cell.left;
+    const rep = await ortTwoCellValid(cell.right, m, ps, xs, dOut, ORT_TOL);
+    expect(rep.differ).toBe(true);
+    expect(rep.t1 && rep.t2 && rep.exact, `${rep.where}: ${rep.worst}`).toBe(true);
+  });
 });
 
 describe.skipIf(ort instanceof Error)(`exported plan 2-cells satisfy T1/T2 on ort${skipReason}`, () => {

@@ -9,6 +9,7 @@ import { attentionEmitter } from './emit/attention';
 import { basicEmitters, structuralEmitters } from './emit/basic';
 import { deltaRuleEmitter } from './emit/delta';
 import { poolingEmitters } from './emit/pooling';
+import { tensorProductEmitters } from './emit/tensor-product';
 
 /** Every emitter, in one list. */
-export const onnxEmitters: readonly SomeEmitter[] = [...structuralEmitters, ...basicEmitters, attentionEmitter, deltaRuleEmitter, ...poolingEmitters];
+export const onnxEmitters: readonly SomeEmitter[] = [...structuralEmitters, ...basicEmitters, attentionEmitter, deltaRuleEmitter, ...poolingEmitters, ...tensorProductEmitters];
