@@ -29,6 +29,12 @@ import { initParams } from '../src/train/init';
 import { closeness, identical } from './compare';
 import { type ConformanceCase, type ConformanceReport, compareRuns } from './conformance';
 
+/**
+ * The tolerance of the `ort` backend's conformance: the same as the wasm backend's (float32 against
+ * the float64 JS reference), |ort − ref| ≤ atol + rtol·|ref|.
+ */
+export const ORT_TOL = { rtol: 2e-4, atol: 2e-5 } as const;
+
 /** One forward and backward on ORT, downloaded: outputs, gradients and the kept residual. */
 export interface OrtRun {
   readonly outputs: HostTensor[];

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { attentionCases, basicCases, type ConformanceCase, deltaCases } from '../laws/index';
-import { exportDeterministic, ortConforms, ortPlansAgree, ortTwoCellValid } from '../laws/ort';
+import { ORT_TOL, exportDeterministic, ortConforms, ortPlansAgree, ortTwoCellValid } from '../laws/ort';
 import { deltaInputs, deltaShapes } from '../laws/delta';
 import { poolingCases } from '../laws/pooling';
 import { tensorProductCases } from '../laws/equivariant';
@@ -16,8 +16,6 @@ import { copy, named, par, permute, prim, seq, skip } from '../src/term/term';
 import { randn, rng } from '../src/tensor/rng';
 import { initParams } from '../src/train/init';
 
-/** The same tolerance as the wasm backend's conformance: float32 against the float64 JS reference. */
-export const ORT_TOL = { rtol: 2e-4, atol: 2e-5 };
 
 const ort = await loadOrt();
 const skipReason = ort instanceof Error ? ` (skipped: ${ort.message})` : '';

@@ -10,6 +10,7 @@ import { trainCommand, runTrain } from './train';
 import { diagramCommand, runDiagram } from './diagram';
 import { planCommand, runPlan } from './plan';
 import { benchCommand, runBench } from './bench';
+import { exportCommand, runExport } from './export';
 import { primsCommand, runPrims, runSchema, runTasks, schemaCommand, tasksCommand } from './info';
 import { playgroundCommand, runPlayground } from './playground';
 
@@ -24,6 +25,7 @@ const commands: Command[] = [
   { spec: planCommand, run: runPlan },
   { spec: trainCommand, run: runTrain },
   { spec: benchCommand, run: runBench },
+  { spec: exportCommand, run: runExport },
   { spec: primsCommand, run: runPrims },
   { spec: tasksCommand, run: runTasks },
   { spec: schemaCommand, run: runSchema },

@@ -16,7 +16,8 @@ import '../tasks';
 import { prepareTask, taskNames } from '../tasks/task';
 import { DEFAULT_LR, DEFAULT_STEPS, lossParamKey, mapKeys, modelParamKey, specOptimizer, specTrainer, withXentLoss } from '../tasks/trainer';
 import { type CommandSpec, UserError, parseArgs } from './args';
-import { BACKENDS, backendByName } from './backends';
+import { PROGRAM_BACKENDS, backendByName } from './backends';
+import { type AsyncSpecTrainer, ortSpecTrainer } from '../onnx/trainer';
 import { grouped } from './format';
 import { type Io, UserErrors, readSpec, readText, writeText } from './io';
 import { type OptState, checkParamsFit, decodeParamsFile, encodeParamsFile } from './params-file';
@@ -28,7 +29,8 @@ export const trainCommand: CommandSpec = {
   positionals: [{ name: 'spec', doc: 'a JSON spec file whose model outputs logits [..., classes]' }],
   options: {
     task: { type: 'string', arg: 'NAME', doc: 'task (default: the spec\'s "task")' },
-    backend: { type: 'string', arg: 'NAME', doc: 'backend (default js)', choices: BACKENDS },
+    backend: { type: 'string', arg: 'NAME', doc: 'backend (default js); ort exports the model to ONNX and runs it on ONNX Runtime', choices: PROGRAM_BACKENDS },
+    threads: { type: 'int', arg: 'N', doc: 'ONNX Runtime intra-op threads (--backend ort; default 1)' },
     dtype: { type: 'string', arg: 'DTYPE', doc: 'precision (default float32)', choices: ['float32', 'float64'] },
     steps: { type: 'nat', arg: 'N', doc: 'steps to run (default: the spec\'s train.steps, else 100); with --resume, steps more' },
     seed: { type: 'nat', arg: 'S', doc: 'seed of the initial parameters and the data (default: spec, else 0)' },
@@ -126,13 +128,27 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
     if (keys !== sk) throw new UserError(`${resumeFile}: optimizer: its state does not cover the same parameters as params`);
   }
   const backendName = (o.backend as string | undefined) ?? 'js';
-  const be = await backendByName(backendName, dtype);
-  const tr = specTrainer(
-    spec,
-    { backend: be, task, optimizer, params: resumed?.params ?? initParams(model, seed, dtype), ...(resumedState !== undefined ? { state: resumedState } : {}) },
-  );
-  if (E.isLeft(tr)) throw new UserError(`${file}: ${tr.left}`);
-  const trainer = tr.right;
+  const threads = o.threads as number | undefined;
+  if (threads !== undefined && backendName !== 'ort') throw new UserError('--threads applies to --backend ort only');
+  if (threads !== undefined && threads < 1) throw new UserError(`--threads must be at least 1, got ${threads}`);
+  const start = { task, optimizer, params: resumed?.params ?? initParams(model, seed, dtype), ...(resumedState !== undefined ? { state: resumedState } : {}) };
+  let trainer: AsyncSpecTrainer;
+  let beName: string;
+  if (backendName === 'ort') {
+    if (dtype !== 'float32') throw new UserError(`the ort backend computes in float32; drop --dtype ${dtype} or use --backend js`);
+    const tr = await ortSpecTrainer(spec, { ...start, ...(threads !== undefined ? { threads } : {}) });
+    if (E.isLeft(tr)) throw new UserError(`${file}: ${tr.left}`);
+    trainer = tr.right;
+    beName = 'ort';
+  } else {
+    const be = await backendByName(backendName, dtype);
+    const tr = specTrainer(spec, { backend: be, ...start });
+    if (E.isLeft(tr)) throw new UserError(`${file}: ${tr.left}`);
+    const t = tr.right;
+    // The synchronous trainer seen through the asynchronous interface.
+    trainer = { lossModel: t.lossModel, step: async (s) => t.step(s), evaluate: async () => t.evaluate(), params: t.params, state: t.state, release: async () => undefined };
+    beName = be.name;
+  }
 
   const quiet = Boolean(o.quiet) || Boolean(o.json);
   if (!quiet) io.err(`training ${doc.name} on ${taskName}: ${task.describe}\n`);
@@ -142,7 +158,7 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
   for (let s = first; s < first + steps; s++) {
     let loss: number;
     try {
-      loss = trainer.step(s);
+      loss = await trainer.step(s);
     } catch (e) {
       const msg = (e as Error).message ?? '';
       if (/the loss is/.test(msg)) {
@@ -158,9 +174,10 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
   const seconds = (io.now() - t0) / 1000;
 
   // Evaluation on the held-out batch.
-  const { evalLoss, evalAccuracy } = trainer.evaluate();
+  const { evalLoss, evalAccuracy } = await trainer.evaluate();
   const modelParams = trainer.params();
   const state = trainer.state();
+  await trainer.release();
 
   // Save.
   const outFile = o['no-save'] ? undefined : ((o.out as string | undefined) ?? `${doc.name}.params.json`);
@@ -173,7 +190,7 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
     writeText(
       io,
       outFile,
-      encodeParamsFile({ spec: doc.name, task: taskName, seed, step: first + steps, dtype, backend: be.name, lr, params: modelParams, optimizer: optState }),
+      encodeParamsFile({ spec: doc.name, task: taskName, seed, step: first + steps, dtype, backend: beName, lr, params: modelParams, optimizer: optState }),
     );
   }
   const lossSvg = o['loss-svg'] as string | undefined;
@@ -183,13 +200,13 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
       lossSvg,
       lossPlot(losses, {
         label: `${doc.name} on ${taskName}`,
-        title: `training loss — ${doc.name} (${taskName}, ${be.name}/${dtype}, seed ${seed})`,
+        title: `training loss — ${doc.name} (${taskName}, ${beName}/${dtype}, seed ${seed})`,
         firstStep: first + 1,
       }),
     );
 
   const summary: TrainSummary = {
-    spec: doc.name, task: taskName, backend: be.name, dtype, seed, firstStep: first, steps, losses, evalLoss, evalAccuracy, seconds,
+    spec: doc.name, task: taskName, backend: beName, dtype, seed, firstStep: first, steps, losses, evalLoss, evalAccuracy, seconds,
     ...(outFile ? { saved: outFile } : {}),
   };
   if (o.json) {
@@ -198,7 +215,7 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
   }
   const nParams = [...model.params.values()].reduce((s, p) => s + p.shape.reduce((x, y) => x * y, 1), 0);
   const lines = [
-    `trained ${doc.name} on ${taskName} — ${be.name}/${dtype}, ${optimizer.name} lr ${lr}, seed ${seed}`,
+    `trained ${doc.name} on ${taskName} — ${beName}${threads ? ` (${threads} threads)` : ''}/${dtype}, ${optimizer.name} lr ${lr}, seed ${seed}`,
     `steps     ${first} → ${first + steps} in ${seconds.toFixed(2)} s${steps ? ` (${(steps / Math.max(seconds, 1e-9)).toFixed(1)} it/s)` : ''}`,
     ...(losses.length ? [`loss      ${losses[0]!.toPrecision(5)} → ${losses[losses.length - 1]!.toPrecision(5)} (training batches)`] : []),
     `held-out  loss ${evalLoss.toPrecision(5)}, accuracy ${(100 * evalAccuracy).toFixed(1)}%`,
