@@ -7,7 +7,9 @@ import { poolingCases } from '../laws/pooling';
 import { tensorProductCases } from '../laws/equivariant';
 import { jsBackend } from '../src/index';
 import { MissingKernelError } from '../src/backend/backend';
-import { loadOrt, toOnnx, twoCellToOnnx } from '../src/onnx/index';
+import { loadOrt, onnxEmitters, ortProgram, toOnnx, twoCellToOnnx } from '../src/onnx/index';
+import { adam, train, trainAsync } from '../src/train/index';
+import { lowerOrThrow } from '../src/lower/program';
 import { toOnnxWith } from '../src/onnx/export';
 import { structuralEmitters } from '../src/onnx/emit/basic';
 import type { Plan } from '../src/plan/plan';
@@ -206,6 +208,11 @@ describe('ONNX export', () => {
     expect(E.isLeft(r) && r.left.message).toMatch(/'tanh'.*1\.t/);
   });
 
+  it('has an emitter for every primitive the JS backend has a kernel for', () => {
+    const names = new Set(onnxEmitters.map((e) => e.prim));
+    expect(f64.kernelNames().filter((k) => !names.has(k))).toEqual([]);
+  });
+
   it('a plan that does not fit is a SpecError naming the node', () => {
     const r = toOnnx(model, { remat: ['0.net.nope'] });
     expect(E.isLeft(r) && r.left.message).toMatch(/0\.net\.nope.*does not exist/);
@@ -218,4 +225,19 @@ it('a value that leaves the forward graph under two names gets two outputs', () 
   const ex = toOnnx(m);
   if (E.isLeft(ex)) throw ex.left;
   expect(ex.right.manifest.residual.map((r) => r.name)).toEqual(['1.a:x', '1.b:x']);
+});
+
+describe.skipIf(ort instanceof Error)(`trainAsync on ort${skipReason}`, () => {
+  it('follows train on js: 20 Adam steps end within 1e-3 relative', async () => {
+    const prog = await ortProgram(model, { remat: ['0.net.b1'] });
+    if (E.isLeft(prog)) throw prog.left;
+    const batch = () => inputs;
+    const p32 = initParams(model, 3, 'float32');
+    const a = await trainAsync({ program: prog.right, optimizer: adam({ lr: 0.01 }), params: p32, steps: 20, batch });
+    const js = jsBackend('float32');
+    const b = train({ program: lowerOrThrow(model, js), backend: js, optimizer: adam({ lr: 0.01 }), params: p32, steps: 20, batch });
+    await prog.right.release();
+    expect(a.losses[19]! < a.losses[0]!).toBe(true);
+    expect(Math.abs(a.losses[19]! - b.losses[19]!) / b.losses[19]!).toBeLessThan(1e-3);
+  });
 });
