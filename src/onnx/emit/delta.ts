@@ -10,10 +10,12 @@
  * Residual (as the JS kernel keeps it): q̂, k̂, their norms, v, β, and `states` [B, H, nS, dk, dv]:
  * every S_{t−1} (`all-states`), the chunk starts (`chunk-states`) or S_0 (`none`).
  *
- * The backward graph is a reverse `Scan` over time with the recurrent adjoint (the JS kernel uses the
- * same for `all-states`), reading S_{t−1} from the residual or rebuilding it: from the kept chunk
- * starts (a Scan over one chunk, all chunks in parallel, for `recurrent`; the parallel in-chunk form
- * for `chunkwise`), or for `none` from S_0 (one Scan over T, or the chunk starts recomputed first).
+ * Backward graphs: for `recurrent`, a reverse `Scan` over time with the recurrent adjoint, reading
+ * S_{t−1} from the residual or rebuilding it (from the kept chunk starts by a Scan over one chunk,
+ * all chunks at once; for `none` by one Scan over T from S_0). For `chunkwise`, the WY backward: the
+ * gradient at each chunk's end follows a linear recurrence over chunks whose matrices are computed
+ * for all chunks at once, and the rest is parallel over chunks; the chunk starts come from the
+ * residual (kept, every C-th kept state, or recomputed from S_0 for `none`).
  * The variant 2-cells `none ⇒ chunk-states ⇒ all-states` recompute the larger residual the same way
  * the corresponding forward graph computes it.
  *
@@ -115,6 +117,8 @@ interface Chunks {
   readonly K: Sym;
   readonly W: Sym;
   readonly U: Sym;
+  /** (I + A)⁻¹ [N, nC, C, C]. */
+  readonly Tinv: Sym;
 }
 
 const strictLower = (C: number, inclusive: boolean): number[] =>
@@ -134,7 +138,7 @@ const wyFactors = (g: GraphBuilder, qn: Sym, kn: Sym, v: Sym, beta: Sym, d: Dims
     const Ai = g.slice(A, [i, 0], [i + 1, i], [2, 3]); // [N, nC, 1, i]
     Tinv = g.concat([Tinv, g.sub(eye(i), g.matmul(Ai, Tinv))], 2);
   }
-  return { Q, K, W: g.matmul(Tinv, g.mul(b, K)), U: g.matmul(Tinv, g.mul(b, V)) };
+  return { Q, K, W: g.matmul(Tinv, g.mul(b, K)), U: g.matmul(Tinv, g.mul(b, V)), Tinv };
 };
 
 /** Chunk starts h_c [N, nC, dk, dv] and the final state, in sequence: h_{c+1} = h_c + K_cᵀ(U_c − W_c h_c). */
@@ -233,6 +237,76 @@ const statesToKeep = (g: GraphBuilder, r: Residual<Sym>, d: Dims, variant: strin
 const everyStep = (g: GraphBuilder, prev: Sym, d: Dims, variant: string): Sym =>
   variant === 'chunk-states' ? g.gather(prev, g.ints(Array.from({ length: d.nC }, (_, i) => i * d.C)), 0) : prev;
 
+/** Gradients of the node's inputs from those of q̂, k̂, v, β [B, T, ·] and of S_0 [N, dk, dv]. */
+const inputGrads = (g: GraphBuilder, r: Residual<Sym>, d: Dims, dqn: Sym, dkn: Sym, dv: Sym, dbeta: Sym, dS0: Sym) => {
+  const dq = normaliseBack(g, r.qn!, r.qnorm!, dqn, d, d.dk);
+  const dk = normaliseBack(g, r.kn!, r.knorm!, dkn, d, d.dk);
+  // β = s·σ(l): dβ/dl = β (1 − β/s).
+  const db = g.reshape(dbeta, [d.B, d.T, d.H]);
+  const dlogit = g.mul(g.mul(db, r.beta!), g.sub(g.scalar(1), g.div(r.beta!, g.scalar(d.scale))));
+  return { dInputs: [dq, dk, g.reshape(dv, [d.B, d.T, d.H * d.dv]), dlogit, g.reshape(dS0, [d.B, d.H, d.dk, d.dv])], dParams: {} };
+};
+
+/** [N, nC, C, w] (padded time) back to [B, T, H·w]. */
+const unchunked = (g: GraphBuilder, x: Sym, d: Dims, w: number): Sym => {
+  const t = g.reshape(x, [d.N, d.nC * d.C, w]);
+  const tt = d.nC * d.C > d.T ? g.slice(t, [0], [d.T], [1]) : t;
+  return g.reshape(g.transpose(g.reshape(tt, [d.B, d.H, d.T, w]), [0, 2, 1, 3]), [d.B, d.T, d.H * w]);
+};
+
+/**
+ * The chunkwise backward in WY form. The gradient reaching each chunk's end obeys a linear recurrence
+ * over chunks, dH_{c−1} = (I − W_cᵀK_c) dH_c + (Q_c − P_c W_c)ᵀ dO_c, whose matrices come from all
+ * chunks at once; only that recurrence runs in sequence (one block per chunk). Everything else —
+ * through O = Q h + P U', h' = h + KᵀU', U' = U − W h and the WY transform (with (I + A)⁻ᵀ from the
+ * same inverse as the forward) — is parallel over chunks.
+ */
+const chunkBackward = (g: GraphBuilder, r: Residual<Sym>, d: Dims, variant: string, dO: Sym, dST: Sym) => {
+  const c = wyFactors(g, r.qn!, r.kn!, r.v!, r.beta!, d);
+  const kept = g.reshape(r.states!, [d.N, r.states!.shape[2]!, d.dk, d.dv]);
+  const starts =
+    variant === 'chunk-states'
+      ? kept
+      : variant === 'all-states'
+        ? g.gather(kept, g.ints(Array.from({ length: d.nC }, (_, i) => i * d.C)), 1)
+        : chunkStarts(g, c, g.reshape(kept, [d.N, d.dk, d.dv]), d).starts;
+  const V = chunked(g, r.v!, d, d.dv);
+  const b = chunked(g, r.beta!, d, 1);
+  const dOc = chunked(g, dO, d, d.dv);
+  const T2 = (x: Sym) => g.transpose(x, [0, 1, 3, 2]);
+  const Up = g.sub(c.U, g.matmul(c.W, starts));
+  const P = g.mul(g.matmul(c.Q, T2(c.K)), g.constant(strictLower(d.C, true), [d.C, d.C]));
+  const eye = g.constant(Array.from({ length: d.dk * d.dk }, (_, i) => (Math.floor(i / d.dk) === i % d.dk ? 1 : 0)), [d.dk, d.dk]);
+  const M = g.sub(eye, g.matmul(T2(c.W), c.K)); // [N, nC, dk, dk]
+  const Nn = g.matmul(T2(g.sub(c.Q, g.matmul(P, c.W))), dOc); // [N, nC, dk, dv]
+  const at = (x: Sym, i: number) => g.reshape(g.slice(x, [i], [i + 1], [1]), [d.N, x.shape[2]!, x.shape[3]!]);
+  // Gradient at each chunk's end, last chunk first.
+  const ends: Sym[] = new Array(d.nC);
+  let dH = g.reshape(dST, [d.N, d.dk, d.dv]);
+  for (let i = d.nC - 1; i >= 0; i--) {
+    ends[i] = g.unsqueeze(dH, [1]);
+    dH = g.add(g.matmul(at(M, i), dH), at(Nn, i));
+  }
+  const dS0 = dH;
+  const dHc = g.concat(ends, 1); // [N, nC, dk, dv]
+  // h' = h + KᵀU' and O = Q h + P U'.
+  const dUp = g.add(g.matmul(c.K, dHc), g.matmul(T2(P), dOc));
+  const dPm = g.mul(g.matmul(dOc, T2(Up)), g.constant(strictLower(d.C, true), [d.C, d.C]));
+  const dq = g.add(g.matmul(dOc, T2(starts)), g.matmul(dPm, c.K));
+  let dk = g.add(g.matmul(Up, T2(dHc)), g.matmul(T2(dPm), c.Q));
+  // U' = U − W h, then W = (I + A)⁻¹ diag(β) K and U = (I + A)⁻¹ diag(β) V.
+  const dW = g.neg(g.matmul(dUp, T2(starts)));
+  const Tinv = T2(c.Tinv);
+  const dUs = g.matmul(Tinv, dUp);
+  const dWs = g.matmul(Tinv, dW);
+  const dA = g.mul(g.neg(g.add(g.matmul(dUs, T2(c.U)), g.matmul(dWs, T2(c.W)))), g.constant(strictLower(d.C, false), [d.C, d.C]));
+  const KK = g.matmul(c.K, T2(c.K));
+  const dbeta = g.add(g.add(g.reduceSum(g.mul(dUs, V), [-1], true), g.reduceSum(g.mul(dWs, c.K), [-1], true)), g.reduceSum(g.mul(dA, KK), [-1], true));
+  const f = g.mul(b, dA); // A_ij = β_i k_i·k_j
+  dk = g.sum([dk, g.mul(b, dWs), g.matmul(f, c.K), g.matmul(T2(f), c.K)]);
+  return inputGrads(g, r, d, unchunked(g, dq, d, d.dk), unchunked(g, dk, d, d.dk), unchunked(g, g.mul(b, dUs), d, d.dv), unchunked(g, dbeta, d, 1), dS0);
+};
+
 export const deltaRuleEmitter = defineEmitter(deltaRuleDef, {
   forward: (g, node, _p, [q, k, v, logit, s0]) => {
     const d = dimsOf(node);
@@ -269,6 +343,7 @@ export const deltaRuleEmitter = defineEmitter(deltaRuleDef, {
   },
   backward: (g, node, _p, r, [dO, dST]) => {
     const d = dimsOf(node);
+    if (d.algorithm === 'chunkwise') return chunkBackward(g, r, d, node.variant, dO!, dST!);
     const s = seqOf(g, r, d);
     const P = prevStates(g, r, d, node.variant);
     // The recurrent adjoint, one step per time step, last to first.
@@ -293,12 +368,7 @@ export const deltaRuleEmitter = defineEmitter(deltaRuleDef, {
     b.output(gg, `${b.name}_dv`);
     b.output(b.reduceSum(b.mul(du, e), [-1], true), `${b.name}_db`);
     const [dS0, dqn, dkn, dv, dbeta] = g.scan(b, [g.reshape(dST!, [d.N, d.dk, d.dv])], [P, s.q, s.k, s.v, s.beta, timeMajor(g, dO!, d, d.dv)], true) as [Sym, Sym, Sym, Sym, Sym];
-    const dq = normaliseBack(g, r.qn!, r.qnorm!, fromTimeMajor(g, dqn, d, d.dk), d, d.dk);
-    const dk = normaliseBack(g, r.kn!, r.knorm!, fromTimeMajor(g, dkn, d, d.dk), d, d.dk);
-    // β = s·σ(l): dβ/dl = β (1 − β/s).
-    const db = g.reshape(fromTimeMajor(g, dbeta, d, 1), [d.B, d.T, d.H]);
-    const dlogit = g.mul(g.mul(db, r.beta!), g.sub(g.scalar(1), g.div(r.beta!, g.scalar(d.scale))));
-    return { dInputs: [dq, dk, fromTimeMajor(g, dv, d, d.dv), dlogit, g.reshape(dS0, [d.B, d.H, d.dk, d.dv])], dParams: {} };
+    return inputGrads(g, r, d, fromTimeMajor(g, dqn, d, d.dk), fromTimeMajor(g, dkn, d, d.dk), fromTimeMajor(g, dv, d, d.dv), fromTimeMajor(g, dbeta, d, 1), dS0);
   },
   twoCells: {
     'none⇒chunk-states': (g: GraphBuilder, node: TypedPrim<DeltaAttrs>, _p: Params<Sym>, m: Residual<Sym>) => ({ ...m, states: statesToKeep(g, m, dimsOf(node), 'chunk-states') }),
