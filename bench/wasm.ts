@@ -14,6 +14,8 @@ export interface BenchRow {
   gflops: number;
   ratioVsTfjsWasm?: number;
   ratioVsJs?: number;
+  /** GFLOP/s over the wasm backend's on the same op and size, measured side by side (ort rows). */
+  ratioVsWasm?: number;
   /** Fraction of the measured WebAssembly SIMD128 peak (wasm rows). */
   fractionOfPeak?: number;
 }
