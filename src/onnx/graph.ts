@@ -316,8 +316,9 @@ export class GraphBuilder {
 
   /** `cond ? a : b`, broadcasting. */
   where(cond: Sym, a: Sym, b: Sym): Sym {
-    const s = broadcastShapes(broadcastShapes(cond.shape, a.shape) ?? [], b.shape);
-    this.check(s !== null && broadcastShapes(cond.shape, a.shape) !== null, () => `Where: shapes do not broadcast`);
+    const ca = broadcastShapes(cond.shape, a.shape);
+    const s = ca && broadcastShapes(ca, b.shape);
+    this.check(s !== null, () => `Where: shapes ${showShape(cond.shape)}, ${showShape(a.shape)} and ${showShape(b.shape)} do not broadcast`);
     return this.node('Where', [cond, a, b], {}, [{ shape: s!, elem: a.elem }])[0]!;
   }
 
