@@ -1,10 +1,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { attentionCases, basicCases, type ConformanceCase, deltaCases } from '../laws/index';
+import { conformanceSuites } from '../laws/index';
 import { ORT_TOL, exportDeterministic, ortConforms, ortPlansAgree, ortTwoCellValid } from '../laws/ort';
 import { deltaInputs, deltaShapes } from '../laws/delta';
-import { poolingCases } from '../laws/pooling';
-import { tensorProductCases } from '../laws/equivariant';
 import { jsBackend } from '../src/index';
 import { MissingKernelError } from '../src/backend/backend';
 import { loadOrt, onnxEmitters, ortProgram, toOnnx, twoCellToOnnx } from '../src/onnx/index';
@@ -23,11 +21,9 @@ const ort = await loadOrt();
 const skipReason = ort instanceof Error ? ` (skipped: ${ort.message})` : '';
 const f64 = jsBackend('float64');
 
-/** Every conformance suite the ort backend runs, by name. */
-const suites: Record<string, readonly ConformanceCase[]> = { basic: basicCases, attention: attentionCases, delta: deltaCases, pooling: poolingCases, tensorProduct: tensorProductCases };
 
 describe.skipIf(ort instanceof Error)(`ort backend conforms to js float64${skipReason}`, () => {
-  for (const c of Object.values(suites).flat())
+  for (const c of Object.values(conformanceSuites).flat())
     for (const seed of [7, 1234])
       it(`${c.name} (seed ${seed}) within rtol ${ORT_TOL.rtol}, atol ${ORT_TOL.atol}, same residual layout`, async () => {
         const rep = await ortConforms(c, f64, seed, ORT_TOL);
