@@ -22,7 +22,7 @@ const table = (rows: readonly BenchRow[]): string => {
   const body = rows.map((r) => [
     String(r.op),
     String(r.size),
-    String(r.impl),
+    r.basis === 'cpu' ? `${r.impl} (CPU time)` : String(r.impl),
     fmt(typeof r.gflops === 'number' ? r.gflops : undefined),
     fmt(r.ratioVsTfjsWasm),
     fmt(r.ratioVsJs, 1),

@@ -1,44 +1,74 @@
 // The ort backend (the term exported to ONNX, run on onnxruntime-node's CPU provider) with 1 and 2
 // intra-op threads, against the wasm backend measured side by side in this process: matmul, linear,
-// attention and the chunkwise delta rule, forward+backward through the same programs users run
+// attention and the chunkwise delta rule, forward+backward through the program API on both sides
 // (parameters and inputs fed, outputs, residual and gradients fetched on every call). Run by
 // bench/main.ts (`npm run bench`, or `npx tsx bench/main.ts --only=ort`).
 import * as E from 'fp-ts/lib/Either.js';
-import { checkOrThrow, initParams, prim, randn, rng, type Term } from '../src/index';
+import { checkOrThrow, initParams, lowerOrThrow, prim, randn, rng, type Term, uploadAll } from '../src/index';
 import { encodeModel } from '../src/onnx/proto';
 import { GraphBuilder } from '../src/onnx/graph';
 import { ortProgram } from '../src/onnx/ort-program';
 import { loadOrt, type OrtModule } from '../src/onnx/runtime';
 import { gemm } from '../backends/wasm/index';
-import { type BenchRow, fwdBwd, fwdBwdFlops, timeIt, wasmBe } from './wasm';
-
-/** Seconds per call of an asynchronous `f`: best mean over `batches` batches of at least `minMs` each. */
-export const timeItAsync = async (f: () => Promise<unknown>, minMs = 250, batches = 5): Promise<number> => {
-  await f();
-  let reps = 1;
-  for (;;) {
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) await f();
-    if (performance.now() - t0 >= minMs / batches || reps > 1e5) break;
-    reps *= 2;
-  }
-  let best = Infinity;
-  for (let b = 0; b < batches; b++) {
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) await f();
-    best = Math.min(best, (performance.now() - t0) / reps);
-  }
-  return best / 1000;
-};
+import { type BenchRow, fwdBwdFlops, wasmBe } from './wasm';
 
 const THREADS = [1, 2] as const;
 const implOf = (t: number): string => (t === 1 ? 'ort' : `ort ${t}t`);
 
+/** Wall and CPU seconds per call (CPU time of the whole process: every thread it runs). */
+interface Timing {
+  readonly wall: number;
+  readonly cpu: number;
+}
+
+const timed = async (f: () => unknown, reps: number): Promise<Timing> => {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) await f();
+  const wall = (performance.now() - t0) / 1000 / reps;
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / 1e6 / reps };
+};
+
+/** How many calls of `f` take about `ms` of wall time (at least one). */
+const repsFor = async (f: () => unknown, ms: number): Promise<number> => {
+  await f();
+  const t0 = performance.now();
+  await f();
+  return Math.max(1, Math.round(ms / Math.max(performance.now() - t0, 1e-3)));
+};
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
 /**
- * A timer of forward+backward of a one-primitive program on ort (the program API, feeds and fetches
- * included): seconds per call, measured each time it is called.
+ * The machine is shared and loaded, so the implementations of a row are measured round-robin, in
+ * `ROUNDS` rounds, and a ratio is the median of the per-round ratios. One-thread rows compare CPU
+ * time (what a core spends per call; wall-clock time swings with the load): their GFLOP/s are per
+ * CPU-second. Two-thread rows can only be compared in wall-clock time (their point is a second core):
+ * GFLOP/s from the best wall time over the rounds, ratio to wasm's wall time in the same round.
  */
-const ortFwdBwd = async (term: Term, inputs: number[][], threads: number, variant: string | undefined, heavy: boolean) => {
+const ROUNDS = 5;
+
+const compare = async (op: string, size: string, flops: number, wasm: () => unknown, ort: readonly (() => Promise<unknown>)[], ms: number): Promise<BenchRow[]> => {
+  const fs = [wasm, ...ort];
+  const reps: number[] = [];
+  for (const f of fs) reps.push(await repsFor(f, ms));
+  const runs: Timing[][] = fs.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) for (let i = 0; i < fs.length; i++) runs[i]!.push(await timed(fs[i]!, reps[i]!));
+  const w = runs[0]!;
+  return THREADS.map((t, k): BenchRow => {
+    const mine = runs[k + 1]!;
+    return t === 1
+      ? { op, size, impl: implOf(t), basis: 'cpu', gflops: flops / median(mine.map((m) => m.cpu)) / 1e9, ratioVsWasm: median(mine.map((m, r) => w[r]!.cpu / m.cpu)) }
+      : { op, size, impl: implOf(t), basis: 'wall', gflops: flops / Math.min(...mine.map((m) => m.wall)) / 1e9, ratioVsWasm: median(mine.map((m, r) => w[r]!.wall / m.wall)) };
+  });
+};
+
+/** Forward+backward of a one-primitive program on ort (the program API: feeds and fetches included), as a call. */
+const ortFwdBwd = async (term: Term, inputs: number[][], threads: number, variant: string | undefined) => {
   const model = checkOrThrow(term, inputs);
   const p = await ortProgram(model, variant ? { variants: { '': variant } } : {}, { threads });
   if (E.isLeft(p)) throw p.left;
@@ -46,19 +76,14 @@ const ortFwdBwd = async (term: Term, inputs: number[][], threads: number, varian
   const params = initParams(model, 1, 'float32');
   const xs = inputs.map((s, i) => randn(s, rng(2).fork(`x${i}`)));
   const dys = model.root.outputs.map((s, i) => randn(s, rng(3).fork(`dy${i}`)));
-  const once = async () => {
-    const { residual } = await prog.forward(params, xs);
-    await prog.backward(residual, dys);
+  return {
+    call: async () => {
+      const { residual } = await prog.forward(params, xs);
+      await prog.backward(residual, dys);
+    },
+    release: () => prog.release(),
   };
-  return { time: () => timeItAsync(once, heavy ? 100 : 200, heavy ? 1 : 3), release: () => prog.release() };
 };
-
-/**
- * The machine is shared, so its load changes while a benchmark runs: every implementation of a row
- * is measured in each of `ROUNDS` interleaved rounds and keeps its best, so a ratio compares times
- * taken moments apart rather than minutes apart.
- */
-const ROUNDS = 3;
 
 /** A session of one MatMul of two graph inputs. */
 const matmulSession = async (ort: OrtModule, n: number, threads: number) => {
@@ -77,12 +102,10 @@ export async function run(opts: { json?: boolean; quick?: boolean } = {}): Promi
   }
   const be = await wasmBe();
   const rows: BenchRow[] = [];
-  const push = (op: string, size: string, impl: string, gflops: number, wasm: number) => rows.push({ op, size, impl, gflops, ratioVsWasm: gflops / wasm });
 
   // matmul: wasm's gemm (output allocated per call) against one MatMul node (inputs fed, output fetched).
   for (const n of opts.quick ? [128, 256] : [128, 256, 512, 1024]) {
     const size = `${n}×${n}×${n}`;
-    const flops = 2 * n * n * n;
     const a = randn([n, n], rng(1).fork('a'));
     const b = randn([n, n], rng(1).fork('b'));
     const rt = be.runtime;
@@ -90,27 +113,19 @@ export async function run(opts: { json?: boolean; quick?: boolean } = {}): Promi
     const wb = be.keep(be.upload(b));
     const sessions = await Promise.all(THREADS.map((t) => matmulSession(ort, n, t)));
     const feeds = { a: new ort.Tensor('float32', Float32Array.from(a.data), [n, n]), b: new ort.Tensor('float32', Float32Array.from(b.data), [n, n]) };
-    let sw = Infinity;
-    const so = THREADS.map(() => Infinity);
-    for (let round = 0; round < ROUNDS; round++) {
-      sw = Math.min(
-        sw,
-        timeIt(() => {
-          const c = rt.tensor([n, n]);
-          gemm(rt, n, n, n, rt.ptr(wa), n, 1, rt.ptr(wb), n, 1, c.buf.ptr, n);
-          rt.release(c);
-        }, 150, 3),
-      );
-      for (let i = 0; i < THREADS.length; i++) so[i] = Math.min(so[i]!, await timeItAsync(() => sessions[i]!.run(feeds), 150, 3));
-    }
+    const wasm = () => {
+      const c = rt.tensor([n, n]);
+      gemm(rt, n, n, n, rt.ptr(wa), n, 1, rt.ptr(wb), n, 1, c.buf.ptr, n);
+      rt.release(c);
+    };
+    rows.push(...(await compare('matmul', size, 2 * n * n * n, wasm, sessions.map((s) => () => s.run(feeds)), 60)));
     be.release(wa);
     be.release(wb);
     for (const s of sessions) await s.release();
-    THREADS.forEach((t, i) => push('matmul', size, implOf(t), flops / so[i]! / 1e9, flops / sw / 1e9));
     log(`ort matmul ${size} done`);
   }
 
-  // Components through the program API, each against its wasm program measured just before.
+  // Components through the program API on both sides.
   const R = opts.quick ? 256 : 1024;
   const d = 64;
   const delta = (T: number): [Term, number[][]] => [
@@ -130,21 +145,27 @@ export async function run(opts: { json?: boolean; quick?: boolean } = {}): Promi
     ),
     ...(opts.quick ? [256] : [1024, 4096]).map((T): [string, string, Term, number[][], undefined] => ['delta_rule chunkwise fwd+bwd', `T=${T} dk=dv=${d}`, ...delta(T), undefined]),
   ];
-  await import('../backends/js/kernels/attention');
   for (const [op, size, term0, inputs, variant] of cases) {
     const term = variant ? { ...term0, variant } : term0;
     // Attention's GFLOP/s use the 'probs' flops for both variants, as the wasm rows do.
     const flops = fwdBwdFlops(term0, inputs);
-    const heavy = op.startsWith('delta');
-    const timers = await Promise.all(THREADS.map((t) => ortFwdBwd(term0, inputs, t, variant, heavy)));
-    let sw = Infinity;
-    const so = THREADS.map(() => Infinity);
-    for (let round = 0; round < ROUNDS; round++) {
-      sw = Math.min(sw, be.scope(() => fwdBwd(be, term, inputs, be)));
-      for (let i = 0; i < THREADS.length; i++) so[i] = Math.min(so[i]!, await timers[i]!.time());
-    }
-    for (const t of timers) await t.release();
-    THREADS.forEach((t, i) => push(op, size, implOf(t), flops / so[i]! / 1e9, flops / sw / 1e9));
+    const model = checkOrThrow(term, inputs);
+    const prog = lowerOrThrow(model, be);
+    const params = uploadAll(be, initParams(model, 1, 'float32'));
+    for (const p of Object.values(params)) be.keep(p);
+    const xs = inputs.map((s, i) => randn(s, rng(2).fork(`x${i}`)));
+    const dys = model.root.outputs.map((s, i) => randn(s, rng(3).fork(`dy${i}`)));
+    // wasm: inputs uploaded and gradients downloaded, as the ort program feeds and fetches; memory reset after each call.
+    const wasm = () =>
+      be.scope(() => {
+        const { residual } = prog.forward(params, xs.map((x) => be.upload(x)));
+        const { dParams, dInputs } = prog.backward(residual, dys.map((x) => be.upload(x)));
+        for (const g of [...Object.values(dParams), ...dInputs]) if (g) be.download(g);
+      });
+    const ortCalls = await Promise.all(THREADS.map((t) => ortFwdBwd(term0, inputs, t, variant)));
+    rows.push(...(await compare(op, size, flops, wasm, ortCalls.map((c) => c.call), op.startsWith('delta') ? 150 : 60)));
+    for (const c of ortCalls) await c.release();
+    for (const p of Object.values(params)) be.release(p);
     log(`ort ${op} ${size} done`);
   }
   return rows;
