@@ -19,3 +19,4 @@ export * from './functor';
 export * from './suites';
 export * from './ntk';
 export * from './strings';
+export * from './ort';

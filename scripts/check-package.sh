@@ -83,3 +83,33 @@ if (c.lowerOrThrow(m, be).backend !== 'wasm') throw new Error('browser bundle: n
 console.log('browser bundle ok');
 JS
 node "$dir/browser.mjs"
+
+# The ort backend: the term exported to ONNX by the built package and run on onnxruntime-node (an
+# optional peer dependency, installed here as a dev dependency), from ESM and CJS.
+cat > "$dir/ort.mjs" <<'JS'
+import { checkOrThrow, ortProgram, prim, seq } from 'catoptric';
+const model = checkOrThrow(seq(prim('linear', { out: 3 }), prim('relu')), [[2, 4]]);
+const p = await ortProgram(model);
+if (p._tag !== 'Right') throw new Error(`ort esm: ${p.left.message}`);
+const params = { '0.w': { shape: [4, 3], data: new Float32Array(12).fill(0.5) }, '0.b': { shape: [3], data: new Float32Array(3) } };
+const { outputs, residual } = await p.right.forward(params, [{ shape: [2, 4], data: new Float32Array(8).fill(1) }]);
+const { dParams } = await p.right.backward(residual, [{ shape: [2, 3], data: new Float32Array(6).fill(1) }]);
+if (outputs[0].data[0] !== 2 || dParams['0.w'].data[0] !== 2) throw new Error(`ort esm: unexpected ${outputs[0].data} / ${dParams['0.w'].data}`);
+await p.right.release();
+console.log('ort esm ok');
+JS
+cat > "$dir/ort.cjs" <<'JS'
+const { checkOrThrow, ortProgram, prim } = require('catoptric');
+(async () => {
+  const p = await ortProgram(checkOrThrow(prim('tanh'), [[2]]));
+  if (p._tag !== 'Right') throw new Error(`ort cjs: ${p.left.message}`);
+  const { outputs } = await p.right.forward({}, [{ shape: [2], data: new Float32Array([0, 1]) }]);
+  if (Math.abs(outputs[0].data[1] - Math.tanh(1)) > 1e-6) throw new Error(`ort cjs: unexpected ${outputs[0].data}`);
+  await p.right.release();
+  console.log('ort cjs ok');
+})().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
+JS
+(cd "$dir" && node ort.mjs && node ort.cjs)

@@ -19,5 +19,6 @@ export * from './render';
 export * from './tasks';
 export * from './ntk';
 export * from './active';
+export * from './onnx';
 export * from '../backends/js';
 export * from './strings';

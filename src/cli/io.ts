@@ -18,6 +18,10 @@ export interface Io {
   /** A file's bytes (binary data files); without it, `readFile`'s text as UTF-8. */
   readBytes?(path: string): Uint8Array;
   writeFile(path: string, text: string): void;
+  /** Write bytes (binary files); defaults to the file system when absent. */
+  writeBytes?(path: string, bytes: Uint8Array): void;
+  /** Create a directory and its parents; defaults to the file system when absent. */
+  makeDir?(path: string): void;
   /** Milliseconds, for timings. */
   now(): number;
   /** All of standard input (commands with `--stdin`); absent where there is none. */
@@ -32,6 +36,8 @@ export const processIo = (): Io => ({
   readFile: (p) => fs.readFileSync(p, 'utf8'),
   readBytes: (p) => fs.readFileSync(p),
   writeFile: (p, text) => fs.writeFileSync(p, text),
+  writeBytes: (p, bytes) => fs.writeFileSync(p, bytes),
+  makeDir: (p) => void fs.mkdirSync(p, { recursive: true }),
   now: () => performance.now(),
   readStdin: () => fs.readFileSync(0, 'utf8'),
 });
@@ -62,6 +68,30 @@ export const writeText = (io: Io, file: string, text: string): void => {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
     throw new UserError(`${file}: cannot write: ${why}`);
+  }
+};
+
+/** Write a binary file, turning failures into a {@link UserError}. */
+export const writeBytes = (io: Io, file: string, bytes: Uint8Array): void => {
+  try {
+    if (io.writeBytes) io.writeBytes(file, bytes);
+    else fs.writeFileSync(file, bytes);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new UserError(`${file}: cannot write: ${why}`);
+  }
+};
+
+/** Create a directory (and its parents), turning failures into a {@link UserError}. */
+export const makeDir = (io: Io, dir: string): void => {
+  try {
+    if (io.makeDir) io.makeDir(dir);
+    else fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new UserError(`${dir}: cannot create the directory: ${why}`);
   }
 };
 

@@ -10,6 +10,7 @@ import { trainCommand, runTrain } from './train';
 import { diagramCommand, runDiagram } from './diagram';
 import { planCommand, runPlan } from './plan';
 import { benchCommand, runBench } from './bench';
+import { exportCommand, runExport } from './export';
 import { primsCommand, runPrims, runSchema, runTasks, schemaCommand, tasksCommand } from './info';
 import { playgroundCommand, runPlayground } from './playground';
 import { decodeCommand, encodeCommand, runDecode, runEncode } from './strings';
@@ -27,6 +28,7 @@ const commands: Command[] = [
   { spec: benchCommand, run: runBench },
   { spec: decodeCommand, run: runDecode },
   { spec: encodeCommand, run: runEncode },
+  { spec: exportCommand, run: runExport },
   { spec: primsCommand, run: runPrims },
   { spec: tasksCommand, run: runTasks },
   { spec: schemaCommand, run: runSchema },

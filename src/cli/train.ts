@@ -20,7 +20,8 @@ import { type LossKind, LOSSES } from '../tasks/loss';
 import { readDataFile } from './data';
 import { type DataFeed, dataMetrics, fitData } from './data-feed';
 import { type CommandSpec, UserError, parseArgs } from './args';
-import { BACKENDS, backendByName } from './backends';
+import { PROGRAM_BACKENDS, backendByName } from './backends';
+import { type AsyncSpecTrainer, ortSpecTrainer } from '../onnx/trainer';
 import { grouped } from './format';
 import { type Io, UserErrors, readSpec, readText, writeText } from './io';
 import { type OptState, checkParamsFit, decodeParamsFile, encodeParamsFile } from './params-file';
@@ -35,7 +36,8 @@ export const trainCommand: CommandSpec = {
     data: { type: 'string', arg: 'FILE', doc: 'train on arrays from a .npz, .npy, .json or .csv file instead of a task' },
     valid: { type: 'string', arg: 'FILE', doc: 'with --data: validation arrays to report metrics on (default: the training data)' },
     loss: { type: 'string', arg: 'LOSS', doc: 'with --data: the loss (default: from the targets\' shapes)', choices: LOSSES },
-    backend: { type: 'string', arg: 'NAME', doc: 'backend (default js)', choices: BACKENDS },
+    backend: { type: 'string', arg: 'NAME', doc: 'backend (default js); ort exports the model to ONNX and runs it on ONNX Runtime', choices: PROGRAM_BACKENDS },
+    threads: { type: 'int', arg: 'N', doc: 'ONNX Runtime intra-op threads (--backend ort; default 1)' },
     dtype: { type: 'string', arg: 'DTYPE', doc: 'precision (default float32)', choices: ['float32', 'float64'] },
     steps: { type: 'nat', arg: 'N', doc: 'steps to run (default: the spec\'s train.steps, else 100); with --resume, steps more' },
     seed: { type: 'nat', arg: 'S', doc: 'seed of the initial parameters and the data (default: spec, else 0)' },
@@ -161,13 +163,43 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
     if (keys !== sk) throw new UserError(`${resumeFile}: optimizer: its state does not cover the same parameters as params`);
   }
   const backendName = (o.backend as string | undefined) ?? 'js';
-  const be = await backendByName(backendName, dtype);
-  const common = { backend: be, optimizer, params: resumed?.params ?? initParams(model, seed, dtype), ...(resumedState !== undefined ? { state: resumedState } : {}) };
-  const tr: E.Either<string, SpecTrainer | DataTrainer> = task
-    ? specTrainer(spec, { ...common, task })
-    : dataTrainer(spec, { ...common, data: { loss, batch: (s) => feed!.batch(s) } });
-  if (E.isLeft(tr)) throw new UserError(`${file}: ${tr.left}`);
-  const trainer = tr.right;
+  const threads = o.threads as number | undefined;
+  if (threads !== undefined && backendName !== 'ort') throw new UserError('--threads applies to --backend ort only');
+  if (threads !== undefined && threads < 1) throw new UserError(`--threads must be at least 1, got ${threads}`);
+  const common = { optimizer, params: resumed?.params ?? initParams(model, seed, dtype), ...(resumedState !== undefined ? { state: resumedState } : {}) };
+  let trainer: AsyncSpecTrainer;
+  // The synchronous trainer, when there is one (its `predict` evaluates on the user's arrays).
+  let local: SpecTrainer | DataTrainer | undefined;
+  let beName: string;
+  if (backendName === 'ort') {
+    if (!task) throw new UserError('--backend ort trains on built-in tasks only for now; use --backend js or wasm with --data');
+    if (dtype !== 'float32') throw new UserError(`the ort backend computes in float32; drop --dtype ${dtype} or use --backend js`);
+    const tr = await ortSpecTrainer(spec, { ...common, task, ...(threads !== undefined ? { threads } : {}) });
+    if (E.isLeft(tr)) throw new UserError(`${file}: ${tr.left}`);
+    trainer = tr.right;
+    beName = 'ort';
+  } else {
+    const be = await backendByName(backendName, dtype);
+    const tr: E.Either<string, SpecTrainer | DataTrainer> = task
+      ? specTrainer(spec, { ...common, backend: be, task })
+      : dataTrainer(spec, { ...common, backend: be, data: { loss, batch: (s) => feed!.batch(s) } });
+    if (E.isLeft(tr)) throw new UserError(`${file}: ${tr.left}`);
+    const t = tr.right;
+    local = t;
+    // The synchronous trainer seen through the asynchronous interface.
+    trainer = {
+      lossModel: t.lossModel,
+      step: async (s) => t.step(s),
+      evaluate: async () => {
+        if (!('evaluate' in t)) throw new Error('internal: a data trainer is evaluated on its arrays');
+        return t.evaluate();
+      },
+      params: t.params,
+      state: t.state,
+      release: async () => undefined,
+    };
+    beName = be.name;
+  }
 
   const quiet = Boolean(o.quiet) || Boolean(o.json);
   if (!quiet) io.err(`training ${doc.name} on ${source}: ${task?.describe ?? feed!.describe}\n`);
@@ -177,7 +209,7 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
   for (let s = first; s < first + steps; s++) {
     let loss: number;
     try {
-      loss = trainer.step(s);
+      loss = await trainer.step(s);
     } catch (e) {
       const msg = (e as Error).message ?? '';
       if (/the loss is/.test(msg)) {
@@ -198,14 +230,15 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
   let evalOn: string;
   if (feed) {
     const on = validFeed ?? feed;
-    ({ loss: evalLoss, accuracy: evalAccuracy } = dataMetrics(on, doc.inputs.length, (xs) => trainer.predict(xs)));
+    ({ loss: evalLoss, accuracy: evalAccuracy } = dataMetrics(on, doc.inputs.length, (xs) => local!.predict(xs)));
     evalOn = validFeed ? `validation data ${validFile}, ${on.examples} examples` : `training data, ${on.examples} examples`;
   } else {
-    ({ evalLoss, evalAccuracy } = (trainer as SpecTrainer).evaluate());
+    ({ evalLoss, evalAccuracy } = await trainer.evaluate());
     evalOn = 'held-out batch';
   }
   const modelParams = trainer.params();
   const state = trainer.state();
+  await trainer.release();
 
   // Save.
   const outFile = o['no-save'] ? undefined : ((o.out as string | undefined) ?? `${doc.name}.params.json`);
@@ -218,7 +251,7 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
     writeText(
       io,
       outFile,
-      encodeParamsFile({ spec: doc.name, ...(taskName !== undefined ? { task: taskName } : {}), seed, step: first + steps, dtype, backend: be.name, lr, params: modelParams, optimizer: optState }),
+      encodeParamsFile({ spec: doc.name, ...(taskName !== undefined ? { task: taskName } : {}), seed, step: first + steps, dtype, backend: beName, lr, params: modelParams, optimizer: optState }),
     );
   }
   const lossSvg = o['loss-svg'] as string | undefined;
@@ -228,7 +261,7 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
       lossSvg,
       lossPlot(losses, {
         label: `${doc.name} on ${source}`,
-        title: `training loss — ${doc.name} (${source}, ${be.name}/${dtype}, seed ${seed})`,
+        title: `training loss — ${doc.name} (${source}, ${beName}/${dtype}, seed ${seed})`,
         lossName: loss === 'xent' ? 'softmax cross-entropy' : 'mean squared error',
         firstStep: first + 1,
       }),
@@ -236,7 +269,7 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
 
   const summary: TrainSummary = {
     spec: doc.name, task: taskName ?? 'data', ...(dataFile !== undefined ? { data: dataFile } : {}), loss, evalOn,
-    backend: be.name, dtype, seed, firstStep: first, steps, losses, evalLoss, ...(evalAccuracy !== undefined ? { evalAccuracy } : {}), seconds,
+    backend: beName, dtype, seed, firstStep: first, steps, losses, evalLoss, ...(evalAccuracy !== undefined ? { evalAccuracy } : {}), seconds,
     ...(outFile ? { saved: outFile } : {}),
   };
   if (o.json) {
@@ -245,7 +278,7 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
   }
   const nParams = [...model.params.values()].reduce((s, p) => s + p.shape.reduce((x, y) => x * y, 1), 0);
   const lines = [
-    `trained ${doc.name} on ${source} — ${be.name}/${dtype}, ${optimizer.name} lr ${lr}, seed ${seed}`,
+    `trained ${doc.name} on ${source} — ${beName}${threads ? ` (${threads} threads)` : ''}/${dtype}, ${optimizer.name} lr ${lr}, seed ${seed}`,
     `steps     ${first} → ${first + steps} in ${seconds.toFixed(2)} s${steps ? ` (${(steps / Math.max(seconds, 1e-9)).toFixed(1)} it/s)` : ''}`,
     ...(losses.length ? [`loss      ${losses[0]!.toPrecision(5)} → ${losses[losses.length - 1]!.toPrecision(5)} (training batches)`] : []),
     `${(feed ? (validFeed ? 'valid' : 'train set') : 'held-out').padEnd(9)} loss ${evalLoss.toPrecision(5)}${evalAccuracy !== undefined ? `, accuracy ${(100 * evalAccuracy).toFixed(1)}%` : ''} (${evalOn})`,
