@@ -15,6 +15,14 @@ export default defineConfig({
     // Browser tests run in Chromium with `npm run test:browser` (vitest.browser.config.ts).
     exclude: [...configDefaults.exclude, 'test/browser/**'],
     testTimeout: 60_000,
-    pool: 'threads',
+    // Speed (CONTRIBUTING.md, "Test suite speed"): with isolation every test file re-imported the
+    // whole library and @fast-check/vitest (whose `test` wrapper takes ~1.3 s to build under
+    // vitest 4.1), ~70% of the run. Without isolation each worker imports them, and instantiates
+    // the shared wasm module, once. The price is that test files share module state (kernel
+    // registries, the shared wasm instance): a test must not depend on running in a fresh module
+    // graph, and must restore anything global it changes. Forks rather than threads so that
+    // process.cpuUsage() in a timed test measures that test's worker alone.
+    pool: 'forks',
+    isolate: false,
   },
 });
