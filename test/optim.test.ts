@@ -15,7 +15,7 @@ const stepper = <S>(opt: Optimizer<S>, p0: Params) => {
   let params: Params = p0;
   return (g: Params): Params => {
     [state, params] = opt.put([state, params], g);
-    return params;
+    return opt.get([state, params]);
   };
 };
 
@@ -26,11 +26,14 @@ const g: Params = { 'a.w': t64([2, 3], [0.3, -0.02, 1.5, -4, 0, 0.7]), b: t64([4
 
 /** Check `got` against `want(k, i)` for every entry of every parameter. */
 const expectEntries = (got: Params, want: (k: string, i: number) => number, what: string) => {
-  for (const [k, t] of Object.entries(got))
+  expect(Object.keys(got).sort(), what).toEqual(Object.keys(p0).sort());
+  for (const [k, t] of Object.entries(got)) {
+    expect(t.shape, `${what}: shape of ${k}`).toEqual(p0[k]!.shape);
     t.data.forEach((v, i) => {
       const w = want(k, i);
       expect(Math.abs(v - w), `${what}: ${k}[${i}] = ${v}, expected ${w}`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(w)));
     });
+  }
 };
 const P = (k: string, i: number) => p0[k]!.data[i]!;
 const G = (k: string, i: number) => g[k]!.data[i]!;
@@ -116,6 +119,10 @@ describe('optimisers equal their closed-form updates for three steps on a fixed 
       expectEntries(adamStep(gt), (k, i) => ref[k]![i]!.adam.p, `adamw step ${t}`);
       expectEntries(sgdStep(gt), (k, i) => ref[k]![i]!.sgd.p, `sgd step ${t}`);
     });
+  });
+
+  it('names: sgd, adam, and adamw when weight decay is set', () => {
+    expect([sgd({ lr: 1 }).name, adam({ lr: 1 }).name, adam({ lr: 1, weightDecay: 0.1 }).name]).toEqual(['sgd', 'adam', 'adamw']);
   });
 
   it('a missing gradient is a clear error naming the parameter', () => {
