@@ -21,6 +21,8 @@ export default {
   disableTypeChecks: false,
   reporters: ['clear-text', 'progress', 'json', 'html'],
   timeoutMS: 30000,
+  // The initial run is the whole related suite, instrumented, on a shared machine.
+  dryRunTimeoutMinutes: 40,
   tempDirName: '.stryker-tmp',
   cleanTempDir: true,
 };

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import * as t_ from 'io-ts';
+import * as E from 'fp-ts/lib/Either.js';
+import { definePrimitive } from '../src/term/primitive';
 import {
   argmaxAccuracy, checkOrThrow, initParams, jsBackend, lossAndGrad, lowerOrThrow, par, id, prim, seq, sgd, train, type HostTensor,
 } from '../src/index';
@@ -35,6 +38,40 @@ describe('initParams', () => {
     // Adding a layer in front does not change the values of a parameter whose path is unchanged.
     const longer = checkOrThrow(seq(prim('linear', { out: 4 }), prim('tanh'), prim('linear', { out: 2 }), prim('tanh')), [[3, 5]]);
     expect([...initParams(longer, 7)['2.w']!.data]).toEqual([...a['2.w']!.data]);
+  });
+});
+
+// Two primitives defined only here: one with a parameter and no `init` (the default N(0, 0.02²)),
+// one whose `init` gives the wrong number of values.
+const paramOnly = (name: string, init?: () => ArrayLike<number>) =>
+  definePrimitive({
+    name,
+    doc: `test primitive ${name}`,
+    attrs: t_.type({}),
+    arity: () => ({ inputs: 1, outputs: 1 }),
+    shape: (_a, [x]) => E.right({ outputs: [x!], params: { p: [40, 50] } }),
+    variants: ['input'],
+    cost: () => ({ fwdFlops: 0, bwdFlops: 0, residualElems: 0, paramElems: 2000 }),
+    ...(init ? { init } : {}),
+  });
+paramOnly('test_default_init');
+paramOnly('test_bad_init', () => new Float64Array(3));
+
+describe('initParams for primitives without their own init', () => {
+  it('draws N(0, 0.02²) from (seed, path)', () => {
+    const m = checkOrThrow(prim('test_default_init', {}), [[2]]);
+    const a = [...initParams(m, 3, 'float64').p!.data];
+    expect(a).toHaveLength(2000);
+    const mean = a.reduce((s, v) => s + v, 0) / a.length;
+    const sd = Math.sqrt(a.reduce((s, v) => s + (v - mean) ** 2, 0) / a.length);
+    expect(Math.abs(mean)).toBeLessThan(0.003);
+    expect(sd).toBeGreaterThan(0.018);
+    expect(sd).toBeLessThan(0.022);
+    expect([...initParams(m, 3, 'float64').p!.data]).toEqual(a);
+  });
+  it('an init that gives the wrong number of values is a clear error', () => {
+    const m = checkOrThrow(prim('test_bad_init', {}), [[2]]);
+    expect(() => initParams(m, 1)).toThrow("initParams: test_bad_init gave 3 values for 'p', expected 2000");
   });
 });
 
