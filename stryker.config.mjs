@@ -1,11 +1,11 @@
 // Mutation testing (npm run mutate; not part of npm test or CI). See CONTRIBUTING.md, "Mutation testing".
-// scripts/mutate.sh runs one folder at a time: MUTATE_FOLDER (default src/train) and MUTATE_REPORT_DIR.
+// scripts/mutate.sh runs one folder (or file) at a time: MUTATE_FOLDER (default src/train) and MUTATE_REPORT_DIR.
 const folder = process.env.MUTATE_FOLDER ?? 'src/train';
 const reportDir = process.env.MUTATE_REPORT_DIR ?? `reports/mutation/${folder.replaceAll('/', '-')}`;
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
-  mutate: [`${folder}/**/*.ts`],
+  mutate: [folder.endsWith('.ts') ? folder : `${folder}/**/*.ts`],
   jsonReporter: { fileName: `${reportDir}/mutation.json` },
   htmlReporter: { fileName: `${reportDir}/mutation.html` },
   testRunner: 'vitest',

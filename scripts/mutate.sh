@@ -6,9 +6,9 @@ cd "$(dirname "$0")/.."
 
 usage() {
   cat <<'USAGE'
-Usage: npm run mutate -- [--concurrency N] [--json] [folder...]
+Usage: npm run mutate -- [--concurrency N] [--json] [folder or file.ts...]
 
-Mutates the TypeScript files under each folder (default: the numerical heart —
+Mutates the TypeScript files under each folder, or one file (default: the numerical heart —
 backends/js src/prims src/plan src/train src/equivariant src/fft laws), runs the tests that
 cover each mutant (Stryker's per-test coverage), and writes reports/mutation/<folder>/
 (mutation.json, mutation.html). Ends with the score per folder (--json: as JSON).
@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
     --concurrency) [ $# -ge 2 ] || { echo "mutate: --concurrency needs a number" >&2; exit 2; }; concurrency="$2"; shift 2 ;;
     --json) json=1; shift ;;
     -*) echo "mutate: unknown option '$1' (see --help)" >&2; exit 2 ;;
-    *) [ -d "$1" ] || { echo "mutate: '$1' is not a folder" >&2; exit 2; }; folders+=("${1%/}"); shift ;;
+    *) [ -d "$1" ] || [[ -f "$1" && "$1" == *.ts ]] || { echo "mutate: '$1' is neither a folder nor a .ts file" >&2; exit 2; }; folders+=("${1%/}"); shift ;;
   esac
 done
 [ ${#folders[@]} -gt 0 ] || folders=(backends/js src/prims src/plan src/train src/equivariant src/fft laws)
