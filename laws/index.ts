@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export * from './compare';
+export * from './tolerance';
 export * from './gradient';
 export * from './plan';
 export * from './conformance';

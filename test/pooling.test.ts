@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { backwardIsLinear, conforms, plansAgree, vjpMatchesFiniteDifferences } from '../laws/index';
+import { backwardIsLinear, conforms, F32_TOL, plansAgree, vjpMatchesFiniteDifferences } from '../laws/index';
 import {
   equalsMaterialised, factorisedOps, mcbVariantTwoCells, injectiveSketchPreservesInnerProducts, isBilinear, poolingCases, residualMatchesCost,
   runTerm, sketchIdentity, sketchInnerProductUnbiased,
@@ -28,7 +28,7 @@ describe('pooling primitives: gradients and conformance', () => {
       const model = checkOrThrow(c.term, c.inputs);
       const prog = lowerOrThrow(model, f64);
       expect(backwardIsLinear(prog, f64, initParams(model, 5, 'float64'), inputsOf(c, 5), 5).ok).toBe(true);
-      const rep = conforms(c, f32, f64, 7, { rtol: 1e-4, atol: 1e-5 });
+      const rep = conforms(c, f32, f64, 7, F32_TOL);
       expect(rep.ok, `${rep.where}: ${rep.worst}`).toBe(true);
     });
     it(`${c.name}: residual elements equal the cost model for every variant`, () => {
