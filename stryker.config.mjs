@@ -1,7 +1,7 @@
 // Mutation testing (npm run mutate; not part of npm test or CI). See CONTRIBUTING.md, "Mutation testing".
 // scripts/mutate.sh runs one folder (or file) at a time: MUTATE_FOLDER (default src/train) and MUTATE_REPORT_DIR.
 const folder = process.env.MUTATE_FOLDER ?? 'src/train';
-const reportDir = process.env.MUTATE_REPORT_DIR ?? `reports/mutation/${folder.replaceAll('/', '-')}`;
+const reportDir = process.env.MUTATE_REPORT_DIR ?? `.mutation/${folder.replaceAll('/', '-')}`;
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {

@@ -10,7 +10,7 @@ Usage: npm run mutate -- [--concurrency N] [--json] [folder or file.ts...]
 
 Mutates the TypeScript files under each folder, or one file (default: the numerical heart —
 backends/js src/prims src/plan src/train src/equivariant src/fft laws), runs the tests that
-cover each mutant (Stryker's per-test coverage), and writes reports/mutation/<folder>/
+cover each mutant (Stryker's per-test coverage), and writes .mutation/<folder>/
 (mutation.json, mutation.html). Ends with the score per folder (--json: as JSON).
 
   --concurrency N   test processes Stryker runs at once (default 2; the machine has 2 cores)
@@ -35,7 +35,7 @@ done
 
 reports=()
 for f in "${folders[@]}"; do
-  out="reports/mutation/${f//\//-}"
+  out=".mutation/${f//\//-}"
   echo "mutate: $f -> $out" >&2
   MUTATE_FOLDER="$f" MUTATE_REPORT_DIR="$out" npx stryker run stryker.config.mjs --concurrency "$concurrency" >&2
   reports+=("$f=$out/mutation.json")
