@@ -3,6 +3,8 @@ import { jsBackend, decodeModel, type Backend } from '../src/index';
 import { TASKS, crossJson, crossTokens, mutateJson, mutateTokens, runMethods, validFor } from '../examples/search/search';
 import { rng, prim, seq } from '../src/index';
 import * as E from 'fp-ts/lib/Either.js';
+import * as fs from 'node:fs';
+import { outOfBounds } from './svg-bounds';
 
 const be = jsBackend('float32') as Backend<unknown>;
 const tiny = { budget: 6, population: 3, maxTokens: 8, steps: 3, lr: 0.01, penalty: 0.01, maxElems: 1 << 14 };
@@ -50,4 +52,9 @@ describe('example:search JSON mutations', () => {
       expect(empty(t)).toBe(false);
     }
   });
+});
+
+describe('example:search committed diagrams', () => {
+  for (const f of ['examples/search/best-spirals.svg', 'examples/search/best-modular.svg'])
+    it(`${f}: every text lies inside the picture`, () => expect(outOfBounds(fs.readFileSync(f, 'utf8'))).toEqual([]));
 });
