@@ -20,7 +20,10 @@ describe('pooling primitives: gradients and conformance', () => {
       for (const variants of c.variants ?? [{}]) {
         const prog = lowerOrThrow(model, f64, { variants });
         const params = initParams(model, seed, 'float64');
-        const rep = vjpMatchesFiniteDifferences(prog, f64, params, inputsOf(c, seed), seed);
+        // The signed square root's derivatives grow without bound near 0, so central differences are
+        // less accurate there: measured at FD_TOL over 301 seeds, MCB + norm failed 2 (worst 3.3e-5
+        // relative) and no other case failed; at rtol 1e-4 none fails.
+        const rep = vjpMatchesFiniteDifferences(prog, f64, params, inputsOf(c, seed), seed, /\+ norm$/.test(c.name) ? { rtol: 1e-4 } : {});
         expect(rep.ok, `${JSON.stringify(variants)} ${rep.detail}`).toBe(true);
       }
     });
