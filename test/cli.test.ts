@@ -3,34 +3,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { run } from '../src/cli/run';
-import type { Io } from '../src/cli/io';
+import { cli, exampleSpecs } from './cli-harness';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'catoptric-cli-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const tmpFile = (name: string) => path.join(tmp, name);
 
-/** Run the CLI in-process, capturing what it prints. */
-const cli = async (...argv: string[]) => {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (s) => void (out += s),
-    err: (s) => void (err += s),
-    errIsTTY: false,
-    readFile: (p) => fs.readFileSync(p, 'utf8'),
-    writeFile: (p, t) => fs.writeFileSync(p, t),
-    now: () => performance.now(),
-  };
-  const code = await run(argv, io);
-  return { code, out, err };
-};
 
-/** Every example spec file: examples/NAME/*.json. */
-const examples = fs
-  .readdirSync('examples', { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .flatMap((d) => fs.readdirSync(path.join('examples', d.name)).filter((f) => f.endsWith('.json')).map((f) => path.join('examples', d.name, f)));
+const examples = exampleSpecs();
 
 type Json = any;
 /** Paths (JSON keys) of every primitive term in a spec's model, with the term. */

@@ -5,7 +5,6 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compareRuns } from '../laws/conformance';
 import { ORT_TOL, runReference } from '../laws/ort';
-import type { Io } from '../src/cli/io';
 import { run } from '../src/cli/run';
 import { jsBackend } from '../src/index';
 import { decodeOnnxModel } from '../src/onnx/proto';
@@ -17,31 +16,15 @@ import { loadSpec } from '../src/term/codec';
 import { randn, rng } from '../src/tensor/rng';
 import type { HostTensor } from '../src/tensor/tensor';
 import { initParams } from '../src/train/init';
+import { cli, exampleSpecs } from './cli-harness';
 
 const ort = await loadOrt();
 const skipReason = ort instanceof Error ? ` (skipped: ${ort.message})` : '';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'catoptric-onnx-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const cli = async (...argv: string[]) => {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (s) => void (out += s),
-    err: (s) => void (err += s),
-    errIsTTY: false,
-    readFile: (p) => fs.readFileSync(p, 'utf8'),
-    writeFile: (p, t) => fs.writeFileSync(p, t),
-    now: () => performance.now(),
-  };
-  const code = await run(argv, io);
-  return { code, out, err };
-};
 
-const examples = fs
-  .readdirSync('examples', { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .flatMap((d) => fs.readdirSync(path.join('examples', d.name)).filter((f) => f.endsWith('.json')).map((f) => path.join('examples', d.name, f)));
+const examples = exampleSpecs();
 
 /** Valid inputs for a spec: its task's first batch, else standard normals. */
 const inputsOf = (file: string): { spec: ReturnType<typeof loadSpec>; inputs: HostTensor[] } => {

@@ -5,34 +5,20 @@ import * as path from 'node:path';
 import { checkOrThrow, named, prim, seq } from '../src/index';
 import { linePlot, renderDiagram } from '../src/render';
 import { frontierPlot, lossPlot } from '../src/render/charts';
-import { run } from '../src/cli/run';
-import type { Io } from '../src/cli/io';
+import { cli as runCli, exampleSpecs } from './cli-harness';
 import { outOfBounds, textBoxes } from './svg-bounds';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'catoptric-svg-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const cli = async (...argv: string[]) => {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (s) => void (out += s),
-    err: (s) => void (err += s),
-    errIsTTY: false,
-    readFile: (p) => fs.readFileSync(p, 'utf8'),
-    readBytes: (p) => fs.readFileSync(p),
-    writeFile: (p, t) => fs.writeFileSync(p, t),
-    now: () => performance.now(),
-  };
-  const code = await run(argv, io);
+/** Run the CLI in-process; its standard output, or the error it printed. */
+const cli = async (...argv: string[]): Promise<string> => {
+  const { code, out, err } = await runCli(...argv);
   if (code !== 0) throw new Error(err);
   return out;
 };
 
-const examples = fs
-  .readdirSync('examples', { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .flatMap((d) => fs.readdirSync(path.join('examples', d.name)).filter((f) => f.endsWith('.json')).map((f) => path.join('examples', d.name, f)));
+const examples = exampleSpecs();
 
 describe('the bounds check itself', () => {
   it('measures anchors, class fonts and rotated labels', () => {

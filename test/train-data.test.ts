@@ -2,30 +2,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { run } from '../src/cli/run';
-import type { Io } from '../src/cli/io';
 import { writeNpz } from '../src/cli/npy';
 import { datasets } from '../examples/datasets/datasets';
+import { cli, exampleSpecs } from './cli-harness';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'catoptric-data-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const tmpFile = (name: string) => path.join(tmp, name);
 
-const cli = async (...argv: string[]) => {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (s) => void (out += s),
-    err: (s) => void (err += s),
-    errIsTTY: false,
-    readFile: (p) => fs.readFileSync(p, 'utf8'),
-    readBytes: (p) => fs.readFileSync(p),
-    writeFile: (p, t) => fs.writeFileSync(p, t),
-    now: () => performance.now(),
-  };
-  const code = await run(argv, io);
-  return { code, out, err };
-};
 const trainJson = async (...argv: string[]) => {
   const r = await cli('train', ...argv, '--json');
   if (r.code !== 0) throw new Error(r.err);
@@ -33,10 +17,7 @@ const trainJson = async (...argv: string[]) => {
 };
 
 /** Every example spec: examples/NAME/*.json (data files are .npz). */
-const examples = fs
-  .readdirSync('examples', { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .flatMap((d) => fs.readdirSync(path.join('examples', d.name)).filter((f) => f.endsWith('.json')).map((f) => path.join('examples', d.name, f)));
+const examples = exampleSpecs();
 
 describe('every example spec trains from the command line', () => {
   it('finds them', () => {
