@@ -1,18 +1,39 @@
 import { defineConfig } from 'tsup';
+import { browserBuilds, fpTsEs6 } from './tsup.browser.config';
 
 // fp-ts / io-ts stay external: they are dependencies, resolved by the user's node_modules.
 const external = ['fp-ts', 'io-ts', /^fp-ts\//, /^io-ts\//, 'fast-check'];
+const entry = { index: 'src/index.ts', laws: 'laws/index.ts', wasm: 'backends/wasm/index.ts' };
 
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', laws: 'laws/index.ts', wasm: 'backends/wasm/index.ts' },
+    entry,
     format: ['esm', 'cjs'],
     dts: true,
+    sourcemap: true,
+    // The other builds below write into dist/ too, each cleaning its own folder.
+    clean: ['!module/**', '!browser/**', '!playground/**'],
+    platform: 'neutral',
+    target: 'es2022',
+    external,
+    loader: { '.wasm': 'binary' },
+  },
+  {
+    // The ESM build bundlers pick (the "module" export condition): the same code importing fp-ts's
+    // ES build, so a bundle holds one copy of fp-ts and can tree-shake it. Node's loader ignores
+    // "module" and takes dist/index.js, which imports fp-ts/lib (Node cannot load fp-ts/es6).
+    entry,
+    outDir: 'dist/module',
+    format: ['esm'],
+    dts: false,
     sourcemap: true,
     clean: true,
     platform: 'neutral',
     target: 'es2022',
     external,
+    // Left to the plugin, which rewrites and externalises them (tsup would keep them as they are).
+    noExternal: [/^fp-ts\/lib\//],
+    esbuildPlugins: [fpTsEs6(true)],
     loader: { '.wasm': 'binary' },
   },
   {
@@ -28,4 +49,5 @@ export default defineConfig([
     external,
     loader: { '.wasm': 'binary' },
   },
+  ...browserBuilds,
 ]);

@@ -8,7 +8,7 @@ import { run as runWasm, withRatios, type BenchRow } from './wasm';
 import { exampleArgs } from '../examples/args';
 
 /** Other engineers' benchmark modules, run when their file exists. */
-const modules = ['attention', 'delta', 'pooling', 'tensor-product', 'lowering'];
+const modules = ['attention', 'delta', 'pooling', 'tensor-product', 'lowering', 'ntk', 'ort'];
 
 const o = exampleArgs({
   name: 'bench',
@@ -33,14 +33,15 @@ const here = dirname(fileURLToPath(import.meta.url));
 const fmt = (x: number | undefined, d = 2) => (typeof x !== 'number' ? '' : x.toFixed(d));
 
 const table = (rows: readonly BenchRow[]): string => {
-  const head = ['op', 'size', 'impl', 'GFLOP/s', '× tfjs-wasm', '× js', 'of peak'];
+  const head = ['op', 'size', 'impl', 'GFLOP/s', '× tfjs-wasm', '× js', '× wasm', 'of peak'];
   const body = rows.map((r) => [
     String(r.op),
     String(r.size),
-    String(r.impl),
+    r.basis === 'cpu' ? `${r.impl} (CPU time)` : String(r.impl),
     fmt(typeof r.gflops === 'number' ? r.gflops : undefined),
     fmt(r.ratioVsTfjsWasm),
     fmt(r.ratioVsJs, 1),
+    fmt(r.ratioVsWasm),
     r.fractionOfPeak === undefined ? '' : `${(100 * r.fractionOfPeak).toFixed(0)}%`,
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));

@@ -14,6 +14,10 @@ export interface BenchRow {
   gflops: number;
   ratioVsTfjsWasm?: number;
   ratioVsJs?: number;
+  /** Speed over the wasm backend's on the same op and size, measured side by side (ort rows). */
+  ratioVsWasm?: number;
+  /** What `gflops` and `ratioVsWasm` are measured in: wall-clock time (default) or CPU time. */
+  basis?: 'wall' | 'cpu';
   /** Fraction of the measured WebAssembly SIMD128 peak (wasm rows). */
   fractionOfPeak?: number;
 }

@@ -6,5 +6,6 @@ import { specs } from './specs';
 import { terms } from './terms';
 import { params } from './params';
 import { flags } from './flags';
+import { stringCampaigns } from './strings';
 
-export const campaigns: readonly Campaign[] = [specs, terms, params, flags];
+export const campaigns: readonly Campaign[] = [specs, terms, params, flags, ...stringCampaigns];

@@ -77,6 +77,7 @@ const argvFor = (r: Rng): string[] => {
 /** The `flags` campaign. */
 export const flags: Campaign = {
   name: 'flags',
+  defaultCases: 200,
   doc: 'hostile command lines for every catoptric command (unknown options, prototype names, bad and absurd values, unwritable outputs)',
   run: async (seed, index): Promise<CaseResult> => {
     const argv = argvFor(caseRng('flags', seed, index));

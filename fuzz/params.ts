@@ -151,6 +151,7 @@ export const runParamsCase = async (seed: number, index: number): Promise<CaseRe
 /** The `params` campaign. */
 export const params: Campaign = {
   name: 'params',
+  defaultCases: 200,
   doc: 'corrupted parameter files (optimiser state, steps near 2^53, missing state, float32 overflow, prototype keys, deep nesting) resumed with hostile flags',
   run: runParamsCase,
   show: async (seed, index) => {

@@ -306,6 +306,7 @@ export const runSpecCase = async (seed: number, index: number): Promise<CaseResu
 /** The `specs` campaign. */
 export const specs: Campaign = {
   name: 'specs',
+  defaultCases: 200,
   doc: 'hostile spec files (deep nesting, huge counts, long chains, prototype names, bad plans, broken JSON) through catoptric check, plan and diagram',
   run: runSpecCase,
   show: (seed, index) => {

@@ -193,6 +193,7 @@ export const runTermCase = (seed: number, index: number): CaseResult => {
 /** The `terms` campaign. */
 export const terms: Campaign = {
   name: 'terms',
+  defaultCases: 200,
   doc: 'terms built in code (cycles, throwing getters, NaN, symbols, deep and shared nesting, prototype names) through check and every interpretation',
   run: runTermCase,
   show: (seed, index) => {

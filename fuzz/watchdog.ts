@@ -6,26 +6,27 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Verdict } from './campaign';
-import type { CaseReport, CaseRequest } from './child';
+import type { Budget, Verdict } from './campaign';
+import type { CaseReport, CaseRequest, SetupReport } from './child';
 
 /** A case's outcome as the parent saw it. */
 export interface Outcome {
   readonly index: number;
   readonly verdict: Verdict | 'hang' | 'memory' | 'crash';
   readonly detail?: string;
+  readonly metrics?: Readonly<Record<string, number>>;
   readonly ms: number;
   readonly peakBytes: number;
 }
 
-export interface Budget {
-  /** Wall-clock time per case. */
-  readonly timeoutMs: number;
-  /** Growth of the child's resident memory per case. */
-  readonly memoryBytes: number;
+/** How the child process runs. */
+export interface ChildOptions {
   /** The child's V8 heap limit (--max-old-space-size), MiB. */
   readonly heapMb: number;
 }
+
+/** How long a campaign's setup may take (loading a backend), outside every case's budget. */
+const SETUP_MS = 120_000;
 
 const rssOf = (pid: number): number => {
   try {
@@ -43,12 +44,15 @@ export class Watchdog {
   private child: ChildProcess | undefined;
   private ready: Promise<void> | undefined;
   private stderr = '';
-  constructor(readonly budget: Budget) {}
+  /** Campaigns set up in the current child. */
+  private setUp = new Set<string>();
+  constructor(readonly options: ChildOptions) {}
 
   private spawn(): Promise<void> {
     this.stderr = '';
+    this.setUp = new Set();
     const child = fork(childPath, [], {
-      execArgv: ['--import', 'tsx', '--expose-gc', `--max-old-space-size=${this.budget.heapMb}`],
+      execArgv: ['--import', 'tsx', '--expose-gc', `--max-old-space-size=${this.options.heapMb}`],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     child.stderr!.on('data', (d: Buffer) => {
@@ -67,10 +71,31 @@ export class Watchdog {
     });
   }
 
-  /** Run one case; never rejects for the case's own misbehaviour. */
-  async run(req: CaseRequest): Promise<Outcome> {
+  /** Set a campaign up in the child (once per child); rejects if its setup fails or takes too long. */
+  private async setup(campaign: string): Promise<void> {
+    if (this.setUp.has(campaign)) return;
+    const child = this.child!;
+    const r = await new Promise<SetupReport>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the setup of ${campaign} took over ${SETUP_MS} ms`)), SETUP_MS);
+      const onMsg = (m: SetupReport) => {
+        if (m.setupDone === campaign) {
+          clearTimeout(timer);
+          child.off('message', onMsg);
+          resolve(m);
+        }
+      };
+      child.on('message', onMsg);
+      child.send({ setup: campaign });
+    });
+    if (r.error) throw new Error(`the setup of ${campaign} failed: ${r.error}`);
+    this.setUp.add(campaign);
+  }
+
+  /** Run one case within `budget`; never rejects for the case's own misbehaviour. */
+  async run(req: CaseRequest, budget: Budget): Promise<Outcome> {
     if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) this.ready = this.spawn();
     await this.ready;
+    await this.setup(req.campaign);
     const child = this.child!;
     const pid = child.pid!;
     const base = rssOf(pid);
@@ -92,7 +117,12 @@ export class Watchdog {
         resolve(o);
       };
       const onMsg = (m: CaseReport) => {
-        if (m.index === req.index) finish({ index: m.index, verdict: m.verdict, ...(m.detail ? { detail: m.detail } : {}), ms: m.ms, peakBytes: Math.max(m.peakBytes, peak) }, false);
+        if (m.index === req.index) {
+          const peakBytes = Math.max(m.peakBytes, peak);
+          // A case may finish between two polls: its own peak counts against the budget too.
+          const over = peakBytes > budget.memoryBytes ? { verdict: 'memory' as const, detail: `resident memory grew by ${(peakBytes / 2 ** 20).toFixed(0)} MiB` } : undefined;
+          finish({ index: m.index, verdict: m.verdict, ...(m.detail ? { detail: m.detail } : {}), ...(m.metrics ? { metrics: m.metrics } : {}), ms: m.ms, peakBytes, ...over }, false);
+        }
       };
       const onExit = (code: number | null, signal: string | null) => {
         const heap = /heap out of memory|Allocation failed/i.test(this.stderr);
@@ -109,13 +139,13 @@ export class Watchdog {
         );
       };
       const timer = setTimeout(
-        () => finish({ index: req.index, verdict: 'hang', detail: `no answer within ${this.budget.timeoutMs} ms`, ms: performance.now() - t0, peakBytes: peak }, true),
-        this.budget.timeoutMs,
+        () => finish({ index: req.index, verdict: 'hang', detail: `no answer within ${budget.timeoutMs} ms`, ms: performance.now() - t0, peakBytes: peak }, true),
+        budget.timeoutMs,
       );
       const poll = setInterval(() => {
         const grown = rssOf(pid) - base;
         peak = Math.max(peak, grown);
-        if (grown > this.budget.memoryBytes)
+        if (grown > budget.memoryBytes)
           finish({ index: req.index, verdict: 'memory', detail: `resident memory grew by ${(grown / 2 ** 20).toFixed(0)} MiB`, ms: performance.now() - t0, peakBytes: grown }, true);
       }, 20);
       child.on('message', onMsg);

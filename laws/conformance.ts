@@ -28,6 +28,63 @@ export interface ConformanceReport {
   readonly where: string;
 }
 
+/** What one backend computed for a conformance case: outputs, input gradients and parameter gradients, on the host. */
+export interface CaseRun {
+  readonly outputs: HostTensor[];
+  readonly dInputs: (HostTensor | null)[];
+  readonly dParams: Record<string, HostTensor>;
+}
+
+/**
+ * Run a conformance case on one backend: forward on the case's inputs for `seed`, then backward from
+ * seeded random output gradients, under the given residual variants. Two backends (or one backend in
+ * two places, say Node and a browser) agree on a case when their runs agree.
+ */
+export const runCase = <T>(c: ConformanceCase, be: Backend<T>, seed: number, variants: Readonly<Record<string, string>> = {}): CaseRun => {
+  const model = checkOrThrow(c.term, c.inputs);
+  const params = initParams(model, seed, 'float64');
+  const r = rng(seed);
+  const inputs = c.sample ? c.sample(seed) : c.inputs.map((s) => randn(s, r.fork('x')));
+  const prog = lowerOrThrow(model, be, { variants });
+  const dev = uploadAll(be, params);
+  const { outputs, residual } = prog.forward(dev, inputs.map((x) => be.upload(x)));
+  const dys = outputs.map((o, i) => randn(be.shapeOf(o), rng(seed).fork(`dy${i}`)));
+  const g = prog.backward(residual, dys.map((x) => be.upload(x)));
+  return {
+    outputs: outputs.map((o) => be.download(o)),
+    dInputs: g.dInputs.map((x) => (x === null ? null : be.download(x))),
+    dParams: downloadAll(be, g.dParams),
+  };
+};
+
+/**
+ * How far `a` is from the reference `b`: the worst closeness over outputs and gradients (≤ 1 is
+ * within tolerance) and where it is.
+ */
+export const compareRuns = (a: CaseRun, b: CaseRun, tol: { rtol: number; atol: number }, tag = ''): { worst: number; where: string } => {
+  let worst = 0;
+  let where = '';
+  const note = (e: number, w: string) => {
+    if (e > worst || Number.isNaN(e)) {
+      worst = Number.isNaN(e) ? Infinity : e;
+      where = w;
+    }
+  };
+  const sp = tag ? ` ${tag}` : '';
+  if (a.outputs.length !== b.outputs.length) note(Infinity, `output count${sp}`);
+  a.outputs.forEach((o, i) => note(b.outputs[i] ? closeness(o, b.outputs[i]!, tol.rtol, tol.atol) : Infinity, `output ${i}${sp}`));
+  a.dInputs.forEach((g, i) => {
+    const h = b.dInputs[i];
+    if ((g === null) !== (h === null || h === undefined)) note(Infinity, `input gradient ${i} presence${sp}`);
+    else if (g && h) note(closeness(g, h, tol.rtol, tol.atol), `input gradient ${i}${sp}`);
+  });
+  for (const [k, g] of Object.entries(b.dParams)) {
+    const h = a.dParams[k];
+    note(h ? closeness(h, g, tol.rtol, tol.atol) : Infinity, `parameter gradient ${k}${sp}`);
+  }
+  return { worst, where };
+};
+
 /**
  * Backend conformance: every kernel of `candidate` agrees with `reference` (forward outputs,
  * input and parameter gradients) within `rtol`/`atol`, on random data from `seed`.
@@ -39,44 +96,11 @@ export const conforms = <T, R>(
   seed: number,
   tol: { rtol: number; atol: number },
 ): ConformanceReport => {
-  const model = checkOrThrow(c.term, c.inputs);
-  const params = initParams(model, seed, 'float64');
-  const r = rng(seed);
-  const inputs = c.sample ? c.sample(seed) : c.inputs.map((s) => randn(s, r.fork('x')));
   let worst = 0;
   let where = '';
-  const note = (e: number, w: string) => {
-    if (e > worst || Number.isNaN(e)) {
-      worst = Number.isNaN(e) ? Infinity : e;
-      where = w;
-    }
-  };
   for (const variants of c.variants ?? [{}]) {
-    const run = <U>(be: Backend<U>) => {
-      const prog = lowerOrThrow(model, be, { variants });
-      const dev = uploadAll(be, params);
-      const { outputs, residual } = prog.forward(dev, inputs.map((x) => be.upload(x)));
-      const dys = outputs.map((o, i) => randn(be.shapeOf(o), rng(seed).fork(`dy${i}`)));
-      const g = prog.backward(residual, dys.map((x) => be.upload(x)));
-      return {
-        outputs: outputs.map((o) => be.download(o)),
-        dInputs: g.dInputs.map((x) => (x === null ? null : be.download(x))),
-        dParams: downloadAll(be, g.dParams),
-      };
-    };
-    const a = run(candidate);
-    const b = run(reference);
-    const tag = JSON.stringify(variants);
-    a.outputs.forEach((o, i) => note(closeness(o, b.outputs[i]!, tol.rtol, tol.atol), `output ${i} ${tag}`));
-    a.dInputs.forEach((g, i) => {
-      const h = b.dInputs[i];
-      if ((g === null) !== (h === null || h === undefined)) note(Infinity, `input gradient ${i} presence ${tag}`);
-      else if (g && h) note(closeness(g, h, tol.rtol, tol.atol), `input gradient ${i} ${tag}`);
-    });
-    for (const [k, g] of Object.entries(b.dParams)) {
-      const h = a.dParams[k];
-      note(h ? closeness(h, g, tol.rtol, tol.atol) : Infinity, `parameter gradient ${k} ${tag}`);
-    }
+    const r = compareRuns(runCase(c, candidate, seed, variants), runCase(c, reference, seed, variants), tol, JSON.stringify(variants));
+    if (r.worst > worst || (r.worst === Infinity && worst !== Infinity)) ({ worst, where } = r);
   }
   return { name: c.name, ok: worst <= 1, worst, where };
 };

@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export * from './compare';
+export * from './tolerance';
 export * from './gradient';
 export * from './plan';
 export * from './conformance';
@@ -17,3 +18,6 @@ export * from './delta';
 export * from './planner';
 export * from './functor';
 export * from './suites';
+export * from './ntk';
+export * from './strings';
+export * from './ort';

@@ -2,7 +2,8 @@
 # Check the built package the way a user gets it: packed into a tarball (`npm pack`, so only the
 # files users receive), installed into an empty project with its dependencies and its peer
 # dependency fast-check, then loaded by name from ESM and CJS (catoptric, catoptric/laws,
-# catoptric/wasm) and type-checked by a strict consumer tsc without skipLibCheck.
+# catoptric/wasm), type-checked by a strict consumer tsc without skipLibCheck, bundled, and run on
+# the ort backend; the browser bundle is checked from dist/.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dir="$(mktemp -d)"
@@ -66,3 +67,72 @@ console.log('wasm cjs ok');
 JS
 node wasm.mjs
 node wasm.cjs
+
+# A bundler takes the "module" build: one copy of fp-ts, its ES build (the one io-ts's ES build uses too),
+# and the bundle runs.
+cat > app.mjs <<'JS'
+import { check, prim } from 'catoptric';
+import { initWasm } from 'catoptric/wasm';
+const be = await initWasm();
+if (check(prim('relu'), [[2]])._tag !== 'Right' || be.name !== 'wasm') throw new Error('bundled: unexpected result');
+console.log('bundled ok');
+JS
+cat > bundle.mjs <<JS
+import { createRequire } from 'node:module';
+const esbuild = createRequire('$root/package.json')('esbuild');
+const r = await esbuild.build({ entryPoints: ['$dir/consumer/app.mjs'], bundle: true, format: 'esm', platform: 'browser', outfile: '$dir/consumer/bundle/app.mjs', metafile: true, logLevel: 'error' });
+const inputs = Object.keys(r.metafile.inputs);
+const lib = inputs.filter((f) => /fp-ts\/lib\//.test(f));
+const es6 = inputs.filter((f) => /fp-ts\/es6\//.test(f));
+// Paths are relative and symlinks resolved: the package's files are those under its dist/.
+const ours = inputs.filter((f) => /(^|\/)dist\//.test(f));
+if (lib.length || !es6.length) throw new Error('bundler: expected only fp-ts/es6, got ' + lib.length + ' fp-ts/lib and ' + es6.length + ' fp-ts/es6 modules');
+if (!ours.length || ours.some((f) => !/(^|\/)dist\/module\//.test(f))) throw new Error('bundler: expected dist/module, got ' + ours.join(', '));
+console.log('bundler resolves fp-ts/es6 only (' + es6.length + ' modules) and dist/module');
+JS
+node bundle.mjs
+node bundle/app.mjs
+
+# The browser bundle: self-contained (no bare imports), and it runs.
+if grep -qE "from ['\"](fp-ts|io-ts)" "$root"/dist/browser/*.js; then echo "dist/browser imports fp-ts or io-ts by name" >&2; exit 1; fi
+cat > browser.mjs <<JS
+const c = await import('$root/dist/browser/catoptric.js');
+const be = await c.initWasm();
+const m = c.checkOrThrow(c.seq(c.prim('linear', { out: 3 }), c.prim('relu')), [[2, 4]]);
+if (c.lowerOrThrow(m, be).backend !== 'wasm') throw new Error('browser bundle: no wasm program');
+console.log('browser bundle ok');
+JS
+node browser.mjs
+
+# The ort backend: the term exported to ONNX by the installed package and run on onnxruntime-node (an
+# optional peer dependency, which npm does not install; the user adds it, as this link to the root's
+# dev dependency does), from ESM and CJS.
+ln -s "$root/node_modules/onnxruntime-node" node_modules/onnxruntime-node
+cat > ort.mjs <<'JS'
+import { checkOrThrow, ortProgram, prim, seq } from 'catoptric';
+const model = checkOrThrow(seq(prim('linear', { out: 3 }), prim('relu')), [[2, 4]]);
+const p = await ortProgram(model);
+if (p._tag !== 'Right') throw new Error(`ort esm: ${p.left.message}`);
+const params = { '0.w': { shape: [4, 3], data: new Float32Array(12).fill(0.5) }, '0.b': { shape: [3], data: new Float32Array(3) } };
+const { outputs, residual } = await p.right.forward(params, [{ shape: [2, 4], data: new Float32Array(8).fill(1) }]);
+const { dParams } = await p.right.backward(residual, [{ shape: [2, 3], data: new Float32Array(6).fill(1) }]);
+if (outputs[0].data[0] !== 2 || dParams['0.w'].data[0] !== 2) throw new Error(`ort esm: unexpected ${outputs[0].data} / ${dParams['0.w'].data}`);
+await p.right.release();
+console.log('ort esm ok');
+JS
+cat > ort.cjs <<'JS'
+const { checkOrThrow, ortProgram, prim } = require('catoptric');
+(async () => {
+  const p = await ortProgram(checkOrThrow(prim('tanh'), [[2]]));
+  if (p._tag !== 'Right') throw new Error(`ort cjs: ${p.left.message}`);
+  const { outputs } = await p.right.forward({}, [{ shape: [2], data: new Float32Array([0, 1]) }]);
+  if (Math.abs(outputs[0].data[1] - Math.tanh(1)) > 1e-6) throw new Error(`ort cjs: unexpected ${outputs[0].data}`);
+  await p.right.release();
+  console.log('ort cjs ok');
+})().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
+JS
+node ort.mjs
+node ort.cjs

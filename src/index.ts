@@ -17,4 +17,8 @@ export * from './models/deltanet';
 export * from './plan';
 export * from './render';
 export * from './tasks';
+export * from './ntk';
+export * from './active';
+export * from './onnx';
 export * from '../backends/js';
+export * from './strings';

@@ -12,7 +12,7 @@ import {
   attentionWMatchesKQ,
   sampleKeyMask,
 } from '../laws/attention';
-import { conforms, variantCellValid, vjpMatchesFiniteDifferences } from '../laws/index';
+import { conforms, F32_TOL, variantCellValid, vjpMatchesFiniteDifferences } from '../laws/index';
 import { check, checkOrThrow, initParams, jsBackend, lowerOrThrow, prim, primNodeOrThrow, rng, randn, residualElems, flatResidual, type TypedPrim } from '../src/index';
 
 const f64 = jsBackend('float64');
@@ -88,8 +88,8 @@ describe('attention: laws on the JS backend', () => {
       if (typeof g === 'string') throw new Error(g);
       expect(rep.zeroRows).toBe(g.mask ? g.H * g.Tq : 0);
     });
-    it(`${c.name}: float32 conforms to float64 (rtol 1e-4), both variants`, () => {
-      const rep = conforms(c, f32, f64, 7, { rtol: 1e-4, atol: 1e-5 });
+    it(`${c.name}: float32 conforms to float64 (F32_TOL), both variants`, () => {
+      const rep = conforms(c, f32, f64, 7, F32_TOL);
       expect(rep.ok, `${rep.where}: ${rep.worst}`).toBe(true);
     });
     it(`${c.name}: cost.residualElems equals what the kernel keeps, per variant`, () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { basicCases, conforms, vjpMatchesFiniteDifferences, backwardIsLinear } from '../laws/index';
+import { basicCases, conforms, F32_TOL, vjpMatchesFiniteDifferences, backwardIsLinear } from '../laws/index';
 import { checkOrThrow, initParams, jsBackend, lowerOrThrow, rng, randn } from '../src/index';
 
 const f64 = jsBackend('float64');
@@ -16,8 +16,8 @@ describe('basic primitives on the JS backend', () => {
       expect(rep.ok, rep.detail).toBe(true);
       expect(backwardIsLinear(prog, f64, initParams(model, seed, 'float64'), inputs, seed).ok).toBe(true);
     });
-    it(`${c.name}: float32 conforms to float64 within rtol 1e-4`, () => {
-      const rep = conforms(c, f32, f64, 7, { rtol: 1e-4, atol: 1e-5 });
+    it(`${c.name}: float32 conforms to float64 within F32_TOL`, () => {
+      const rep = conforms(c, f32, f64, 7, F32_TOL);
       expect(rep.ok, `${rep.where}: ${rep.worst}`).toBe(true);
     });
   }

@@ -16,10 +16,15 @@ import { randn, rng } from '../src/tensor/rng';
 import { initParams } from '../src/train/init';
 
 /**
- * Long chains: every interpretation handles a 100,000-step chain without recursion per step, and the
+ * Long chains: every interpretation handles a long chain without recursion per step, and the
  * simulation of checkpoint schedules (which sweeps recomputed segments from prefix sums) agrees with a
  * metered run on chains whose steps differ in size.
+ *
+ * npm test uses 10,000 steps (recursion per step overflows the stack at about 3,000); the 100,000
+ * steps the reliability issue asks for take about a minute of CPU, so they run on request:
+ * `CHAIN_STEPS=100000 npx vitest run test/chain-hostile.test.ts`.
  */
+const STEPS = Number(process.env.CHAIN_STEPS ?? 10_000);
 
 /** A random nested schedule of children `a..b`: leaves and segments, nested up to `depth`. */
 const randomSchedule = (r: ReturnType<typeof rng>, a: number, b: number, depth: number): Schedule => {
@@ -37,7 +42,7 @@ const randomSchedule = (r: ReturnType<typeof rng>, a: number, b: number, depth: 
 
 describe('simulate sweeps recomputed segments exactly', () => {
   const be = jsBackend('float64');
-  test.prop([fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 2, max: 12 })], { numRuns: 200 })(
+  test.prop([fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 2, max: 12 })], { numRuns: 50 })(
     'on chains of unequal steps under random nested schedules, the prediction equals the metered run',
     (seed, k) => {
       const r = rng(seed);
@@ -60,8 +65,8 @@ describe('simulate sweeps recomputed segments exactly', () => {
   );
 });
 
-describe('a 100,000-step chain', () => {
-  const n = 100_000;
+describe(`a ${STEPS.toLocaleString('en')}-step chain`, () => {
+  const n = STEPS;
   const term = seqOf(Array.from({ length: n }, (_, i) => prim(i % 2 ? 'relu' : 'tanh')));
   const model = (() => {
     const r = check(term, [[2, 3]]);

@@ -3,33 +3,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { run } from '../src/cli/run';
-import { type Io, fileIo } from '../src/cli/io';
+import { cli, exampleSpecs } from './cli-harness';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'catoptric-cli-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const tmpFile = (name: string) => path.join(tmp, name);
 
-/** Run the CLI in-process, capturing what it prints. */
-const cli = async (...argv: string[]) => {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (s) => void (out += s),
-    err: (s) => void (err += s),
-    errIsTTY: false,
-    ...fileIo(),
-    now: () => performance.now(),
-  };
-  const code = await run(argv, io);
-  return { code, out, err };
-};
 
-/** Every example spec file: examples/NAME/*.json. */
-const examples = fs
-  .readdirSync('examples', { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .flatMap((d) => fs.readdirSync(path.join('examples', d.name)).filter((f) => f.endsWith('.json')).map((f) => path.join('examples', d.name, f)));
+const examples = exampleSpecs();
 
 type Json = any;
 /** Paths (JSON keys) of every primitive term in a spec's model, with the term. */
@@ -151,7 +132,8 @@ describe('catoptric plan, bench, prims, tasks, schema', () => {
     expect(j.rows.every((x: { forwardMs: number; backwardMs: number }) => x.forwardMs > 0 && x.backwardMs > 0)).toBe(true);
   });
   it('prims, tasks and schema describe what a spec may contain', async () => {
-    expect((await cli('prims', 'linear')).out).toMatch(/attrs: out, bias +variants: input/);
+    expect((await cli('prims')).out).toMatch(/^linear\n.*\n  attrs: out, bias\? +variants: input$/m);
+    expect((await cli('prims', 'linear')).out).toMatch(/bias +boolean; default true/);
     expect((await cli('prims', 'lineer')).code).toBe(1);
     expect((await cli('tasks')).out).toMatch(/^att-svm\n[\s\S]*^parity\n[\s\S]*^spirals\n/m);
     expect(JSON.parse((await cli('schema')).out).$defs.prim.properties.prim.enum).toContain('delta_rule');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import * as E from 'fp-ts/lib/Either.js';
-import { conforms, vjpMatchesFiniteDifferences, backwardIsLinear } from '../laws/index';
+import { conforms, F32_TOL, vjpMatchesFiniteDifferences, backwardIsLinear } from '../laws/index';
 import {
   chunkwiseMatchesRecurrent,
   deltaCases,
@@ -106,7 +106,7 @@ describe('delta_rule laws (JS backend, float64)', () => {
 describe('delta_rule conformance: float32 agrees with float64', () => {
   for (const c of deltaCases)
     it(c.name, () => {
-      const rep = conforms(c, f32, f64, 11, { rtol: 1e-4, atol: 1e-5 });
+      const rep = conforms(c, f32, f64, 11, F32_TOL);
       expect(rep.ok, `${rep.where}: ${rep.worst}`).toBe(true);
     });
 });

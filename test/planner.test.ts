@@ -75,7 +75,8 @@ describe('planner', () => {
     expect(m).toBe('uniform');
     for (const p of f) if (p.slots !== undefined) expect(p.recomputeFlops).toBe(revolveCost(n, p.slots) * step);
   });
-  it('plans a 1000-step chain in well under a second of CPU time', () => {
+  // Off under `npm run mutate`, whose instrumented code is slower and whose runner shares the process.
+  it.skipIf(process.env.CATOPTRIC_NO_TIMING)('plans a 1000-step chain in well under a second of CPU time', () => {
     const model = checkOrThrow(seq(...Array.from({ length: 1000 }, () => prim('tanh'))), [[4, 8]]);
     planFrontier(model); // warm up the JIT
     const t0 = process.cpuUsage();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { backwardIsLinear, conforms, plansAgree, vjpMatchesFiniteDifferences } from '../laws/index';
+import { backwardIsLinear, conforms, F32_TOL, plansAgree, vjpMatchesFiniteDifferences } from '../laws/index';
 import {
   equalsMaterialised, factorisedOps, mcbVariantTwoCells, injectiveSketchPreservesInnerProducts, isBilinear, poolingCases, residualMatchesCost,
   runTerm, sketchIdentity, sketchInnerProductUnbiased,
@@ -20,7 +20,10 @@ describe('pooling primitives: gradients and conformance', () => {
       for (const variants of c.variants ?? [{}]) {
         const prog = lowerOrThrow(model, f64, { variants });
         const params = initParams(model, seed, 'float64');
-        const rep = vjpMatchesFiniteDifferences(prog, f64, params, inputsOf(c, seed), seed);
+        // The signed square root's derivatives grow without bound near 0, so central differences are
+        // less accurate there: measured at FD_TOL over 301 seeds, MCB + norm failed 2 (worst 3.3e-5
+        // relative) and no other case failed; at rtol 1e-4 none fails.
+        const rep = vjpMatchesFiniteDifferences(prog, f64, params, inputsOf(c, seed), seed, /\+ norm$/.test(c.name) ? { rtol: 1e-4 } : {});
         expect(rep.ok, `${JSON.stringify(variants)} ${rep.detail}`).toBe(true);
       }
     });
@@ -28,7 +31,7 @@ describe('pooling primitives: gradients and conformance', () => {
       const model = checkOrThrow(c.term, c.inputs);
       const prog = lowerOrThrow(model, f64);
       expect(backwardIsLinear(prog, f64, initParams(model, 5, 'float64'), inputsOf(c, 5), 5).ok).toBe(true);
-      const rep = conforms(c, f32, f64, 7, { rtol: 1e-4, atol: 1e-5 });
+      const rep = conforms(c, f32, f64, 7, F32_TOL);
       expect(rep.ok, `${rep.where}: ${rep.worst}`).toBe(true);
     });
     it(`${c.name}: residual elements equal the cost model for every variant`, () => {

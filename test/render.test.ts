@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { checkOrThrow, named, par, prim, skip, seq, id, type Term } from '../src/index';
-import { linePlot, logTicks, renderDiagram, ticks } from '../src/render';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as E from 'fp-ts/lib/Either.js';
+import { checkOrThrow, loadSpec, named, par, planFrontier, prim, simulate, skip, seq, id, type Term } from '../src/index';
+import { diagramPlan, frontierPlot, linePlot, lossPlot, logTicks, renderDiagram, ticks } from '../src/render';
 
 /** Minimal well-formedness: every opened tag is closed in order, attributes quoted, no raw `<` or `&` in text. */
 const wellFormed = (svg: string): boolean => {
@@ -53,6 +55,38 @@ describe('string diagrams', () => {
     expect(remat.svg).toMatch(/residual under this plan: 16 elements/);
     expect(plain.svg).toMatch(/residual under this plan: 24 elements/);
   });
+  it('a checkpoint schedule frames its segments; the primitives marked recomputed are those simulate runs more than once', () => {
+    // Every frontier plan of every example spec. Marks come from the schedule frames alone (no
+    // forward-run counts), and the legend's residual from the diagram's own walk: both must agree
+    // with the memory simulation.
+    let schedules = 0;
+    for (const dir of readdirSync('examples', { withFileTypes: true }).filter((d) => d.isDirectory()))
+      for (const f of readdirSync(`examples/${dir.name}`).filter((x) => x.endsWith('.json'))) {
+        const r = loadSpec(readFileSync(`examples/${dir.name}/${f}`, 'utf8'));
+        if (E.isLeft(r)) throw new Error(`${f}: ${r.left[0]!.message}`);
+        const m = r.right.model;
+        for (const p of planFrontier(m).frontier) {
+          const sim = simulate(m, p.plan, 4);
+          const { forwardRuns, ...framesOnly } = diagramPlan(m, p.plan);
+          const d = renderDiagram(m, framesOnly);
+          expect(wellFormed(d.svg)).toBe(true);
+          const marks = [...d.svg.matchAll(/data-path="([^"]*)" data-prim="[^"]*" data-residual="(\w+)"/g)].map((x) => [x[1]!, x[2]!] as const);
+          const recomputed = marks.filter(([, k]) => k === 'recomputed').map(([k]) => k).sort();
+          const rerun = marks.filter(([k, mark]) => mark !== 'none' && (sim.forwardCalls.get(k) ?? 0) > 1).map(([k]) => k).sort();
+          expect(recomputed, `${f} under ${p.label}`).toEqual(rerun);
+          expect(d.residualElems * 4, `${f} under ${p.label}`).toBe(sim.residualBytes);
+          // With the counts, each recomputed tag says how many times.
+          const counted = renderDiagram(m, { ...framesOnly, forwardRuns: forwardRuns! });
+          for (const k of rerun) expect(counted.svg).toContain(`data-path="${k}"`);
+          expect(counted.svg.match(/ ↺×\d+</g)?.length ?? 0).toBe(rerun.length);
+          if (p.plan.schedules) {
+            schedules++;
+            expect(d.svg).toContain('segment recomputed in backward');
+          }
+        }
+      }
+    expect(schedules).toBeGreaterThan(0);
+  });
   it('escapes names', () => {
     const d = renderDiagram(checkOrThrow(named('a<b&c', seq(prim('tanh'))), [[2]]), { title: '<x> & "y"' });
     expect(wellFormed(d.svg)).toBe(true);
@@ -77,6 +111,15 @@ describe('plots', () => {
     const svg = linePlot([{ label: 'loss', points: [[1, 0.7], [2, 0.5], [3, 0.1]] }], { title: 'loss', logY: true, xLabel: 'step' });
     expect(wellFormed(svg)).toBe(true);
     expect(svg).toContain('<path d="M');
+  });
+  it('the loss and frontier charts are well-formed and mark the chosen plan', () => {
+    expect(wellFormed(lossPlot([0.7, 0.5, 0.1], { label: 'run', title: 'loss' }))).toBe(true);
+    const m = checkOrThrow(seq(prim('linear', { out: 8 }), prim('tanh'), prim('linear', { out: 8 }), prim('tanh')), [[4, 8]]);
+    const { frontier } = planFrontier(m);
+    const svg = frontierPlot(frontier, { title: 'f', chosen: { point: frontier[0]!, label: 'chosen within 1 KiB' } });
+    expect(wellFormed(svg)).toBe(true);
+    expect(svg).toContain('>chosen within 1 KiB<');
+    expect(svg.match(/<circle /g)).toHaveLength(frontier.length + 1);
   });
   it('ticks are nice numbers covering the range', () => {
     expect(ticks(0, 10)).toEqual([0, 2, 4, 6, 8, 10]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
-import { SpecError, check, named, par, prim, seq } from '../src/index';
+import { SpecError, check, formatIssues, loadSpec, named, par, prim, seq } from '../src/index';
 
 const errorOf = (term: unknown, inputs: number[][]): SpecError => {
   const r = check(term, inputs);
@@ -40,5 +40,28 @@ describe('SpecError names the node', () => {
   it('duplicate parameter paths', () => {
     const e = errorOf(par(named('a', prim('linear', { out: 2 })), named('a', prim('linear', { out: 2 }))), [[3, 2], [3, 2]]);
     expect(e.message).toMatch(/share the name 'a'|defined twice/);
+  });
+});
+
+describe('one error per problem', () => {
+  const deltaInputs = [[1, 2, 4], [1, 2, 4], [1, 2, 4], [1, 2, 1], [1, 1, 4, 4]];
+  it('a bad choice among literals is one line listing the alternatives once', () => {
+    const e = errorOf(prim('delta_rule', { heads: 1, algorithm: 'chunky' }), deltaInputs);
+    expect(e.message).toBe('<root> (delta_rule): bad attributes: attrs.algorithm: expected one of "recurrent", "chunkwise", got "chunky"');
+  });
+  it('the same in a spec file, at the JSON path', () => {
+    const doc = { catoptric: 1, name: 'd', inputs: deltaInputs, model: prim('delta_rule', { heads: 1, algorithm: 'chunky', betaRange: '[0,3]' }) };
+    const r = loadSpec(JSON.stringify(doc));
+    if (E.isRight(r)) throw new Error('expected issues');
+    expect(formatIssues(r.left)).toEqual([
+      'model.attrs.algorithm: expected one of "recurrent", "chunkwise", got "chunky"',
+      'model.attrs.betaRange: expected one of "[0,1]", "[0,2]", got "[0,3]"',
+    ]);
+  });
+  it('different problems at different places stay separate lines', () => {
+    const doc = { catoptric: 1, name: 'd', inputs: [[2, 3]], model: seq(prim('linear', { out: 'wide', bias: 3 })) };
+    const r = loadSpec(JSON.stringify(doc));
+    if (E.isRight(r)) throw new Error('expected issues');
+    expect(formatIssues(r.left)).toHaveLength(2);
   });
 });

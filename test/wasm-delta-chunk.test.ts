@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { conforms, type ConformanceCase } from '../laws/index';
+import { conforms, WASM_TOL, type ConformanceCase } from '../laws/index';
 import { deltaShapes, variantsAgree } from '../laws/delta';
 import { jsBackend, prim } from '../src/index';
 import { initWasm, type WasmBackend } from '../backends/wasm/index';
@@ -9,7 +9,7 @@ import { initWasm, type WasmBackend } from '../backends/wasm/index';
  * chunk 4): chunk 64 and 16 with a ragged last chunk, several heads and unequal d_k, d_v, against the
  * JS float64 chunkwise kernel, within the same tolerance as the conformance suite.
  */
-const TOL = { rtol: 2e-4, atol: 2e-5 };
+const TOL = WASM_TOL;
 const f64 = jsBackend('float64');
 let wasm: WasmBackend;
 beforeAll(async () => {

@@ -12,7 +12,7 @@ import '../tasks';
 import { prepareTask } from '../tasks/task';
 import { formatIssues } from '../term/codec';
 import { type CommandSpec, UserError, parseArgs } from './args';
-import { BACKENDS, backendByName } from './backends';
+import { BACKENDS, PROGRAM_BACKENDS, backendByName, ortFor } from './backends';
 import { si, table } from './format';
 import { type Io, UserErrors, readSpec } from './io';
 import { totals } from './summary';
@@ -23,13 +23,14 @@ export const benchCommand: CommandSpec = {
   summary: "Time a spec's forward and backward pass on each backend (median over repetitions).",
   positionals: [{ name: 'spec', doc: 'a JSON spec file' }],
   options: {
-    backend: { type: 'string', arg: 'LIST', doc: `comma-separated backends (default ${BACKENDS.join(',')})` },
+    backend: { type: 'string', arg: 'LIST', doc: `comma-separated backends among ${PROGRAM_BACKENDS.join(', ')} (default ${BACKENDS.join(',')})` },
+    threads: { type: 'int', arg: 'N', doc: 'ONNX Runtime intra-op threads for the ort backend (default 1)' },
     reps: { type: 'int', arg: 'N', doc: 'timed repetitions per backend (default 10)' },
     task: { type: 'string', arg: 'NAME', doc: "where inputs come from (default: the spec's task, else random normals)" },
     seed: { type: 'nat', arg: 'S', doc: 'seed of parameters and inputs (default 0)' },
     json: { type: 'bool', doc: 'print results as JSON' },
   },
-  notes: 'Times include uploading inputs and parameters and downloading outputs and gradients.',
+  notes: 'Times include uploading inputs and parameters and downloading outputs and gradients (for ort: feeding and fetching host tensors).',
 };
 
 const median = (xs: number[]): number => {
@@ -49,6 +50,11 @@ export const runBench = async (argv: readonly string[], io: Io): Promise<number>
   const file = a.pos[0]!;
   const { doc, model, planned } = readSpec(io, file);
   const names = ((a.opts.backend as string | undefined) ?? BACKENDS.join(',')).split(',').filter(Boolean);
+  for (const n of names)
+    if (!(PROGRAM_BACKENDS as readonly string[]).includes(n)) throw new UserError(`--backend: unknown backend ${JSON.stringify(n)}; expected one of ${PROGRAM_BACKENDS.join(', ')}`);
+  const threads = a.opts.threads as number | undefined;
+  if (threads !== undefined && !names.includes('ort')) throw new UserError('--threads applies to the ort backend only');
+  if (threads !== undefined && threads < 1) throw new UserError(`--threads must be at least 1, got ${threads}`);
   const reps = (a.opts.reps as number | undefined) ?? 10;
   const seed = (a.opts.seed as number | undefined) ?? 0;
   const dtype: DType = 'float32';
@@ -73,7 +79,35 @@ export const runBench = async (argv: readonly string[], io: Io): Promise<number>
   }
   const hostParams = initParams(model, seed, dtype);
   const rows: BenchRow[] = [];
+  const ones = model.root.outputs.map((s) => ({ shape: [...s], data: new Float32Array(sizeOf(s)).fill(1) }));
   for (const name of names) {
+    if (name === 'ort') {
+      const prog = await ortFor(model, planned.plan, dtype, threads, file);
+      const once = async (): Promise<[number, number]> => {
+        const t0 = io.now();
+        const { residual } = await prog.forward(hostParams, inputs);
+        const t1 = io.now();
+        await prog.backward(residual, ones);
+        return [t1 - t0, io.now() - t1];
+      };
+      try {
+        await once();
+      } catch (e) {
+        throw new UserError(`${file}: running on ort failed: ${(e as Error).message}${taskName ? '' : ' (random inputs: pass --task to use valid ones)'}`);
+      }
+      const f: number[] = [];
+      const b: number[] = [];
+      for (let i = 0; i < reps; i++) {
+        const [x, y] = await once();
+        f.push(x);
+        b.push(y);
+      }
+      await prog.release();
+      const fm = median(f);
+      const bm = median(b);
+      rows.push({ backend: `ort${threads && threads > 1 ? ` (${threads} threads)` : ''}`, forwardMs: fm, backwardMs: bm, gflops: (tot.fwdFlops + tot.bwdFlops) / ((fm + bm) * 1e6) });
+      continue;
+    }
     const be = await backendByName(name, dtype);
     const lp = lowerPlanned(planned, be);
     if (E.isLeft(lp)) {
@@ -81,7 +115,6 @@ export const runBench = async (argv: readonly string[], io: Io): Promise<number>
       continue;
     }
     const prog = lp.right;
-    const ones = model.root.outputs.map((s) => ({ shape: [...s], data: new Float32Array(sizeOf(s)).fill(1) }));
     const once = (): [number, number] =>
       withScope(be, () => {
         const t0 = io.now();

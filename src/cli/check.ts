@@ -2,27 +2,48 @@
  * `catoptric check <spec>`: decode and shape-check a spec file; print shapes, parameters and costs.
  */
 import { showShape } from '../tensor/shape';
-import { type CommandSpec, parseArgs } from './args';
+import { type CommandSpec, UserError, parseArgs } from './args';
 import { bytes, grouped, si, table } from './format';
-import { type Io, readSpec } from './io';
+import * as E from 'fp-ts/lib/Either.js';
+import { checkSpec, formatIssues } from '../term/codec';
+import { type Io, UserErrors, readSpec } from './io';
+import { decodeOptionsOf, specOfString, stringOptions } from './strings';
 import { nodeRows, totals } from './summary';
 
 export const checkCommand: CommandSpec = {
   name: 'check',
-  summary: 'Decode and shape-check a spec file; print its shapes, parameters and per-node costs.',
-  positionals: [{ name: 'spec', doc: 'a JSON spec file (see examples/)' }],
+  summary: 'Decode and shape-check a spec file (or a model string); print its shapes, parameters and per-node costs.',
+  positionals: [{ name: 'spec', doc: 'a JSON spec file (see examples/); not with --string', optional: true }],
   options: {
+    string: { type: 'string', arg: 'S', doc: 'check the model a model string decodes to, instead of a file' },
+    ...stringOptions,
     json: { type: 'bool', doc: 'print the summary as JSON' },
     quiet: { type: 'bool', doc: 'print only "ok" (or the errors)' },
   },
-  notes: 'Errors name the file, the JSON path of the broken field and what was expected; exit code 1.',
+  notes: [
+    'Errors name the file, the JSON path of the broken field and what was expected; exit code 1.',
+    "With --string, --inputs (default [[8,2]]), --ids, --max-elems and --output are read as by `catoptric decode`.",
+  ].join('\n'),
+};
+
+/** Decode a string with the command's options and check its spec (it always checks: strings are total). */
+const checkString = (str: string, opts: Readonly<Record<string, unknown>>) => {
+  const { inputs, opts: o } = decodeOptionsOf(opts);
+  const r = checkSpec(specOfString(str, inputs, o, 'decoded'));
+  if (E.isLeft(r)) throw new UserErrors(formatIssues(r.left, 'string'));
+  return r.right;
 };
 
 /** Run `check`; returns the exit code. */
 export const runCheck = (argv: readonly string[], io: Io): number => {
   const a = parseArgs(argv, checkCommand);
-  const file = a.pos[0]!;
-  const { doc, model, planned } = readSpec(io, file);
+  const str = a.opts.string as string | undefined;
+  if (str === undefined && a.pos[0] === undefined) throw new UserError('missing spec; usage: catoptric check <spec> [options], or --string S');
+  if (str !== undefined && a.pos[0] !== undefined) throw new UserError('give either a spec file or --string, not both');
+  if (str === undefined)
+    for (const k of Object.keys(stringOptions)) if (a.opts[k] !== undefined) throw new UserError(`--${k} goes with --string (a spec file has its own inputs)`);
+  const file = str === undefined ? a.pos[0]! : `string ${JSON.stringify(str)}`;
+  const { doc, model, planned } = str === undefined ? readSpec(io, file) : checkString(str, a.opts);
   const rows = nodeRows(planned);
   const tot = totals(planned);
   if (a.opts.json) {

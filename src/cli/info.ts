@@ -3,7 +3,8 @@
  */
 import { lookupPrimitive, primitiveNames } from '../term/primitive';
 import { specSchema } from '../term/schema';
-import { attrKeys } from '../term/codec';
+import { attrKeys, nearest } from '../term/codec';
+import { type PrimInfo, describePrimitive } from '../term/describe';
 import '../tasks';
 import { lookupTask, taskNames } from '../tasks/task';
 import { type CommandSpec, UserError, parseArgs } from './args';
@@ -29,23 +30,58 @@ export const runSchema = (argv: readonly string[], io: Io): number => {
 
 export const primsCommand: CommandSpec = {
   name: 'prims',
-  summary: 'List the primitives a spec may use, with attributes and residual variants.',
-  positionals: [{ name: 'name', doc: 'show one primitive', optional: true }],
-  options: {},
+  summary: 'List the primitives a spec may use; with NAME, its attributes (type, required, default), arity, residual variants and 2-cells.',
+  positionals: [{ name: 'name', doc: 'show one primitive in full', optional: true }],
+  options: { json: { type: 'bool', doc: 'print the descriptions as JSON' } },
+  notes: 'Example: catoptric prims mcb --json',
+};
+
+const showDefault = (v: unknown): string => JSON.stringify(v);
+
+/** The full text of one primitive's description. */
+const primText = (p: PrimInfo): string[] => {
+  const lines = [p.name, `  ${p.doc}`];
+  lines.push(`  arity: ${p.arity ? `${p.arity.inputs} input wire(s) → ${p.arity.outputs} output wire(s)${p.attrs.some((a) => !a.required) ? ' (optional attributes at their defaults)' : ''}` : 'set by its attributes'}`);
+  if (p.attrs.length) {
+    lines.push('  attributes:');
+    const w = Math.max(...p.attrs.map((a) => a.name.length));
+    for (const a of p.attrs) {
+      const req = a.required ? 'required' : a.default !== undefined ? `default ${showDefault(a.default)}` : 'optional';
+      lines.push(`    ${a.name.padEnd(w)}  ${a.type}; ${req}${a.doc ? ` — ${a.doc}` : ''}`);
+    }
+  } else lines.push('  attributes: none');
+  lines.push(`  variants: ${p.variants.map((v, i) => (i === 0 ? `${v} (default)` : v)).join(', ')}`);
+  for (const c of p.twoCells) lines.push(`  2-cell ${c.from} ⇒ ${c.to}: ${c.doc}`);
+  return lines;
 };
 
 export const runPrims = (argv: readonly string[], io: Io): number => {
   const a = parseArgs(argv, primsCommand);
-  const names = a.pos[0] !== undefined ? [a.pos[0]] : primitiveNames();
-  const lines: string[] = [];
-  for (const n of names) {
+  const one = a.pos[0];
+  const names = one !== undefined ? [one] : primitiveNames();
+  const infos = names.map((n) => {
     const def = lookupPrimitive(n);
-    if (!def) throw new UserError(`unknown primitive ${JSON.stringify(n)}; see \`catoptric prims\``);
-    const keys = attrKeys(def.attrs);
-    lines.push(`${n}`);
-    lines.push(`  ${def.doc}`);
-    lines.push(`  attrs: ${keys === undefined ? def.attrs.name : keys.length ? keys.join(', ') : 'none'}   variants: ${def.variants.join(', ')}`);
+    if (!def) {
+      const hint = nearest(n, primitiveNames());
+      throw new UserError(`unknown primitive ${JSON.stringify(n)}${hint ? ` (did you mean '${hint}'?)` : ''}; see \`catoptric prims\``);
+    }
+    return describePrimitive(def);
+  });
+  if (a.opts.json) {
+    io.out(JSON.stringify(one !== undefined ? infos[0] : infos, null, 2) + '\n');
+    return 0;
   }
+  if (one !== undefined) {
+    io.out(primText(infos[0]!).join('\n') + '\n');
+    return 0;
+  }
+  const lines: string[] = [];
+  for (const p of infos) {
+    lines.push(p.name, `  ${p.doc}`);
+    const attrs = p.attrs.map((x) => (x.required ? x.name : `${x.name}?`));
+    lines.push(`  attrs: ${attrs.length ? attrs.join(', ') : 'none'}   variants: ${p.variants.join(', ')}`);
+  }
+  lines.push('', 'Run `catoptric prims NAME` for types, defaults and 2-cells (an attribute marked ? is optional).');
   io.out(lines.join('\n') + '\n');
   return 0;
 };

@@ -2,6 +2,7 @@
  * What a command may touch: output streams and files. Commands take an {@link Io} so tests can run
  * them in-process and read what they printed.
  */
+import * as fs from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
 import { type CheckedSpec, formatIssues, loadSpec } from '../term/codec';
 import { UserError } from './args';
@@ -15,12 +16,23 @@ export interface Io {
   /** True when stderr is a terminal (progress bars redraw in place). */
   readonly errIsTTY: boolean;
   readFile(path: string): string;
+  /** A file's bytes (binary data files); without it, `readFile`'s text as UTF-8. */
+  readBytes?(path: string): Uint8Array;
   /** Replace a file's content; the process's files are saved atomically (see `./save`). */
   writeFile(path: string, text: string, opts?: SaveOptions): void;
-  /** Throw unless `writeFile(path, …)` can succeed (its directory exists and is writable). */
-  checkWritable(path: string): void;
+  /** Write bytes (binary files), atomically for the process; defaults to the file system when absent. */
+  writeBytes?(path: string, bytes: Uint8Array): void;
+  /** Create a directory and its parents; defaults to the file system when absent. */
+  makeDir?(path: string): void;
+  /**
+   * Throw unless `writeFile(path, …)` can succeed (its directory exists and is writable). Absent (an
+   * in-memory Io), nothing is probed and `writeFile` reports its own failures.
+   */
+  checkWritable?(path: string): void;
   /** Milliseconds, for timings. */
   now(): number;
+  /** All of standard input (commands with `--stdin`); absent where there is none. */
+  readStdin?(): string;
 }
 
 /** File access over a {@link SaveFs}: reads, atomic saves, and the writability probe. */
@@ -36,7 +48,11 @@ export const processIo = (): Io => ({
   err: (s) => process.stderr.write(s),
   errIsTTY: Boolean(process.stderr.isTTY),
   ...fileIo(),
+  readBytes: (p) => fs.readFileSync(p),
+  writeBytes: (p, bytes) => saveAtomically(nodeSaveFs, p, bytes),
+  makeDir: (p) => void fs.mkdirSync(p, { recursive: true }),
   now: () => performance.now(),
+  readStdin: () => fs.readFileSync(0, 'utf8'),
 });
 
 /** Several error lines at once (each already names its file and path). */
@@ -72,7 +88,7 @@ const writeFailure = (e: unknown): string => {
     EIO: 'input/output error',
     ENAMETOOLONG: 'file name too long',
   };
-  return code && words[code] ? `${words[code]} (${code})` : code ? `system error ${code}` : `failed (${String((e as Error)?.message ?? e).slice(0, 120)})`;
+  return code && Object.hasOwn(words, code) ? `${words[code]} (${code})` : code ? `system error ${code}` : `failed (${String((e as Error)?.message ?? e).slice(0, 120)})`;
 };
 
 /**
@@ -90,7 +106,7 @@ export const writeText = (io: Io, file: string, text: string, opts: SaveOptions 
 /** Check before long work that `file` can be written later; a {@link UserError} naming why not. */
 export const checkWritable = (io: Io, file: string, what: string): void => {
   try {
-    io.checkWritable(file);
+    io.checkWritable?.(file);
   } catch (e) {
     throw new UserError(`${file}: cannot write ${what} there: ${writeFailure(e)}`);
   }
@@ -98,6 +114,28 @@ export const checkWritable = (io: Io, file: string, what: string): void => {
 
 /** Problems shown at once: enough to fix a file in one go, few enough to read. */
 export const MAX_SHOWN_ISSUES = 5;
+
+/** Write a binary file, turning failures into a {@link UserError}. */
+export const writeBytes = (io: Io, file: string, bytes: Uint8Array): void => {
+  try {
+    if (io.writeBytes) io.writeBytes(file, bytes);
+    else saveAtomically(nodeSaveFs, file, bytes);
+  } catch (e) {
+    throw new UserError(`${file}: cannot write: ${writeFailure(e)}; the file is unchanged`);
+  }
+};
+
+/** Create a directory (and its parents), turning failures into a {@link UserError}. */
+export const makeDir = (io: Io, dir: string): void => {
+  try {
+    if (io.makeDir) io.makeDir(dir);
+    else fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way' : code === 'EACCES' ? 'permission denied' : writeFailure(e);
+    throw new UserError(`${dir}: cannot create the directory: ${why}`);
+  }
+};
 
 /** Read, decode and check a spec file; every problem becomes a line `file: json.path: message`. */
 export const readSpec = (io: Io, file: string): CheckedSpec => {

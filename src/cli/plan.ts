@@ -5,7 +5,7 @@
 import { type PlanPoint, planFrontier, chooseWithin } from '../plan/planner';
 import { simulate } from '../plan/memory';
 import { encodeSpec } from '../term/codec';
-import { linePlot } from '../render/plot';
+import { frontierPlot } from '../render/charts';
 import { type CommandSpec, UserError, parseArgs } from './args';
 import { bytes, si, table } from './format';
 import { type Io, readSpec, writeText } from './io';
@@ -46,15 +46,12 @@ export const runPlan = (argv: readonly string[], io: Io): number => {
   if (!chosen)
     throw new UserError(`${file}: no plan fits in ${bytes(budget ?? Infinity)}; the least peak reachable is ${bytes(frontier[0]!.peakBytes)} (${frontier[0]!.label})`);
 
-  if (a.opts.svg) {
-    const mib = (b: number) => b / 2 ** 20;
-    const series = [
-      { label: 'frontier', points: frontier.map((p) => [mib(p.peakBytes), p.flops] as const), markers: true },
-      { label: "the spec's plan", points: [[mib(own.peakBytes), own.flops] as const], markers: true, color: '#2ca02c' },
-      ...(chosen ? [{ label: `chosen ${within}`, points: [[mib(chosen.peakBytes), chosen.flops] as const], markers: true, color: '#d62728' }] : []),
-    ];
-    writeText(io, a.opts.svg as string, linePlot(series, { title: `${doc.name}: flops against peak memory`, xLabel: 'predicted peak (MiB)', yLabel: 'flops (forward + recompute + backward)' }));
-  }
+  if (a.opts.svg)
+    writeText(
+      io,
+      a.opts.svg as string,
+      frontierPlot(frontier, { title: `${doc.name}: flops against peak memory`, own, chosen: { point: chosen, label: `chosen ${within}` } }),
+    );
   if (a.opts.write) {
     const spec = { ...(encodeSpec(doc) as Record<string, unknown>), plan: chosen.plan };
     writeText(io, a.opts.write as string, JSON.stringify(spec, null, 1) + '\n');

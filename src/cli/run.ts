@@ -10,7 +10,10 @@ import { trainCommand, runTrain } from './train';
 import { diagramCommand, runDiagram } from './diagram';
 import { planCommand, runPlan } from './plan';
 import { benchCommand, runBench } from './bench';
+import { exportCommand, runExport } from './export';
 import { primsCommand, runPrims, runSchema, runTasks, schemaCommand, tasksCommand } from './info';
+import { playgroundCommand, runPlayground } from './playground';
+import { decodeCommand, encodeCommand, runDecode, runEncode } from './strings';
 
 interface Command {
   readonly spec: CommandSpec;
@@ -23,9 +26,13 @@ const commands: Command[] = [
   { spec: planCommand, run: runPlan },
   { spec: trainCommand, run: runTrain },
   { spec: benchCommand, run: runBench },
+  { spec: decodeCommand, run: runDecode },
+  { spec: encodeCommand, run: runEncode },
+  { spec: exportCommand, run: runExport },
   { spec: primsCommand, run: runPrims },
   { spec: tasksCommand, run: runTasks },
   { spec: schemaCommand, run: runSchema },
+  { spec: playgroundCommand, run: runPlayground },
 ];
 
 /** Register another command (used by the command modules below; the order is the help order). */

@@ -55,16 +55,16 @@ const syncDir = (fs: SaveFs, dir: string): void => {
 };
 
 /**
- * Replace `file` with `text` atomically: write a temporary file in the same directory, fsync it,
+ * Replace `file` with `text` (or bytes) atomically: write a temporary file in the same directory, fsync it,
  * optionally keep the old file as `FILE.bak`, then rename the temporary file over `file`. If anything
  * fails, the temporary file is removed, `file` is left exactly as it was, and the error is rethrown.
  */
-export const saveAtomically = (fs: SaveFs, file: string, text: string, opts: SaveOptions = {}): void => {
+export const saveAtomically = (fs: SaveFs, file: string, text: string | Uint8Array, opts: SaveOptions = {}): void => {
   const tmp = tempName(file);
   let fd: number | undefined;
   try {
     fd = fs.openSync(tmp, 'wx', 0o644);
-    writeAll(fs, fd, new TextEncoder().encode(text));
+    writeAll(fs, fd, typeof text === 'string' ? new TextEncoder().encode(text) : text);
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;

@@ -1,45 +1,47 @@
 /**
- * `catoptric train <spec> --task NAME`: train a spec's model on a built-in task with Adam (or SGD),
- * with a progress bar on stderr, a summary on stdout, parameters (and optimiser state) saved to a
- * file that `--resume` continues from bit for bit.
+ * `catoptric train <spec> --task NAME` or `--data FILE [--valid FILE] [--loss xent|mse]`: train a
+ * spec's model on a built-in task or on your arrays (.npz, .npy, .json, .csv; see `./data.ts`) with
+ * Adam (or SGD), with a progress bar on stderr, a summary on stdout, parameters (and optimiser state)
+ * saved to a file that `--resume` continues from bit for bit.
  *
- * The spec's model outputs logits `[..., classes]`; training appends the softmax cross-entropy
- * against the task's labels: `seq(net: par(model, id), loss: softmax_xent)`.
+ * Training appends a loss box to the spec's model (`src/tasks/loss.ts`): softmax cross-entropy of
+ * logits `[..., classes]` against class ids (tasks, and `--loss xent`), or mean squared error.
  */
 import * as E from 'fp-ts/lib/Either.js';
-import type { Backend } from '../backend/backend';
-import { lower, lowerPlanned } from '../lower/program';
-import { argmaxAccuracy } from '../train/metrics';
-import type { Plan } from '../plan/plan';
-import { type TypedModel, check } from '../term/check';
 import { formatIssues } from '../term/codec';
-import { id, named, par, prim, seq } from '../term/term';
-import { showShape } from '../tensor/shape';
 import type { DType, HostTensor } from '../tensor/tensor';
-import { scalarOf } from '../tensor/tensor';
 import { initParams } from '../train/init';
-import { lossAndGrad } from '../train/loop';
-import { type AdamState, type Optimizer, adam, sgd } from '../train/optim';
-import { linePlot } from '../render/plot';
+import type { AdamState } from '../train/optim';
+import { lossPlot } from '../render/charts';
 import '../tasks';
-import { type TaskBatch, prepareTask, taskNames } from '../tasks/task';
+import { type TaskInstance, prepareTask, taskNames } from '../tasks/task';
+import { type DataTrainer, type SpecTrainer, DEFAULT_LR, DEFAULT_STEPS, dataTrainer, lossParamKey, mapKeys, modelParamKey, planUnderLoss, specOptimizer, specTrainer, withLossModel, withXentLoss } from '../tasks/trainer';
+import { type LossKind, LOSSES, targetShapes } from '../tasks/loss';
+import { readDataFile } from './data';
+import { type DataFeed, dataMetrics, fitData } from './data-feed';
 import { type CommandSpec, UserError, parseArgs } from './args';
-import { BACKENDS, backendByName } from './backends';
+import { PROGRAM_BACKENDS, backendByName } from './backends';
+import { type AsyncSpecTrainer, ortSpecTrainer } from '../onnx/trainer';
 import { bytes, grouped } from './format';
 import { type Io, MAX_SHOWN_ISSUES, UserErrors, checkWritable, readSpec, readText, writeText } from './io';
 import { simulate } from '../plan/memory';
-import { sizeOf } from '../tensor/shape';
+import type { Plan } from '../plan/plan';
+import type { TypedModel } from '../term/check';
+import { type Shape, sizeOf } from '../tensor/shape';
 import { type OptState, checkParamsFit, decodeParamsFile, encodeParamsFile } from './params-file';
 import { progressBar } from './progress';
-import { uploadAll, withScope } from '../backend/transfer';
 
 export const trainCommand: CommandSpec = {
   name: 'train',
-  summary: 'Train a spec on a built-in task (spirals, parity, modular, att-svm); save parameters that --resume continues from.',
-  positionals: [{ name: 'spec', doc: 'a JSON spec file whose model outputs logits [..., classes]' }],
+  summary: 'Train a spec on a built-in task or on your arrays (--data); save parameters that --resume continues from.',
+  positionals: [{ name: 'spec', doc: 'a JSON spec file (its model without a loss: train appends one)' }],
   options: {
     task: { type: 'string', arg: 'NAME', doc: 'task (default: the spec\'s "task")' },
-    backend: { type: 'string', arg: 'NAME', doc: 'backend (default js)', choices: BACKENDS },
+    data: { type: 'string', arg: 'FILE', doc: 'train on arrays from a .npz, .npy, .json or .csv file instead of a task' },
+    valid: { type: 'string', arg: 'FILE', doc: 'with --data: validation arrays to report metrics on (default: the training data)' },
+    loss: { type: 'string', arg: 'LOSS', doc: 'with --data: the loss (default: from the targets\' shapes)', choices: LOSSES },
+    backend: { type: 'string', arg: 'NAME', doc: 'backend (default js); ort exports the model to ONNX and runs it on ONNX Runtime', choices: PROGRAM_BACKENDS },
+    threads: { type: 'int', arg: 'N', doc: 'ONNX Runtime intra-op threads (--backend ort; default 1)' },
     dtype: { type: 'string', arg: 'DTYPE', doc: 'precision (default float32)', choices: ['float32', 'float64'] },
     steps: { type: 'nat', arg: 'N', doc: 'steps to run (default: the spec\'s train.steps, else 100); with --resume, steps more' },
     seed: { type: 'nat', arg: 'S', doc: 'seed of the initial parameters and the data (default: spec, else 0)' },
@@ -58,6 +60,11 @@ export const trainCommand: CommandSpec = {
     'Examples:',
     '  catoptric train examples/spirals/spirals.json --steps 300 --out spirals.params.json',
     '  catoptric train examples/spirals/spirals.json --resume spirals.params.json --steps 100',
+    '  catoptric train examples/pooling/mcb-fusion.json --data examples/pooling/mcb-fusion.data.npz',
+    '',
+    'Data: every array\'s first axis runs over examples; inputs are named x or x0, x1, … and targets y or',
+    'y0, … (else: by order, inputs then one target per output). --loss xent takes class ids [N, ...],',
+    '--loss mse values shaped like the outputs. Inputs the data leaves out are zeros.',
     '',
     'Batches are a pure function of (seed, step), and the file keeps the optimiser state and the step,',
     'so training N steps and then M more with --resume gives the same parameters as N + M at once.',
@@ -65,23 +72,18 @@ export const trainCommand: CommandSpec = {
   ].join('\n'),
 };
 
-const PREFIX = 'net.model';
-const prefixed = (k: string): string => (k ? `${PREFIX}.${k}` : PREFIX);
-const mapKeys = <A>(r: Readonly<Record<string, A>>, f: (k: string) => string): Record<string, A> =>
-  Object.fromEntries(Object.entries(r).map(([k, v]) => [f(k), v]));
-const unprefixed = (k: string): string => k.slice(PREFIX.length + 1);
-
-/** The spec's plan, moved under the loss wrapper's path (`net.model`). */
-const planUnder = (p: Plan): Plan => ({
-  ...(p.variants ? { variants: mapKeys(p.variants, prefixed) } : {}),
-  ...(p.remat ? { remat: p.remat.map(prefixed) } : {}),
-  ...(p.schedules ? { schedules: mapKeys(p.schedules, prefixed) } : {}),
-});
+const prefixed = lossParamKey;
+const unprefixed = modelParamKey;
 
 /** Summary of a run (what `--json` prints). */
 export interface TrainSummary {
   readonly spec: string;
   readonly task: string;
+  /** The training data file, when not a task. */
+  readonly data?: string;
+  readonly loss: LossKind;
+  /** What the eval metrics are measured on: the task's held-out batch, the --valid file or the training data. */
+  readonly evalOn: string;
   readonly backend: string;
   readonly dtype: DType;
   readonly seed: number;
@@ -89,7 +91,8 @@ export interface TrainSummary {
   readonly steps: number;
   readonly losses: number[];
   readonly evalLoss: number;
-  readonly evalAccuracy: number;
+  /** Classification accuracy (cross-entropy runs only). */
+  readonly evalAccuracy?: number;
   readonly seconds: number;
   readonly saved?: string;
 }
@@ -115,7 +118,7 @@ export const defaultParamsFile = (specName: string): string => {
 };
 
 /** Predicted bytes of one training step: the metered peak of forward and backward plus host copies. */
-const stepBytes = (lossModel: TypedModel, plan: Plan, dtype: DType, inputs: readonly (readonly number[])[]): { total: number; peak: number; params: number } => {
+const stepBytes = (lossModel: TypedModel, plan: Plan, dtype: DType, inputs: readonly Shape[]): { total: number; peak: number; params: number } => {
   const bpe = dtype === 'float64' ? 8 : 4;
   const peak = simulate(lossModel, plan, bpe).peakBytes;
   let p = 0;
@@ -130,7 +133,8 @@ const stepBytes = (lossModel: TypedModel, plan: Plan, dtype: DType, inputs: read
 export const runTrain = async (argv: readonly string[], io: Io): Promise<number> => {
   const a = parseArgs(argv, trainCommand);
   const file = a.pos[0]!;
-  const { doc, model, planned } = readSpec(io, file);
+  const spec = readSpec(io, file);
+  const { doc, model } = spec;
   const o = a.opts as Record<string, string | number | boolean | undefined>;
 
   // The resume file decides seed, dtype and the first step.
@@ -147,9 +151,9 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
   }
   const seed = resumed?.seed ?? (o.seed as number | undefined) ?? doc.train?.seed ?? 0;
   const dtype: DType = resumed?.dtype ?? (o.dtype as DType | undefined) ?? doc.train?.dtype ?? 'float32';
-  const steps = (o.steps as number | undefined) ?? doc.train?.steps ?? 100;
-  const lr = (o.lr as number | undefined) ?? doc.train?.lr ?? 0.01;
-  const optName = (o.optimizer as string | undefined) ?? doc.train?.optimizer ?? 'adam';
+  const steps = (o.steps as number | undefined) ?? doc.train?.steps ?? DEFAULT_STEPS;
+  const lr = (o.lr as number | undefined) ?? doc.train?.lr ?? DEFAULT_LR;
+  const optName = (o.optimizer as 'adam' | 'sgd' | undefined) ?? doc.train?.optimizer ?? 'adam';
   const first = resumed?.step ?? 0;
   const from = (flag: string, field: string) => (o[flag] !== undefined ? `--${flag}` : `${file}: train.${field}`);
   if (!(lr > 0 && lr <= MAX_LR)) throw new UserError(`${from('lr', 'lr')}: a learning rate of ${lr} is absurd; expected one in (0, ${MAX_LR}]`);
@@ -168,69 +172,111 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
   const lossSvg = o['loss-svg'] as string | undefined;
   if (lossSvg) checkWritable(io, lossSvg, 'the loss plot');
 
-  // The task.
-  const taskName = (o.task as string | undefined) ?? resumed?.task ?? doc.task?.name;
-  if (!taskName) throw new UserError(`no task: pass --task NAME (one of ${taskNames().join(', ')}) or set "task" in ${file}`);
-  if (model.root.outputs.length !== 1)
-    throw new UserError(`${file}: model: train needs one output (logits [..., classes]), this model has ${model.root.outputs.length}: ${model.root.outputs.map(showShape).join(' ')}`);
-  const output = model.root.outputs[0]!;
-  if (output.length < 1) throw new UserError(`${file}: model: train needs logits [..., classes] as output, got a scalar ${showShape(output)} (leave the loss out of the spec: train adds softmax cross-entropy)`);
-  // Loss model: the spec's model, then softmax cross-entropy against the labels.
-  const labelShape = output.slice(0, -1);
-  const lossTerm = seq(named('net', par(named('model', doc.model), id(1))), named('loss', prim('softmax_xent')));
-  const lm = check(lossTerm, [...doc.inputs, labelShape]);
-  if (E.isLeft(lm)) throw new UserError(`${file}: model: cannot add the loss: ${lm.left.message}`);
-  const lossModel: TypedModel = lm.right;
-  const maxMemory = (o['max-memory'] as number | undefined) ?? DEFAULT_MAX_MEMORY;
-  const need = stepBytes(lossModel, planUnder(planned.plan), dtype, [...doc.inputs, labelShape]);
-  if (need.total > maxMemory)
-    throw new UserError(
-      `${file}: one training step needs about ${bytes(need.total)} (forward and backward peak ${bytes(need.peak)}, parameters and optimiser state ${bytes(need.params)}), more than --max-memory ${bytes(maxMemory)}; use smaller inputs (batch) or a larger --max-memory`,
-    );
-  const backendName = (o.backend as string | undefined) ?? 'js';
-  const be = await backendByName(backendName, dtype);
-  const options = doc.task?.name === taskName ? doc.task.options : {};
-  const fromSpec = o.task === undefined || doc.task?.name === taskName;
-  const ti = prepareTask(taskName, options, { inputs: doc.inputs, output, seed, dtype });
-  if (E.isLeft(ti))
-    throw fromSpec
-      ? new UserErrors(formatIssues(ti.left.slice(0, MAX_SHOWN_ISSUES), file))
-      : new UserError(`--task ${taskName}: ${ti.left.map((i) => i.message).join('; ')}`);
-  const task = ti.right;
-  const lp = lower(lossModel, be, planUnder(planned.plan));
-  if (E.isLeft(lp)) throw new UserError(`${file}: cannot run on the ${backendName} backend: ${lp.left.message}`);
-  const pp = lowerPlanned(planned, be);
-  if (E.isLeft(pp)) throw new UserError(`${file}: cannot run on the ${backendName} backend: ${pp.left.message}`);
-  const lossProg = lp.right;
-  const predProg = pp.right;
+  // Where batches come from: a built-in task, or the user's arrays.
+  const dataFile = o.data as string | undefined;
+  const validFile = o.valid as string | undefined;
+  if (dataFile === undefined && (validFile !== undefined || o.loss !== undefined))
+    throw new UserError(`--${validFile !== undefined ? 'valid' : 'loss'} goes with --data FILE (tasks bring their own held-out data and loss)`);
+  if (dataFile !== undefined && o.task !== undefined) throw new UserError('pass either --task or --data, not both');
+  const readBytes = (f: string) => (io.readBytes ? io.readBytes(f) : new TextEncoder().encode(io.readFile(f)));
+  let taskName: string | undefined;
+  let task: TaskInstance | undefined;
+  let feed: DataFeed | undefined;
+  let validFeed: DataFeed | undefined;
+  if (dataFile !== undefined) {
+    feed = fitData(readDataFile(dataFile, readBytes), model.root, { ...(o.loss !== undefined ? { loss: o.loss as LossKind } : {}), seed, dtype });
+    validFeed = validFile === undefined ? undefined : fitData(readDataFile(validFile, readBytes), model.root, { loss: feed.loss, seed, dtype });
+  } else {
+    taskName = (o.task as string | undefined) ?? resumed?.task ?? doc.task?.name;
+    if (!taskName) throw new UserError(`no task: pass --task NAME (one of ${taskNames().join(', ')}), --data FILE (your arrays), or set "task" in ${file}`);
+    // The model must take the loss (one output of logits) before the task is fitted to that output.
+    const trainable = withXentLoss({ doc, model });
+    if (E.isLeft(trainable)) throw new UserError(`${file}: ${trainable.left}${model.root.outputs.length !== 1 ? '; train it on your arrays with --data' : ''}`);
+    const options = doc.task?.name === taskName ? doc.task.options : {};
+    const fromSpec = o.task === undefined || doc.task?.name === taskName;
+    const ti = prepareTask(taskName, options, { inputs: doc.inputs, output: model.root.outputs[0]!, seed, dtype });
+    if (E.isLeft(ti))
+      throw fromSpec
+        ? new UserErrors(formatIssues(ti.left.slice(0, MAX_SHOWN_ISSUES), file))
+        : new UserError(`--task ${taskName}: ${ti.left.map((i) => i.message).join('; ')}`);
+    task = ti.right;
+  }
+  const loss: LossKind = feed?.loss ?? 'xent';
+  const source = taskName ?? dataFile!;
 
-  // Parameters and optimiser state, under the loss model's paths.
+  // Refuse a step that cannot fit before allocating anything for it.
+  const lossModel = withLossModel({ doc, model }, loss);
+  if (E.isRight(lossModel)) {
+    const maxMemory = (o['max-memory'] as number | undefined) ?? DEFAULT_MAX_MEMORY;
+    const need = stepBytes(lossModel.right, planUnderLoss(spec.planned.plan), dtype, [...doc.inputs, ...targetShapes(model.root.outputs, loss)]);
+    if (need.total > maxMemory)
+      throw new UserError(
+        `${file}: one training step needs about ${bytes(need.total)} (forward and backward peak ${bytes(need.peak)}, parameters and optimiser state ${bytes(need.params)}), more than --max-memory ${bytes(maxMemory)}; use smaller inputs (batch) or a larger --max-memory`,
+      );
+  }
+
+  // Parameters and optimiser state (the trainer keeps the state under the loss model's paths).
   const shapes = new Map([...model.params.values()].map((p) => [p.key, p.shape] as const));
   if (resumed) checkParamsFit(resumeFile!, resumed, shapes);
-  let params: Record<string, HostTensor> = mapKeys(resumed?.params ?? initParams(model, seed, dtype), prefixed);
-  const optimizer: Optimizer<any> = optName === 'sgd' ? sgd({ lr, momentum: 0.9, weightDecay: doc.train?.weightDecay }) : adam({ lr, weightDecay: doc.train?.weightDecay });
-  let state: unknown;
+  const optimizer = specOptimizer(optName, lr, doc.train?.weightDecay);
+  let resumedState: unknown;
   if (resumed?.optimizer && !o['reset-optimizer']) {
     const ro = resumed.optimizer;
     if ((ro.name === 'sgd') !== (optName === 'sgd')) throw new UserError(`${resumeFile}: optimizer: holds ${ro.name} state, but this run uses ${optName}`);
-    if (ro.name === 'sgd') state = mapKeys(ro.state, prefixed);
-    else state = { t: ro.state.t, m: mapKeys(ro.state.m, prefixed), v: mapKeys(ro.state.v, prefixed) } satisfies AdamState;
+    if (ro.name === 'sgd') resumedState = mapKeys(ro.state, prefixed);
+    else resumedState = { t: ro.state.t, m: mapKeys(ro.state.m, prefixed), v: mapKeys(ro.state.v, prefixed) } satisfies AdamState;
     const keys = Object.keys(resumed.params).sort().join();
     const sk = Object.keys(ro.name === 'sgd' ? ro.state : ro.state.m).sort().join();
     if (keys !== sk) throw new UserError(`${resumeFile}: optimizer: its state does not cover the same parameters as params`);
-  } else state = optimizer.init(params);
+  }
+  const backendName = (o.backend as string | undefined) ?? 'js';
+  const threads = o.threads as number | undefined;
+  if (threads !== undefined && backendName !== 'ort') throw new UserError('--threads applies to --backend ort only');
+  if (threads !== undefined && threads < 1) throw new UserError(`--threads must be at least 1, got ${threads}`);
+  const common = { optimizer, params: resumed?.params ?? initParams(model, seed, dtype), ...(resumedState !== undefined ? { state: resumedState } : {}) };
+  let trainer: AsyncSpecTrainer;
+  // The synchronous trainer, when there is one (its `predict` evaluates on the user's arrays).
+  let local: SpecTrainer | DataTrainer | undefined;
+  let beName: string;
+  if (backendName === 'ort') {
+    if (!task) throw new UserError('--backend ort trains on built-in tasks only for now; use --backend js or wasm with --data');
+    if (dtype !== 'float32') throw new UserError(`the ort backend computes in float32; drop --dtype ${dtype} or use --backend js`);
+    const tr = await ortSpecTrainer(spec, { ...common, task, ...(threads !== undefined ? { threads } : {}) });
+    if (E.isLeft(tr)) throw new UserError(`${file}: ${tr.left}`);
+    trainer = tr.right;
+    beName = 'ort';
+  } else {
+    const be = await backendByName(backendName, dtype);
+    const tr: E.Either<string, SpecTrainer | DataTrainer> = task
+      ? specTrainer(spec, { ...common, backend: be, task })
+      : dataTrainer(spec, { ...common, backend: be, data: { loss, batch: (s) => feed!.batch(s) } });
+    if (E.isLeft(tr)) throw new UserError(`${file}: ${tr.left}`);
+    const t = tr.right;
+    local = t;
+    // The synchronous trainer seen through the asynchronous interface.
+    trainer = {
+      lossModel: t.lossModel,
+      step: async (s) => t.step(s),
+      evaluate: async () => {
+        if (!('evaluate' in t)) throw new Error('internal: a data trainer is evaluated on its arrays');
+        return t.evaluate();
+      },
+      params: t.params,
+      state: t.state,
+      release: async () => undefined,
+    };
+    beName = be.name;
+  }
 
-  const feed = (b: TaskBatch): HostTensor[] => [...b.inputs, b.labels];
   const quiet = Boolean(o.quiet) || Boolean(o.json);
-  if (!quiet) io.err(`training ${doc.name} on ${taskName}: ${task.describe}\n`);
+  if (!quiet) io.err(`training ${doc.name} on ${source}: ${task?.describe ?? feed!.describe}\n`);
   const bar = quiet ? undefined : progressBar(io, first, steps);
   const losses: number[] = [];
   const t0 = io.now();
   for (let s = first; s < first + steps; s++) {
-    const batch = feed(task.batch(s));
-    let res: { loss: number; grads: Record<string, HostTensor> };
+    let loss: number;
     try {
-      res = lossAndGrad(lossProg, be, optimizer.get([state, params]), batch); // frees its own wasm memory
+      loss = await trainer.step(s);
     } catch (e) {
       const msg = (e as Error).message ?? '';
       if (/the loss is/.test(msg) || (e as Error)?.name === 'WasmMemoryError') {
@@ -239,21 +285,27 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
       }
       throw e;
     }
-    [state, params] = optimizer.put([state, params], res.grads) as [unknown, Record<string, HostTensor>];
-    losses.push(res.loss);
-    bar?.update(s, res.loss);
+    losses.push(loss);
+    bar?.update(s, loss);
   }
   bar?.done();
   const seconds = (io.now() - t0) / 1000;
 
-  // Evaluation on the held-out batch.
-  const ev = task.evalBatch();
-  const modelParams = Object.fromEntries([...model.params.keys()].map((k) => [k, params[prefixed(k)]!]));
-  const { evalLoss, evalAccuracy } = withScope(be, () => {
-    const lo = lossProg.forward(uploadAll(be, params), feed(ev).map((x) => be.upload(x))).outputs[0]!;
-    const logits = predProg.forward(uploadAll(be, modelParams), ev.inputs.map((x) => be.upload(x))).outputs[0]!;
-    return { evalLoss: scalarOf(be.download(lo)), evalAccuracy: argmaxAccuracy(be.download(logits), ev.labels) };
-  });
+  // Evaluation: the task's held-out batch, or every example of the validation (else training) data.
+  let evalLoss: number;
+  let evalAccuracy: number | undefined;
+  let evalOn: string;
+  if (feed) {
+    const on = validFeed ?? feed;
+    ({ loss: evalLoss, accuracy: evalAccuracy } = dataMetrics(on, doc.inputs.length, (xs) => local!.predict(xs)));
+    evalOn = validFeed ? `validation data ${validFile}, ${on.examples} examples` : `training data, ${on.examples} examples`;
+  } else {
+    ({ evalLoss, evalAccuracy } = await trainer.evaluate());
+    evalOn = 'held-out batch';
+  }
+  const modelParams = trainer.params();
+  const state = trainer.state();
+  await trainer.release();
 
   // Save: atomically, keeping the previous file as .bak.
   if (outFile) {
@@ -265,7 +317,7 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
     writeText(
       io,
       outFile,
-      encodeParamsFile({ spec: doc.name, task: taskName, seed, step: first + steps, dtype, backend: be.name, lr, params: modelParams, optimizer: optState }),
+      encodeParamsFile({ spec: doc.name, ...(taskName !== undefined ? { task: taskName } : {}), seed, step: first + steps, dtype, backend: beName, lr, params: modelParams, optimizer: optState }),
       { backup: true },
     );
   }
@@ -273,16 +325,17 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
     writeText(
       io,
       lossSvg,
-      linePlot([{ label: `${doc.name} on ${taskName}`, points: losses.map((l, i) => [first + i + 1, l] as const) }], {
-        title: `training loss — ${doc.name} (${taskName}, ${be.name}/${dtype}, seed ${seed})`,
-        xLabel: 'step',
-        yLabel: 'loss (softmax cross-entropy)',
-        logY: losses.every((l) => l > 0),
+      lossPlot(losses, {
+        label: `${doc.name} on ${source}`,
+        title: `training loss — ${doc.name} (${source}, ${beName}/${dtype}, seed ${seed})`,
+        lossName: loss === 'xent' ? 'softmax cross-entropy' : 'mean squared error',
+        firstStep: first + 1,
       }),
     );
 
   const summary: TrainSummary = {
-    spec: doc.name, task: taskName, backend: be.name, dtype, seed, firstStep: first, steps, losses, evalLoss, evalAccuracy, seconds,
+    spec: doc.name, task: taskName ?? 'data', ...(dataFile !== undefined ? { data: dataFile } : {}), loss, evalOn,
+    backend: beName, dtype, seed, firstStep: first, steps, losses, evalLoss, ...(evalAccuracy !== undefined ? { evalAccuracy } : {}), seconds,
     ...(outFile ? { saved: outFile } : {}),
   };
   if (o.json) {
@@ -291,10 +344,10 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
   }
   const nParams = [...model.params.values()].reduce((s, p) => s + p.shape.reduce((x, y) => x * y, 1), 0);
   const lines = [
-    `trained ${doc.name} on ${taskName} — ${be.name}/${dtype}, ${optimizer.name} lr ${lr}, seed ${seed}`,
+    `trained ${doc.name} on ${source} — ${beName}${threads ? ` (${threads} threads)` : ''}/${dtype}, ${optimizer.name} lr ${lr}, seed ${seed}`,
     `steps     ${first} → ${first + steps} in ${seconds.toFixed(2)} s${steps ? ` (${(steps / Math.max(seconds, 1e-9)).toFixed(1)} it/s)` : ''}`,
     ...(losses.length ? [`loss      ${losses[0]!.toPrecision(5)} → ${losses[losses.length - 1]!.toPrecision(5)} (training batches)`] : []),
-    `held-out  loss ${evalLoss.toPrecision(5)}, accuracy ${(100 * evalAccuracy).toFixed(1)}%`,
+    `${(feed ? (validFeed ? 'valid' : 'train set') : 'held-out').padEnd(9)} loss ${evalLoss.toPrecision(5)}${evalAccuracy !== undefined ? `, accuracy ${(100 * evalAccuracy).toFixed(1)}%` : ''} (${evalOn})`,
     ...(outFile ? [`saved     ${outFile} (${grouped(nParams)} parameters, optimiser state, step ${first + steps})`] : []),
     ...(lossSvg ? [`loss plot ${lossSvg}`] : []),
   ];

@@ -204,6 +204,20 @@ export const attentionDef = definePrimitive<AttentionAttrs>({
   name: 'attention',
   doc: 'Multi-head softmax attention (self or cross; causal and key-padding masks; (K,Q) or combined W parameters). Residual variants: probs keeps P, lse keeps the row log-sum-exp and recomputes P blockwise.',
   attrs: AttentionAttrs,
+  attrDocs: {
+    heads: { doc: 'number of heads H' },
+    param: { doc: "KQ: query and key projections wq, wk; W: one bilinear form per head, w [H, dkv, dq]", default: 'KQ' },
+    dk: { doc: 'key/query width per head (required for KQ, not allowed for W)' },
+    dv: { doc: 'value width per head (required unless values is false)' },
+    out: { doc: 'output width (default: the query width dq)' },
+    values: { doc: 'project values with wv; when false the values are the key/value tokens themselves', default: true },
+    project: { doc: 'output projection wo; when false the heads are concatenated, [..., Tq, H·dv]', default: true },
+    causal: { doc: 'query t sees keys u ≤ t (needs Tq = Tk)', default: false },
+    cross: { doc: 'a second input wire carries the key/value sequence (otherwise self-attention)', default: false },
+    mask: { doc: 'a last input wire [..., Tk] of 0/1: keys with 0 are ignored', default: false },
+    scale: { doc: 'score scale (default 1/√dk for KQ, 1 for W)' },
+    block: { doc: 'key block size of the blocked kernels', default: 64 },
+  },
   arity: (a) => ({ inputs: (a.cross ? 2 : 1) + (a.mask ? 1 : 0), outputs: 1 }),
   shape: (a, inputs) => {
     const g = attentionDims(a, inputs);

@@ -8,6 +8,10 @@ export const linearDef = definePrimitive({
   name: 'linear',
   doc: 'Affine map over the last axis: y = x·w + b, w: [in, out], b: [out].',
   attrs: t.intersection([t.type({ out: Dim }), t.partial({ bias: t.boolean })]),
+  attrDocs: {
+    out: { doc: 'output width' },
+    bias: { doc: 'add the bias b', default: true },
+  },
   arity: () => ({ inputs: 1, outputs: 1 }),
   shape: (a, [x]) => {
     const e = needRank(x!, 1, 'linear input');
@@ -31,6 +35,10 @@ export const embeddingDef = definePrimitive({
   name: 'embedding',
   doc: 'Look up rows of a table: ids [...] (integers stored as floats) → [..., dim]. Param table: [vocab, dim].',
   attrs: t.type({ vocab: Dim, dim: Dim }),
+  attrDocs: {
+    vocab: { doc: 'number of ids (rows of the table)' },
+    dim: { doc: 'width of each row' },
+  },
   arity: () => ({ inputs: 1, outputs: 1 }),
   shape: (a, [ids]) => ok([[...ids!, a.dim]], { table: [a.vocab, a.dim] }),
   variants: ['input'],
@@ -76,6 +84,7 @@ export const layerNormDef = definePrimitive({
   name: 'layernorm',
   doc: 'Layer normalisation over the last axis: (x − mean)/sqrt(var + eps) · g + b. Params g, b: [d].',
   attrs: Eps,
+  attrDocs: { eps: { doc: 'added to the variance', default: 1e-5 } },
   arity: () => ({ inputs: 1, outputs: 1 }),
   shape: (_a, [x]) => {
     const e = needRank(x!, 1, 'layernorm input');
@@ -91,6 +100,7 @@ export const rmsNormDef = definePrimitive({
   name: 'rmsnorm',
   doc: 'RMS normalisation over the last axis: x / sqrt(mean(x²) + eps) · g. Param g: [d].',
   attrs: Eps,
+  attrDocs: { eps: { doc: 'added to the mean square', default: 1e-6 } },
   arity: () => ({ inputs: 1, outputs: 1 }),
   shape: (_a, [x]) => {
     const e = needRank(x!, 1, 'rmsnorm input');

@@ -67,6 +67,12 @@ export const deltaRuleDef = definePrimitive({
     'Delta rule S_t = (I − β_t k_t k_tᵀ) S_{t−1} + β_t k_t v_tᵀ, o_t = S_tᵀ q_t (q, k L2-normalised, β = scale·sigmoid(logit)). ' +
     'Inputs q, k [B,T,H·dk], v [B,T,H·dv], β logits [B,T,H], S0 [B,H,dk,dv]; outputs o [B,T,H·dv], S_T [B,H,dk,dv].',
   attrs: DeltaAttrs,
+  attrDocs: {
+    heads: { doc: 'number of heads H; the feature axes of q, k (H·dk) and v (H·dv) split into heads' },
+    algorithm: { doc: 'recurrent: T rank-1 updates; chunkwise: the WY form over chunks', default: 'recurrent' },
+    chunk: { doc: 'chunk size C of the chunkwise algorithm and the spacing of the chunk-states residual', default: 64 },
+    betaRange: { doc: 'β = sigmoid(logit) in [0,1], or 2·sigmoid(logit) in [0,2] (negative eigenvalues)', default: '[0,1]' },
+  },
   arity: () => ({ inputs: 5, outputs: 2 }),
   shape: (a, [q, k, v, b, s0]) => {
     const names = ['q', 'k', 'v', 'beta'] as const;

@@ -73,6 +73,7 @@ export const signedSqrtL2Def = definePrimitive({
   name: 'signed_sqrt_l2',
   doc: 'Power normalisation sign(v)(√(|v|+ε) − √ε) then L2 normalisation s/√(‖s‖²+ε) over the last axis (ε default 1e-8).',
   attrs: Eps,
+  attrDocs: { eps: { doc: 'ε of the shifted square root and of the norm', default: 1e-8 } },
   arity: () => ({ inputs: 1, outputs: 1 }),
   shape: (_a, [x]) => (x!.length < 1 ? bad(`signed_sqrt_l2: input needs rank ≥ 1, got ${showShape(x!)}`) : ok([x!])),
   variants: ['normalised'],
@@ -159,6 +160,11 @@ export const mcbDef = definePrimitive({
   name: 'mcb',
   doc: 'Compact bilinear pooling (MCB): circular convolution of count sketches of x and y into d buckets via FFT. Attributes: d, and seed (hashes drawn from it) or explicit hashes {h1, s1, h2, s2}.',
   attrs: McbAttrs,
+  attrDocs: {
+    d: { doc: 'number of sketch buckets (output width); any length (Bluestein FFT)' },
+    seed: { doc: 'draw the count-sketch hashes from this seed (give exactly one of seed and hashes)' },
+    hashes: { doc: 'explicit hashes: h1, h2 buckets in [0, d) for x and y, s1, s2 signs ±1 (give exactly one of seed and hashes)' },
+  },
   arity: () => ({ inputs: 2, outputs: 1 }),
   shape: (a, [x, y]) => {
     const e = pairShape('mcb', x!, y!) ?? hashProblem(a, lastDim(x!), lastDim(y!));
@@ -199,6 +205,10 @@ export const bilinearDef = definePrimitive({
   name: 'bilinear',
   doc: 'Learnt bilinear map z_k = Σ_ij w_ijk x_i y_j, block-diagonal with `blocks` cores (default 1). Param w: [blocks, dx/blocks, dy/blocks, out/blocks].',
   attrs: BilinearAttrs,
+  attrDocs: {
+    out: { doc: 'output width' },
+    blocks: { doc: 'number of diagonal blocks (cores); x, y and out must divide by it', default: 1 },
+  },
   arity: () => ({ inputs: 2, outputs: 1 }),
   shape: (a, [x, y]) => {
     const e = pairShape('bilinear', x!, y!);
@@ -237,6 +247,7 @@ export const sumPoolDef = definePrimitive({
   name: 'sum_pool',
   doc: 'Sum pooling over consecutive groups of k features on the last axis: [..., n] → [..., n/k].',
   attrs: t.exact(t.type({ k: Dim })),
+  attrDocs: { k: { doc: 'group size; the last axis must divide by it' } },
   arity: () => ({ inputs: 1, outputs: 1 }),
   shape: (a, [x]) => {
     if (x!.length < 1) return bad(`sum_pool: input needs rank ≥ 1, got ${showShape(x!)}`);
@@ -252,6 +263,7 @@ export const concatLastDef = definePrimitive({
   name: 'concat_last',
   doc: 'Concatenate n wires (default 2) along the last axis; all other axes must agree.',
   attrs: t.exact(t.partial({ n: Dim })),
+  attrDocs: { n: { doc: 'number of input wires', default: 2 } },
   arity: (a) => ({ inputs: a.n ?? 2, outputs: 1 }),
   shape: (_a, xs) => {
     for (let i = 0; i < xs.length; i++) {

@@ -11,6 +11,7 @@ export const idDef = definePrimitive({
   name: 'id',
   doc: 'Identity on n wires.',
   attrs: N,
+  attrDocs: { n: { doc: 'number of wires', default: 1 } },
   arity: (a) => ({ inputs: a.n ?? 1, outputs: a.n ?? 1 }),
   shape: (_a, xs) => ok(xs),
   variants: ['none'],
@@ -22,6 +23,7 @@ export const copyDef = definePrimitive({
   name: 'copy',
   doc: 'Copy one wire to n wires; the backward pass adds their gradients.',
   attrs: N,
+  attrDocs: { n: { doc: 'number of copies', default: 2 } },
   arity: (a) => ({ inputs: 1, outputs: a.n ?? 2 }),
   shape: (a, xs) => ok(Array.from({ length: a.n ?? 2 }, () => xs[0]!)),
   variants: ['none'],
@@ -33,6 +35,7 @@ export const addDef = definePrimitive({
   name: 'add',
   doc: 'Add n wires of the same shape.',
   attrs: N,
+  attrDocs: { n: { doc: 'number of wires added', default: 2 } },
   arity: (a) => ({ inputs: a.n ?? 2, outputs: 1 }),
   shape: (_a, xs) => {
     const e = allSame(xs);
@@ -58,6 +61,7 @@ export const permuteDef = definePrimitive({
   name: 'permute',
   doc: 'Reorder wires: output i is input perm[i] (a permutation of 0..n-1).',
   attrs: Perm,
+  attrDocs: { perm: { doc: 'output i is input perm[i]; a permutation of 0..n-1 (n wires)' } },
   arity: (a) => ({ inputs: a.perm.length, outputs: a.perm.length }),
   shape: (a, xs) => {
     const sorted = [...a.perm].sort((x, y) => x - y);
@@ -73,6 +77,7 @@ export const reshapeDef = definePrimitive({
   name: 'reshape',
   doc: 'View a tensor with a different shape of the same size.',
   attrs: t.exact(t.type({ shape: t.array(Dim) })),
+  attrDocs: { shape: { doc: 'the new shape, with as many elements as the input' } },
   arity: () => ({ inputs: 1, outputs: 1 }),
   shape: (a, xs) =>
     sizeOf(a.shape) === sizeOf(xs[0]!) ? ok([a.shape]) : bad(`cannot reshape ${showShape(xs[0]!)} to ${showShape(a.shape)}`),

@@ -80,6 +80,13 @@ export const tensorProductDef = definePrimitive({
     'Σ over paths l1⊗l2→l3 of weight · (coupling tensor contracted with x1_l1 ⊗ x2_l2). coupling: cg (default) | gaunt; ' +
     'weights: path (default, w [C, paths]) | degree (w1, w2, w3) | none. O(L⁶).',
   attrs: DenseAttrs,
+  attrDocs: {
+    l1: { doc: 'largest degree of x1' },
+    l2: { doc: 'largest degree of x2' },
+    lout: { doc: 'largest output degree (default l1 + l2)' },
+    coupling: { doc: 'real Clebsch–Gordan or real Gaunt coefficients', default: 'cg' },
+    weights: { doc: 'path: one weight per channel and path; degree: w1[l1]·w2[l2]·w3[l3]; none', default: 'path' },
+  },
   arity: () => ({ inputs: 2, outputs: 1 }),
   shape: (a, [x1, x2]) => {
     const lead = checkInputs('tensor_product', a, x1!, x2!);
@@ -130,6 +137,12 @@ export const gauntTensorProductDef = definePrimitive({
     'grid → SH. O(L³). weights: degree (default, w1, w2, w3) | none. Variants: inputs (keep x1, x2; recompute grids) | ' +
     'grids (also keep both Fourier grids and the unweighted product).',
   attrs: GauntAttrs,
+  attrDocs: {
+    l1: { doc: 'largest degree of x1' },
+    l2: { doc: 'largest degree of x2' },
+    lout: { doc: 'largest output degree (default l1 + l2)' },
+    weights: { doc: 'degree: w1[l1]·w2[l2]·w3[l3] per channel; none', default: 'degree' },
+  },
   arity: () => ({ inputs: 2, outputs: 1 }),
   shape: (a, [x1, x2]) => {
     const lead = checkInputs('gaunt_tensor_product', a, x1!, x2!);

@@ -6,24 +6,49 @@
  * labelled by their shapes; `par` stacks boxes. Structural primitives are drawn as wiring (copy is a
  * dot, add a ⊕, permute crossing wires, discard a ground), named composites as frames. Under every
  * primitive that keeps a residual for the backward pass hangs a dashed tag with its size and
- * variant; nodes a plan recomputes (lens form) get an orange frame.
+ * variant; nodes a plan recomputes (lens form, or a segment of a checkpoint schedule) get an orange
+ * frame, and each primitive says whether its residual is stored by the forward pass or recomputed
+ * in the backward pass (`data-residual` on its `<g class="prim">`).
  *
  * @example
  * const svg = renderDiagram(checkOrThrow(term, [[8, 2]]), { title: 'mlp' });
  */
-import { type TypedModel, type TypedNode, type TypedPrim, primNodeOrThrow } from '../term/check';
+import { type TypedComposite, type TypedModel, type TypedNode, type TypedPrim, primNodeOrThrow } from '../term/check';
 import { permuteDef } from '../prims/structural';
 import { type PlannedModel, type PlannedNode, applyPlanOrThrow } from '../plan/apply';
-import type { Plan } from '../plan/plan';
-import { showShape, sizeOf } from '../tensor/shape';
+import { simulate } from '../plan/memory';
+import { type Plan, type Schedule, segmentRange } from '../plan/plan';
+import { type Shape, showShape, sizeOf } from '../tensor/shape';
 import { esc, fmtNum } from './svg';
+import { abbreviate, charsIn, svgText, textWidth, wrapText } from './text';
 
 /** Choices of a run that change the picture. */
 export interface DiagramOptions {
   readonly title?: string;
-  /** The plan to draw (residual variants, lens-form nodes), resolved against the model by `applyPlan`. */
+  /** The plan to draw (residual variants, lens-form nodes, checkpoint schedules), resolved against the model by `applyPlan`. */
   readonly plan?: Plan | PlannedModel;
+  /**
+   * Forward runs per primitive path under the plan, as `simulate(model, plan).forwardCalls` predicts
+   * them: a primitive run more than once is marked recomputed, with the count of its recomputations.
+   * Without it, a primitive inside a lens-form node or a schedule segment is marked recomputed.
+   */
+  readonly forwardRuns?: ReadonlyMap<string, number>;
 }
+
+/**
+ * The diagram options that show a plan: the plan, and each primitive's forward runs as `simulate`
+ * predicts them.
+ *
+ * @example
+ * renderDiagram(model, { title: 'mlp', ...diagramPlan(model, chosen.plan) })
+ */
+export const diagramPlan = (model: TypedModel, plan: Plan | PlannedModel): DiagramOptions => ({
+  plan,
+  forwardRuns: simulate(model, 'model' in plan ? plan.plan : plan, 4).forwardCalls,
+});
+
+/** Whether a primitive's residual is kept by the forward pass, rebuilt in the backward pass, or empty. */
+export type ResidualMark = 'stored' | 'recomputed' | 'none';
 
 /** The planned node of every node path. */
 const plannedByKey = (pm: PlannedModel): ReadonlyMap<string, PlannedNode> => {
@@ -38,12 +63,30 @@ const plannedByKey = (pm: PlannedModel): ReadonlyMap<string, PlannedNode> => {
 };
 
 const PITCH = 34;
-const CHAR = 7.6;
-const SMALL = 6.2;
 const VGAP = 12;
+/** Font sizes of the stylesheet below (pixels), for measuring. */
+const BOX_PX = 12;
+const ATTR_PX = 10;
+const SHAPE_PX = 10;
+const FRAME_PX = 11;
+const IO_PX = 11;
+const LEGEND_PX = 11;
+const TITLE_PX = 14;
+/** Attributes wrap at this many characters, over at most this many lines; a box title is abbreviated past its limit. */
+const ATTR_CHARS = 36;
+const ATTR_LINES = 2;
+const TITLE_CHARS = 36;
+/** A wire's shape label is abbreviated past this many characters (the full shape in its tooltip). */
+const SHAPE_CHARS = 28;
 const RES_H = 26;
 const FRAME_PAD = 10;
 const FRAME_TITLE = 16;
+
+/** A box of a chain with the shapes of its output wires (for the wire labels). */
+interface Unit {
+  readonly l: Layout;
+  readonly outs: readonly Shape[];
+}
 
 interface Layout {
   readonly w: number;
@@ -67,30 +110,37 @@ const si = (n: number): string => {
   return String(n);
 };
 
-/** A short summary of a primitive's attributes for the box's second line. */
-const attrLine = (p: TypedPrim): string => {
-  const parts = Object.entries(p.term.attrs ?? {})
-    .filter(([, v]) => typeof v !== 'object' || v === null || Array.isArray(v))
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(',')}]` : String(v)}`);
-  const s = parts.join(' ');
-  return s.length > 44 ? `${s.slice(0, 43)}…` : s;
-};
+/** A primitive's attributes as one line (`out=16 bias=false`; objects by their keys). */
+const attrText = (p: TypedPrim): string =>
+  Object.entries(p.term.attrs ?? {})
+    .map(([k, v]) =>
+      `${k}=${Array.isArray(v) ? `[${v.join(',')}]` : typeof v === 'object' && v !== null ? `{${Object.keys(v).join(',')}}` : String(v)}`,
+    )
+    .join(' ');
 
 class Renderer {
   residualTags = 0;
-  constructor(private readonly planned: ReadonlyMap<string, PlannedNode>) {}
+  /** Which kinds of marks were drawn, so that the legend explains exactly those. */
+  readonly used = new Set<'copy' | 'add' | 'discard' | 'permute' | 'frame' | 'remat' | 'residual' | 'rerun'>();
+  constructor(
+    private readonly planned: ReadonlyMap<string, PlannedNode>,
+    private readonly forwardRuns?: ReadonlyMap<string, number>,
+  ) {}
 
-  layout(n: TypedNode): Layout {
+  /** `depth`: how many recomputing regions (lens-form nodes, schedule segments) enclose `n`. */
+  layout(n: TypedNode, depth: number): Layout {
     const key = n.path.join('.');
-    const inner = n.kind === 'prim' ? this.prim(n) : n.kind === 'seq' ? this.seq(n.children) : this.par(n.children);
     const remat = this.planned.get(key)?.lens ?? false;
+    const d = remat ? depth + 1 : depth;
+    const inner = n.kind === 'prim' ? this.prim(n, d) : n.kind === 'seq' ? this.seq(n, d) : this.par(n.children, d);
     const name = n.kind !== 'prim' ? n.term.name : undefined;
     if (!remat && !name) return inner;
     return this.frame(inner, remat ? `${name ? `${name} ` : ''}↺ recomputed in backward (lens form)` : name!, remat);
   }
 
   frame(c: Layout, label: string, remat: boolean): Layout {
-    const w = Math.max(c.w + 2 * FRAME_PAD, label.length * SMALL + 12);
+    this.used.add(remat ? 'remat' : 'frame');
+    const w = Math.max(c.w + 2 * FRAME_PAD, textWidth(label, FRAME_PX) + 16);
     const dx = (w - c.w) / 2;
     const top = FRAME_PAD + FRAME_TITLE;
     const h = c.h + top + FRAME_PAD;
@@ -109,7 +159,7 @@ class Renderer {
     };
   }
 
-  prim(p: TypedPrim): Layout {
+  prim(p: TypedPrim, depth: number): Layout {
     const nin = p.inputs.length;
     const nout = p.outputs.length;
     const name = p.def.name;
@@ -121,6 +171,7 @@ class Renderer {
         return { w: 16, h: bh, ins: ys, outs: ys, draw: (x, y, out) => ys.forEach((py) => out.push(curve(x, y + py, x + 16, y + py))) };
       }
       case 'copy': {
+        this.used.add('copy');
         const outs = centers(nout, bh);
         return {
           w: 34, h: bh, ins: [bh / 2], outs,
@@ -132,6 +183,7 @@ class Renderer {
         };
       }
       case 'add': {
+        this.used.add('add');
         const ins = centers(nin, bh);
         return {
           w: 38, h: bh, ins, outs: [bh / 2],
@@ -144,6 +196,7 @@ class Renderer {
         };
       }
       case 'discard':
+        this.used.add('discard');
         return {
           w: 22, h: bh, ins: [bh / 2], outs: [],
           draw: (x, y, out) => {
@@ -153,6 +206,7 @@ class Renderer {
         };
       case 'permute': {
         const perm = primNodeOrThrow(permuteDef, p).attrs.perm;
+        if (perm.some((src, i) => src !== i)) this.used.add('permute');
         const ys = centers(nin, bh);
         return {
           w: 40, h: bh, ins: ys, outs: ys,
@@ -160,14 +214,21 @@ class Renderer {
         };
       }
     }
-    const title = p.term.name ? `${p.term.name}: ${name}` : name;
-    const sub = attrLine(p);
+    const fullTitle = p.term.name ? `${p.term.name}: ${name}` : name;
+    const title = abbreviate(fullTitle, TITLE_CHARS);
+    const attrs = attrText(p);
+    const { lines: subs, cut } = wrapText(attrs, ATTR_CHARS, ATTR_LINES);
     const planned = this.planned.get(p.path.join('.'));
     const { cost, variant: v } = planned?.kind === 'prim' ? planned.node : p;
     const res = cost.residualElems > 0;
-    const tag = res ? `M ${si(cost.residualElems)} (${v})` : '';
-    const w = Math.max(64, title.length * CHAR + 18, sub.length * SMALL + 14, tag.length * SMALL + 10);
-    const h = Math.max(bh, sub ? 40 : 28) + (res ? RES_H : 0);
+    const runs = this.forwardRuns?.get(p.path.join('.'));
+    const recomputed = runs !== undefined ? runs > 1 : depth > 0;
+    const mark: ResidualMark = !res ? 'none' : recomputed ? 'recomputed' : 'stored';
+    const again = recomputed ? ` ↺${runs !== undefined ? `×${runs - 1}` : ''}` : '';
+    const tag = res ? `M ${si(cost.residualElems)} (${v})${again}` : '';
+    if (res) this.used.add(mark === 'recomputed' ? 'rerun' : 'residual');
+    const w = Math.max(64, textWidth(title, BOX_PX, true) + 18, ...subs.map((l) => textWidth(l, ATTR_PX) + 14), textWidth(tag, ATTR_PX) + 12);
+    const h = Math.max(bh, 28 + 12 * subs.length) + (res ? RES_H : 0);
     const boxH = h - (res ? RES_H : 0);
     const ins = centers(nin, boxH);
     const outs = centers(nout, boxH);
@@ -176,15 +237,17 @@ class Renderer {
       w, h, ins, outs,
       draw: (x, y, out) => {
         const tip = `${p.path.length ? p.path.join('.') : '<root>'}: ${name} ${p.inputs.map(showShape).join(' ')} → ${p.outputs.map(showShape).join(' ')}; ${cost.fwdFlops} fwd flops, ${cost.bwdFlops} bwd flops, ${cost.paramElems} params, residual ${cost.residualElems} elements (${v})`;
-        out.push(`<g class="prim" data-path="${esc(p.path.join('.'))}" data-prim="${esc(name)}"><title>${esc(tip)}</title>`);
+        const runsAttr = runs !== undefined ? ` data-runs="${runs}"` : '';
+        out.push(`<g class="prim" data-path="${esc(p.path.join('.'))}" data-prim="${esc(name)}" data-residual="${mark}"${runsAttr}><title>${esc(tip)}${recomputed ? esc(`; recomputed in backward${runs !== undefined ? ` (${runs} forward runs)` : ''}`) : ''}</title>`);
         out.push(`<rect x="${fmtNum(x)}" y="${fmtNum(y)}" width="${fmtNum(w)}" height="${fmtNum(boxH)}" rx="4" class="box"/>`);
-        const ty = sub ? y + boxH / 2 - 3 : y + boxH / 2 + 4;
-        out.push(`<text x="${fmtNum(x + w / 2)}" y="${fmtNum(ty)}" text-anchor="middle" class="boxlabel">${esc(title)}</text>`);
-        if (sub) out.push(`<text x="${fmtNum(x + w / 2)}" y="${fmtNum(ty + 14)}" text-anchor="middle" class="attrs">${esc(sub)}</text>`);
+        // The title, then the attributes' lines, centred as a block.
+        const ty = y + boxH / 2 + 4 - 6 * subs.length;
+        out.push(svgText(x + w / 2, ty, title, 'text-anchor="middle" class="boxlabel"', fullTitle));
+        subs.forEach((l, i) => out.push(svgText(x + w / 2, ty + 13 + 12 * i, l, 'text-anchor="middle" class="attrs"', i === 0 && cut ? attrs : undefined)));
         if (res) {
           const cx = x + w / 2;
           out.push(`<path d="M${fmtNum(cx)},${fmtNum(y + boxH)}v8" class="reswire"/>`);
-          out.push(`<g class="residual"><rect x="${fmtNum(x + 3)}" y="${fmtNum(y + boxH + 8)}" width="${fmtNum(w - 6)}" height="16" rx="8" class="restag"/>`);
+          out.push(`<g class="residual"><rect x="${fmtNum(x + 3)}" y="${fmtNum(y + boxH + 8)}" width="${fmtNum(w - 6)}" height="16" rx="8" class="restag${mark === 'recomputed' ? ' rerun' : ''}"/>`);
           out.push(`<text x="${fmtNum(cx)}" y="${fmtNum(y + boxH + 20)}" text-anchor="middle" class="restext">${esc(tag)}</text></g>`);
         }
         out.push('</g>');
@@ -192,11 +255,29 @@ class Renderer {
     };
   }
 
-  seq(children: readonly TypedNode[]): Layout {
-    const ls = children.map((c) => this.layout(c));
+  /** A `seq`, its children grouped by the plan's checkpoint schedule if it has one. */
+  seq(n: TypedComposite, depth: number): Layout {
+    const cs = n.children;
+    const pn = this.planned.get(n.path.join('.'));
+    const s = pn?.kind === 'seq' ? pn.schedule : undefined;
+    const unit = (i: number, d: number): Unit => ({ l: this.layout(cs[i]!, d), outs: cs[i]!.outputs });
+    if (!s) return this.chain(cs.map((_, i) => unit(i, depth)));
+    // A segment keeps only its input in the forward pass and re-runs, under its nested schedule, in backward.
+    const units = (items: Schedule, d: number): Unit[] =>
+      items.map((it) =>
+        typeof it === 'number'
+          ? unit(it, d)
+          : { l: this.frame(this.chain(units(it, d + 1)), '↺ segment recomputed in backward (checkpoint)', true), outs: cs[segmentRange(it)[1]]!.outputs },
+      );
+    return this.chain(units(s, depth));
+  }
+
+  /** Boxes left to right, outputs wired to inputs. */
+  chain(units: readonly Unit[]): Layout {
+    const ls = units.map((u) => u.l);
     const H = Math.max(...ls.map((l) => l.h));
     // Each gap is wide enough for the shape labels of the wires crossing it.
-    const gaps = children.slice(0, -1).map((c) => Math.max(30, ...c.outputs.map((s) => showShape(s).length * SMALL + 14)));
+    const gaps = units.slice(0, -1).map((c) => Math.max(30, ...c.outs.map((s) => textWidth(abbreviate(showShape(s), SHAPE_CHARS), SHAPE_PX) + 14)));
     const W = ls.reduce((s, l) => s + l.w, 0) + gaps.reduce((s, g) => s + g, 0);
     const offs: number[] = [];
     let acc = 0;
@@ -221,15 +302,16 @@ class Renderer {
             const y0 = y + dy[i]! + py;
             const y1 = y + dy[i + 1]! + b.ins[j]!;
             out.push(curve(x0, y0, x1, y1));
-            out.push(`<text x="${fmtNum(x0 + 4)}" y="${fmtNum(y0 - 4)}" class="shape">${esc(showShape(children[i]!.outputs[j]!))}</text>`);
+            const shape = showShape(units[i]!.outs[j]!);
+            out.push(svgText(x0 + 4, y0 - 4, abbreviate(shape, SHAPE_CHARS), 'class="shape"', shape));
           });
         }
       },
     };
   }
 
-  par(children: readonly TypedNode[]): Layout {
-    const ls = children.map((c) => this.layout(c));
+  par(children: readonly TypedNode[], depth: number): Layout {
+    const ls = children.map((c) => this.layout(c, depth));
     const W = Math.max(...ls.map((l) => l.w));
     const offs: number[] = [];
     let acc = 0;
@@ -264,6 +346,7 @@ const STYLE = `<style>
 .dot{fill:#222}.plus{fill:white;stroke:#222;stroke-width:1.4}.ground{fill:#222}
 .reswire{stroke:#b7791f;stroke-width:1.2;stroke-dasharray:3 2}
 .restag{fill:#fffbea;stroke:#b7791f;stroke-dasharray:4 2}
+.restag.rerun{fill:#fff3e6;stroke:#dd6b20}
 .restext{font:10px monospace;fill:#8d5b0b}
 .frame{fill:none;stroke:#9fb3c8;stroke-dasharray:5 3}
 .framelabel{font:italic 11px sans-serif;fill:#627d98}
@@ -281,35 +364,53 @@ export interface Diagram {
   readonly height: number;
   /** Number of primitives drawn with a residual tag. */
   readonly residualTags: number;
+  /** Elements the forward pass keeps for the backward pass under the options' plan (the legend's figure). */
+  readonly residualElems: number;
 }
 
 /** Draw a checked model as an SVG string diagram (a standalone document). */
 export const renderDiagram = (model: TypedModel, o: DiagramOptions = {}): Diagram => {
   const pm = o.plan && 'model' in o.plan ? o.plan : applyPlanOrThrow(model, (o.plan as Plan | undefined) ?? {});
   const byKey = plannedByKey(pm);
-  const r = new Renderer(byKey);
-  const body = r.layout(model.root);
+  const r = new Renderer(byKey, o.forwardRuns);
+  const body = r.layout(model.root, 0);
   const inLabels = model.root.inputs.map((s, i) => `x${i} ${showShape(s)}`);
   const outLabels = model.root.outputs.map((s, i) => `y${i} ${showShape(s)}`);
-  const lead = Math.max(50, ...inLabels.map((l) => l.length * SMALL + 16));
-  const tail = Math.max(50, ...outLabels.map((l) => l.length * SMALL + 16));
-  const top = o.title ? 40 : 16;
-  const legendH = 54;
+  const lead = Math.max(50, ...inLabels.map((l) => textWidth(l, IO_PX) + 16));
+  const tail = Math.max(50, ...outLabels.map((l) => textWidth(l, IO_PX) + 16));
   const total = Object.values(collectResidual(pm)).reduce((s, v) => s + v, 0);
   const inputElems = model.root.inputs.reduce((s, x) => s + sizeOf(x), 0);
+  // The picture is as wide as the model (and at least wide enough for a readable legend); the
+  // title and the legend wrap to that width.
+  const W = Math.ceil(Math.max(lead + body.w + tail + 20, 520));
+  const title = o.title ? wrapText(o.title, charsIn(W - 20, TITLE_PX, true), 2) : undefined;
+  const top = title ? 22 + 18 * title.lines.length : 16;
+  const u = r.used;
+  const marks = [
+    'boxes: primitives (name: primitive, attributes; hover for shapes and costs)',
+    'wires: tensors, labelled with their shapes',
+    ...(u.has('copy') ? ['● copy (its backward pass adds the gradients)'] : []),
+    ...(u.has('add') ? ['⊕ add'] : []),
+    ...(u.has('discard') ? ['a dot ending a wire: discard'] : []),
+    ...(u.has('permute') ? ['crossing wires: permute'] : []),
+    ...(u.has('frame') ? ['dashed grey frame: a named composite'] : []),
+    ...(u.has('remat') ? ['orange frame: recomputed in the backward pass (lens form or checkpoint segment)'] : []),
+    ...(u.has('residual') ? ['dashed tag: the residual M the forward pass keeps for the backward pass (elements, variant)'] : []),
+    ...(u.has('rerun') ? ['orange tag ↺×n: a residual rebuilt by n extra forward runs in the backward pass'] : []),
+  ];
+  const legendText = `${marks.join(' · ')}.`;
   const legend = [
-    'boxes: primitives · wires: tensors with their shapes · ● copy · ⊕ add',
-    'dashed tags: residual M kept from forward for backward (elements, variant)',
+    ...wrapText(legendText, charsIn(Math.min(W - 20, 900), LEGEND_PX)).lines,
     `residual under this plan: ${si(total)} elements; inputs: ${si(inputElems)} elements`,
   ];
-  const W = Math.ceil(Math.max(lead + body.w + tail + 20, ...legend.map((l) => l.length * 6 + 20), (o.title?.length ?? 0) * 8.5 + 20));
+  const legendH = 16 * legend.length + 6;
   const H = Math.ceil(top + body.h + legendH + 10);
   const x0 = 10 + lead;
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">`);
   out.push(STYLE);
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
-  if (o.title) out.push(`<text x="10" y="24" class="title">${esc(o.title)}</text>`);
+  title?.lines.forEach((l, i) => out.push(svgText(10, 24 + 18 * i, l, 'class="title"', i === 0 && title.cut ? o.title : undefined)));
   body.ins.forEach((py, i) => {
     out.push(curve(10, top + py, x0, top + py));
     out.push(`<text x="12" y="${fmtNum(top + py - 4)}" class="io">${esc(inLabels[i]!)}</text>`);
@@ -319,14 +420,12 @@ export const renderDiagram = (model: TypedModel, o: DiagramOptions = {}): Diagra
     out.push(`<text x="${fmtNum(x0 + body.w + 4)}" y="${fmtNum(top + py - 4)}" class="io">${esc(outLabels[i]!)}</text>`);
   });
   body.draw(x0, top, out);
-  out.push(`<text x="10" y="${H - 42}" class="legend">${esc(legend[0]!)}</text>`);
-  out.push(`<text x="10" y="${H - 26}" class="legend">${esc(legend[1]!)}</text>`);
-  out.push(`<text x="10" y="${H - 10}" class="legend">${esc(legend[2]!)}</text>`);
+  legend.forEach((l, i) => out.push(`<text x="10" y="${H - 10 - 16 * (legend.length - 1 - i)}" class="legend">${esc(l)}</text>`));
   out.push('</svg>');
-  return { svg: out.join('\n') + '\n', width: W, height: H, residualTags: r.residualTags };
+  return { svg: out.join('\n') + '\n', width: W, height: H, residualTags: r.residualTags, residualElems: total };
 };
 
-/** Residual elements per primitive path under the plan (lens-form nodes keep only their inputs). */
+/** Residual elements per primitive path under the plan (lens-form nodes and schedule segments keep only their inputs). */
 const collectResidual = (pm: PlannedModel): Record<string, number> => {
   const res: Record<string, number> = {};
   const stack: [PlannedNode, boolean][] = [[pm.root, false]];
@@ -334,6 +433,17 @@ const collectResidual = (pm: PlannedModel): Record<string, number> => {
     const [n, inRemat] = stack.pop()!;
     const start = !inRemat && n.lens;
     if (start) res[`${n.key}@`] = n.node.inputs.reduce((s, x) => s + sizeOf(x), 0);
+    if (n.kind !== 'prim' && n.schedule && !inRemat && !start) {
+      // A top-level segment keeps its input (the checkpoint); its children keep nothing.
+      for (const it of n.schedule) {
+        if (typeof it === 'number') stack.push([n.children[it]!, false]);
+        else {
+          const first = segmentRange(it)[0];
+          res[`${n.key}@${first}`] = n.children[first]!.node.inputs.reduce((s, x) => s + sizeOf(x), 0);
+        }
+      }
+      continue;
+    }
     if (n.kind !== 'prim') {
       for (const c of n.children) stack.push([c, inRemat || start]);
       continue;

@@ -4,3 +4,4 @@
 export * from './diagram';
 export * from './plot';
 export { esc } from './svg';
+export * from './charts';

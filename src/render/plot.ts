@@ -2,6 +2,7 @@
  * Small SVG line plots (loss curves, frontiers) as strings, with no dependencies.
  */
 import { esc, fmtNum } from './svg';
+import { charsIn, svgText, textWidth, wrapText } from './text';
 
 /** One series of a plot. */
 export interface Series {
@@ -56,7 +57,9 @@ export const logTicks = (lo: number, hi: number): number[] => {
 export const linePlot = (series: readonly Series[], o: PlotOptions = {}): string => {
   const W = o.width ?? 640;
   const H = o.height ?? 400;
-  const m = { l: 70, r: 20, t: o.title ? 34 : 14, b: 46 };
+  // Long titles wrap (two lines at most, then abbreviated with the full title as a tooltip).
+  const title = o.title ? wrapText(o.title, charsIn(W - 20, 14), 2) : undefined;
+  const m = { l: 70, r: 20, t: title ? 16 + 18 * title.lines.length : 14, b: 46 };
   const fy = (v: number) => (o.logY ? Math.log10(v) : v);
   const fx = (v: number) => (o.logX ? Math.log10(v) : v);
   const pts = series.map((s) => s.points.filter(([x, y]) => Number.isFinite(y) && Number.isFinite(x) && (!o.logY || y > 0) && (!o.logX || x > 0)));
@@ -73,22 +76,25 @@ export const linePlot = (series: readonly Series[], o: PlotOptions = {}): string
     x0 -= px;
     x1 += px;
   }
+  const xTicks = o.logX ? logTicks(10 ** x0, 10 ** x1) : ticks(x0, x1);
+  const yTicks = o.logY ? logTicks(10 ** y0, 10 ** y1) : ticks(y0, y1);
+  // Room for the widest y tick label on the left and half of the last x tick label on the right.
+  m.l = Math.max(m.l, 18 + Math.max(0, ...yTicks.map((v) => textWidth(fmtTick(v), 12))) + 9 + 12);
+  m.r = Math.max(m.r, 4 + Math.max(0, ...xTicks.map((v) => textWidth(fmtTick(v), 12) / 2)));
   const sx = (x: number) => m.l + ((fx(x) - x0) / (x1 - x0)) * (W - m.l - m.r);
   const sy = (y: number) => H - m.b - ((fy(y) - y0) / (y1 - y0)) * (H - m.t - m.b);
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
-  if (o.title) out.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(o.title)}</text>`);
+  title?.lines.forEach((l, i) => out.push(svgText(W / 2, 20 + 18 * i, l, 'text-anchor="middle" font-size="14"', i === 0 && title.cut ? o.title : undefined)));
   // Axes and ticks.
   out.push(`<path d="M${m.l},${m.t}V${H - m.b}H${W - m.r}" fill="none" stroke="#333"/>`);
-  const xTicks = o.logX ? logTicks(10 ** x0, 10 ** x1) : ticks(x0, x1);
   for (const v of xTicks) {
     const x = sx(v);
     out.push(`<line x1="${fmtNum(x)}" y1="${H - m.b}" x2="${fmtNum(x)}" y2="${H - m.b + 4}" stroke="#333"/>`);
     out.push(`<text x="${fmtNum(x)}" y="${H - m.b + 17}" text-anchor="middle">${esc(fmtTick(v))}</text>`);
   }
   // Tick values in data space, placed through the (possibly logarithmic) axis.
-  const yTicks = o.logY ? logTicks(10 ** y0, 10 ** y1) : ticks(y0, y1);
   for (const v of yTicks) {
     const y = sy(v);
     out.push(`<line x1="${m.l - 4}" y1="${fmtNum(y)}" x2="${W - m.r}" y2="${fmtNum(y)}" stroke="#eee"/>`);
@@ -101,8 +107,21 @@ export const linePlot = (series: readonly Series[], o: PlotOptions = {}): string
     const p = pts[i]!;
     if (p.length) out.push(`<path d="${p.map(([x, y], j) => `${j ? 'L' : 'M'}${fmtNum(sx(x))},${fmtNum(sy(y))}`).join('')}" fill="none" stroke="${c}" stroke-width="1.5"/>`);
     if (s.markers) for (const [x, y] of p) out.push(`<circle cx="${fmtNum(sx(x))}" cy="${fmtNum(sy(y))}" r="3" fill="${c}"/>`);
-    out.push(`<line x1="${W - m.r - 150}" y1="${m.t + 10 + 16 * i}" x2="${W - m.r - 130}" y2="${m.t + 10 + 16 * i}" stroke="${c}" stroke-width="2"/>`);
-    out.push(`<text x="${W - m.r - 125}" y="${m.t + 14 + 16 * i}">${esc(s.label)}</text>`);
+  });
+  // The legend, top right inside the plot on a white card, as wide as its longest label (at most
+  // 60% of the plot; longer labels wrap, three lines at most, then abbreviate with a tooltip).
+  const maxChars = charsIn(0.6 * (W - m.l - m.r) - 40, 12);
+  const entries = series.map((s) => ({ s, ...wrapText(s.label, maxChars, 3) }));
+  const textW = Math.max(0, ...entries.flatMap((e) => e.lines.map((l) => textWidth(l, 12))));
+  const lx = W - m.r - 40 - textW;
+  const nLines = entries.reduce((n, e) => n + e.lines.length, 0);
+  if (entries.length) out.push(`<rect x="${fmtNum(lx - 6)}" y="${m.t + 2}" width="${fmtNum(textW + 40)}" height="${16 * nLines + 8}" fill="white" fill-opacity="0.85" stroke="#ddd"/>`);
+  let row = 0;
+  entries.forEach((e, i) => {
+    const c = e.s.color ?? COLORS[i % COLORS.length]!;
+    out.push(`<line x1="${fmtNum(lx)}" y1="${m.t + 10 + 16 * row}" x2="${fmtNum(lx + 20)}" y2="${m.t + 10 + 16 * row}" stroke="${c}" stroke-width="2"/>`);
+    e.lines.forEach((l, j) => out.push(svgText(lx + 25, m.t + 14 + 16 * (row + j), l, '', j === 0 && e.cut ? e.s.label : undefined)));
+    row += e.lines.length;
   });
   out.push('</svg>');
   return out.join('\n') + '\n';

@@ -34,6 +34,7 @@ import { scheduleProblem } from '../optic/checkpoint';
 import { lookupPrimitive, primitiveNames } from './primitive';
 import { MAX_JSON_DEPTH, findTooDeep, tooDeepIssue } from './json-depth';
 import { showName, showValue } from './show';
+import { mergeAlternatives } from './report';
 import { type Attrs, type ParTerm, type PrimTerm, type SeqTerm, type Term, childKey } from './term';
 
 // ---------------------------------------------------------------------------------------------
@@ -86,7 +87,7 @@ export const issuesOf = (errors: t.Errors, prefix: readonly JsonKey[] = []): Doc
   });
   const seen = new Set<string>();
   const out: DocIssue[] = [];
-  for (const i of all) {
+  for (const i of mergeAlternatives(all, (x) => showJsonPath(x.path))) {
     const k = `${showJsonPath(i.path)}\u0000${i.message}`;
     if (!seen.has(k)) {
       seen.add(k);
@@ -353,6 +354,9 @@ const validateTerm = (u: unknown, c: t.Context, depth: number): t.Validation<Ter
     }
     default: {
       const ctx = [...c, { key: 'op', type: t.string, actual: u.op }];
+      // A term without "op" is the usual first mistake: say what a term looks like.
+      if (u.op === undefined)
+        return t.failure(u.op, ctx, `missing "op": a term is {"op": "prim", "prim": NAME, ...}, {"op": "seq", "terms": [...]} or {"op": "par", "terms": [...]}${typeof u.prim === 'string' ? ' (this one names a primitive: add "op": "prim")' : ''}; see docs/spec-language.md`);
       return fail(u.op, ctx, "'prim', 'seq' or 'par'");
     }
   }

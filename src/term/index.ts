@@ -8,3 +8,4 @@ export * from './codec';
 export { specSchema, codecSchema } from './schema';
 export * from './limits';
 export { showName, showDims } from './show';
+export * from './describe';

@@ -39,6 +39,13 @@ export interface VariantTwoCell {
   readonly doc: string;
 }
 
+/** One attribute explained: what it means and, for an optional one with a fixed default, that default. */
+export interface AttrDoc {
+  readonly doc: string;
+  /** The value an absent optional attribute stands for (a computed default is described in `doc`). */
+  readonly default?: unknown;
+}
+
 /**
  * A primitive's backend-independent description: attribute codec, arity, shape rule, parameters,
  * residual variants and cost. Kernels live in backends and are looked up by `name`.
@@ -51,6 +58,8 @@ export interface PrimitiveDef<A = any> {
   readonly doc: string;
   /** io-ts codec validating the attributes. */
   readonly attrs: t.Type<A, unknown, unknown>;
+  /** Each attribute's meaning and default, by name (`catoptric prims NAME` prints them with the codec's types). */
+  readonly attrDocs?: Readonly<Record<string, AttrDoc>>;
   /** Names of the input wires (for messages and diagrams); length may depend on attrs via `arity`. */
   arity(attrs: A): Arity;
   /** Output and parameter shapes, or a message saying which inputs disagree and how. */

@@ -2,3 +2,4 @@ export * from './init';
 export * from './optim';
 export * from './loop';
 export * from './metrics';
+export * from './loop-async';
