@@ -53,4 +53,21 @@ describe('example scripts: --help, unknown options and bad values', () => {
       expect(bad.out).toBe('');
     });
   }, 180_000);
+
+  // Scripts with parsers of their own (and npm run fuzz): an unknown option or a bad value is one
+  // line on stderr naming the script, exit 1, nothing on stdout.
+  const others: readonly { file: string; argv: string[]; says: RegExp }[] = [
+    { file: 'examples/active-learning/main.ts', argv: ['--seeds', 'lots'], says: /^active-learning: --seeds expects an integer ≥ 1, got "lots"\n$/ },
+    { file: 'examples/search/main.ts', argv: ['--frobnicate'], says: /^example:search: unknown option --frobnicate; see `npm run example:search -- --help`\n$/ },
+    { file: 'examples/datasets/main.ts', argv: ['--frobnicate'], says: /^unknown option --frobnicate; see --help\n$/ },
+    { file: 'fuzz/main.ts', argv: ['--only', 'nope'], says: /^fuzz: --only: no campaign "nope"; expected some of specs, terms/ },
+  ];
+  it('scripts with their own parsers refuse bad input in one line with exit 1', async () => {
+    const res = await pool(others.map((s) => () => run(s.file, s.argv)));
+    others.forEach((s, i) => {
+      expect(res[i]!.code, `${s.file} ${s.argv.join(' ')}`).toBe(1);
+      expect(res[i]!.err).toMatch(s.says);
+      expect(res[i]!.out).toBe('');
+    });
+  }, 120_000);
 });
