@@ -257,7 +257,8 @@ export const perturbedParams = (model: TypedModel, seed: number, dtype: DType = 
 /**
  * Backend conformance of a whole model at given parameters and inputs: forward outputs, input and
  * parameter gradients of `candidate` within `tol` of `reference` (the elementwise closeness of
- * `conforms`); the worst closeness and where.
+ * `conforms`; a parameter gradient that is zero by symmetry with {@link zeroGradientAtol}); the worst
+ * closeness and where.
  */
 export const backendsAgree = <T, R>(
   model: TypedModel,
@@ -291,8 +292,42 @@ export const backendsAgree = <T, R>(
     if ((g === null) !== (h === null || h === undefined)) note(Infinity, `input gradient ${i} presence`);
     else if (g && h) note(closeness(g, h, tol.rtol, tol.atol), `input gradient ${i}`);
   });
-  for (const [k, g] of Object.entries(b.dParams)) note(a.dParams[k] ? closeness(a.dParams[k]!, g, tol.rtol, tol.atol) : Infinity, `parameter gradient ${k}`);
+  const scales = nodeGradientScales(b.dParams);
+  for (const [k, g] of Object.entries(b.dParams))
+    note(a.dParams[k] ? closeness(a.dParams[k]!, g, tol.rtol, zeroGradientAtol(g, scales.get(nodeOfParam(k)) ?? 0, tol.atol)) : Infinity, `parameter gradient ${k}`);
   return { ok: worst <= 1, worst, where };
+};
+
+/** The node of a parameter key (`15.wq` → `15`; a root primitive's `w` → ``). */
+const nodeOfParam = (k: string): string => (k.includes('.') ? k.slice(0, k.lastIndexOf('.')) : '');
+
+/** The largest |gradient| over each node's parameters. */
+const nodeGradientScales = (g: Readonly<Record<string, HostTensor>>): Map<string, number> => {
+  const out = new Map<string, number>();
+  for (const [k, t] of Object.entries(g)) {
+    let m = out.get(nodeOfParam(k)) ?? 0;
+    for (let i = 0; i < t.data.length; i++) m = Math.max(m, Math.abs(t.data[i]!));
+    out.set(nodeOfParam(k), m);
+  }
+  return out;
+};
+
+/** Float32 roundings a gradient that is zero in exact arithmetic may show, in units of its node's gradient scale. */
+export const ZERO_GRADIENT_ULPS = 100;
+
+/**
+ * The absolute tolerance for a parameter gradient whose float64 reference is zero (to float64
+ * rounding: at most 1e-12 of `nodeScale`, the largest gradient of any parameter of the same node):
+ * {@link ZERO_GRADIENT_ULPS} float32 roundings of `nodeScale`. Such a gradient is zero by symmetry
+ * (attention over identical tokens: uniform rows, so the score gradient cancels exactly), there is
+ * no relative error to measure, and a float32 kernel that sums in another order leaves rounding
+ * noise of the size of the products it summed, which the node's other gradients show. Any other
+ * gradient keeps `atol`.
+ */
+export const zeroGradientAtol = (ref: HostTensor, nodeScale: number, atol: number): number => {
+  let m = 0;
+  for (let i = 0; i < ref.data.length; i++) m = Math.max(m, Math.abs(ref.data[i]!));
+  return m <= 1e-12 * nodeScale ? Math.max(atol, ZERO_GRADIENT_ULPS * 2 ** -23 * nodeScale) : atol;
 };
 
 /** What {@link modelLawFailures} found: the laws that failed, and the ones it could not apply. */
