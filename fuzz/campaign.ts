@@ -24,7 +24,7 @@ export interface CaseResult {
 
 /** What one case may use before the watchdog kills it. */
 export interface Budget {
-  /** Wall-clock time per case. */
+  /** CPU time per case (a case that waits is stopped after ten times this in wall-clock time). */
   readonly timeoutMs: number;
   /** Growth of resident memory per case. */
   readonly memoryBytes: number;

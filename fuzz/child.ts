@@ -23,6 +23,8 @@ export interface SetupRequest {
 export interface CaseReport extends CaseResult {
   readonly index: number;
   readonly ms: number;
+  /** CPU time of the case, all threads of this process. */
+  readonly cpuMs: number;
   /** Growth of the resident set during the case: peak (VmHWM, reset before the case) minus the start. */
   readonly peakBytes: number;
 }
@@ -60,6 +62,7 @@ const runCase = async (m: CaseRequest): Promise<CaseReport> => {
   const exact = resetPeak();
   const rss0 = statusKb('VmRSS');
   const t0 = performance.now();
+  const u0 = process.cpuUsage();
   let res: CaseResult;
   try {
     res = c ? await c.run(m.seed, m.index) : { verdict: 'uncaught', detail: `no campaign ${m.campaign}` };
@@ -67,8 +70,9 @@ const runCase = async (m: CaseRequest): Promise<CaseReport> => {
     res = { verdict: 'uncaught', detail: `the case threw: ${String((e as Error)?.stack ?? e).slice(0, 400)}` };
   }
   const ms = performance.now() - t0;
+  const u = process.cpuUsage(u0);
   const peak = exact ? statusKb('VmHWM') : statusKb('VmRSS');
-  return { ...res, index: m.index, ms, peakBytes: Math.max(0, peak - rss0) };
+  return { ...res, index: m.index, ms, cpuMs: (u.user + u.system) / 1000, peakBytes: Math.max(0, peak - rss0) };
 };
 
 const setUp = async (name: string): Promise<SetupReport> => {
