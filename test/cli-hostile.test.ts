@@ -146,6 +146,10 @@ describe('parameter files', () => {
     refused(await resume(edit(base, (d) => (d.params['head.w'].data[0] = 1e39))), /params\.head\.w\.data\.0: expected a number a float32 can hold/);
     refused(await resume(base, '--lr', '1e300'), /--lr: a learning rate of 1e\+300 is absurd; expected one in \(0, 1000\]/);
     refused(await cli(['train', spirals, '--steps', '2000000000', '--no-save']), /--steps: 2000000000 steps is absurd; expected at most 1000000000 per run/);
+    // A spec given as the parameter file (found by npm run fuzz: one line per spec field before).
+    const r = await resume(spirals);
+    refused(r, /spirals\.json: <root>: not a catoptric parameter file \(no "catoptricParams" field; this looks like a spec file\)/);
+    expect(r.err.trimEnd().split('\n')).toHaveLength(1);
   }, 60_000);
 
   it('an unwritable output is refused before training starts', async () => {

@@ -122,6 +122,15 @@ const optimizerIssues = (f: { step: number; params: Record<string, TensorJsonT>;
 export const decodeParamsFile = (text: string): E.Either<DocIssue[], ParamsFile> => {
   const j = parseJson(text);
   if (E.isLeft(j)) return j;
+  // Not a parameter file at all (a spec, some other JSON): one line saying so, not one per field.
+  const v = j.right;
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || !Object.hasOwn(v, 'catoptricParams'))
+    return E.left([
+      {
+        path: [],
+        message: `not a catoptric parameter file (no "catoptricParams" field${v !== null && typeof v === 'object' && Object.hasOwn(v, 'catoptric') ? '; this looks like a spec file' : ''}); train --out writes one`,
+      },
+    ]);
   const r = decodeBounded(ParamsFileCodec, j.right);
   if (E.isLeft(r)) return r;
   const f = r.right;
