@@ -64,9 +64,9 @@ const MESSY: readonly [RegExp, string][] = [
   [/internal error/, '"internal error"'],
   [/\n\s+at \S/, 'a stack trace'],
   [/\[object \w+\]/, '"[object ...]"'],
-  // (A user's own text, quoted, may say anything.)
-  [/(?<!")\bundefined\b(?!")/, '"undefined"'],
-  [/(?<!")\bNaN\b(?!")/, '"NaN"'],
+  // (A user's own text, quoted as showValue and showName quote it, may say anything.)
+  [/(?<!["'])\bundefined\b(?!["'])/, '"undefined"'],
+  [/(?<!["'])\bNaN\b(?!["'])/, '"NaN"'],
   [/Cannot read propert|is not a function|is not iterable|Maximum call stack|Invalid array length|Invalid typed array length|out of memory/i, 'a raw JavaScript error'],
 ];
 

@@ -9,6 +9,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { formatIssues } from '../term/codec';
+import { showName } from '../term/show';
 import type { DType, HostTensor } from '../tensor/tensor';
 import { initParams } from '../train/init';
 import type { AdamState } from '../train/optim';
@@ -145,7 +146,7 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
     return r.right;
   })();
   if (resumed) {
-    if (resumed.spec !== doc.name) throw new UserError(`${resumeFile}: spec: trained for spec '${resumed.spec}', but ${file} is '${doc.name}'`);
+    if (resumed.spec !== doc.name) throw new UserError(`${resumeFile}: spec: trained for spec ${showName(resumed.spec)}, but ${file} is ${showName(doc.name)}`);
     if (o.seed !== undefined && o.seed !== resumed.seed) throw new UserError(`${resumeFile} was trained with --seed ${resumed.seed}; drop --seed or pass --seed ${resumed.seed}`);
     if (o.dtype !== undefined && o.dtype !== resumed.dtype) throw new UserError(`${resumeFile} holds ${resumed.dtype} parameters; drop --dtype or pass --dtype ${resumed.dtype}`);
   }
