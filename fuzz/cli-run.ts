@@ -35,6 +35,19 @@ export const runCli = async (argv: readonly string[], files: ReadonlyMap<string,
       if (t === undefined) throw enoent(p);
       return t;
     },
+    readBytes: (p) => {
+      const t = written.get(p) ?? files.get(p);
+      if (t === undefined) throw enoent(p);
+      return new TextEncoder().encode(t);
+    },
+    // Binary files (ONNX export) and directories stay in memory too: nothing reaches the disk.
+    writeBytes: (p, b) => {
+      if (p.startsWith(MISSING_DIR)) throw enoent(p);
+      written.set(p, `(${b.length} bytes)`);
+    },
+    makeDir: (p) => {
+      if (p.startsWith(MISSING_DIR)) throw enoent(p);
+    },
     writeFile: (p, t) => {
       if (p.startsWith(MISSING_DIR)) throw enoent(p);
       written.set(p, t);

@@ -18,10 +18,16 @@ const specText = JSON.stringify({
   task: 'spirals',
   train: { steps: 1 },
 });
+/** Arrays for `train --data`: 16 examples of the spec's input and class ids; and a broken CSV. */
+const FILES = new Map([
+  [SPEC, specText],
+  ['data.json', JSON.stringify({ x: Array.from({ length: 16 }, (_, i) => [Math.sin(i), Math.cos(i)]), y: Array.from({ length: 16 }, (_, i) => i % 2) })],
+  ['bad.csv', 'a,b\n1,\nNaN,2,3\n'],
+]);
 
 /** Each command's options and a few values for each (valid, edge and absurd). */
 const COMMANDS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
-  check: { json: ['true', 'false', 'maybe'], quiet: [] },
+  check: { json: ['true', 'false', 'maybe'], quiet: [], string: ['L16 r L2', '', '%&*#@!', '__proto__', 'A9999,9999,9999'] },
   diagram: { svg: ['d.svg', `${MISSING_DIR}/d.svg`, ''], 'no-plan': [] },
   plan: { budget: ['1KiB', '2MiB', '0', 'lots', '1e400', '-1'], svg: ['p.svg', `${MISSING_DIR}/p.svg`], dtype: ['float64', 'int8'], chain: ['', 'h', 'nope', '__proto__'], write: ['w.json', `${MISSING_DIR}/w.json`], json: [] },
   train: {
@@ -38,9 +44,23 @@ const COMMANDS: Readonly<Record<string, Readonly<Record<string, readonly string[
     'reset-optimizer': [],
     'max-memory': ['1KiB', '4GiB', 'x'],
     'loss-svg': ['l.svg', `${MISSING_DIR}/l.svg`],
+    data: ['data.json', 'missing.npz', SPEC, 'bad.csv'],
+    valid: ['data.json', 'missing.npz'],
+    loss: ['xent', 'mse', 'hinge'],
+    threads: ['1', '0', '-2', '1e9'],
     json: [],
     quiet: [],
   },
+  export: { onnx: ['out', `${MISSING_DIR}/out`, ''], plan: [SPEC, 'missing.json', 'data.json'] },
+  decode: {
+    inputs: ['[[8,2]]', '[[1e300]]', '[]', '{"__proto__":1}', '[[2,3],[4]]', 'nope'],
+    ids: ['{"0":23}', '{"__proto__":2}', '{"0":-1}', '[]'],
+    'max-elems': ['16', '0', '1e300', '9007199254740993'],
+    output: ['[8,2]', '[0]', '[[1]]', 'x'],
+    name: ['m', '', '__proto__', '../x'],
+    json: [],
+  },
+  encode: { json: [] },
   prims: {},
   tasks: {},
   schema: { out: ['s.json', `${MISSING_DIR}/s.json`] },
@@ -52,7 +72,8 @@ const argvFor = (r: Rng): string[] => {
   const name = pick(r, Object.keys(COMMANDS));
   const opts = COMMANDS[name]!;
   const argv: string[] = [name];
-  if (name !== 'prims' && name !== 'tasks' && name !== 'schema') argv.push(chance(r, 0.9) ? SPEC : pick(r, ['missing.json', '', ...ODD_STRINGS.slice(0, 6)]));
+  if (name === 'decode') argv.push(pick(r, ['L16 r L2', '', '%&*#@!', 'A2,8,3 u1 r N', '\u0000\uffff']));
+  else if (name !== 'prims' && name !== 'tasks' && name !== 'schema') argv.push(chance(r, 0.9) ? SPEC : pick(r, ['missing.json', '', ...ODD_STRINGS.slice(0, 6)]));
   else if (name === 'prims' && chance(r, 0.5)) argv.push(pick(r, ['linear', 'lineer', '__proto__', 'constructor']));
   const n = between(r, 0, 4);
   for (let i = 0; i < n; i++) {
@@ -81,7 +102,7 @@ export const flags: Campaign = {
   doc: 'hostile command lines for every catoptric command (unknown options, prototype names, bad and absurd values, unwritable outputs)',
   run: async (seed, index): Promise<CaseResult> => {
     const argv = argvFor(caseRng('flags', seed, index));
-    return judgeCli(await runCli(argv, new Map([[SPEC, specText]])), `catoptric ${argv.join(' ')}`, 3);
+    return judgeCli(await runCli(argv, FILES), `catoptric ${argv.join(' ')}`, 3);
   },
   show: (seed, index) => `catoptric ${argvFor(caseRng('flags', seed, index)).map((a) => JSON.stringify(a)).join(' ')}`,
 };
