@@ -140,3 +140,15 @@ describe('every primitive at the extremes of its attributes', () => {
     }, 60_000);
   }
 });
+
+describe('terms built in code whose reads throw', () => {
+  // Found by npm run fuzz (terms campaign, case 2269): attrs that are a proxy whose key listing
+  // throws made check throw instead of returning a SpecError.
+  const throwing = new Proxy({}, { get: () => { throw new Error('proxy get'); }, ownKeys: () => { throw new Error('proxy keys'); } });
+  it('check answers with a located SpecError, never an exception', () => {
+    const attrs = check({ op: 'seq', terms: [prim('relu'), { op: 'prim', prim: 'tanh', attrs: throwing }] }, [[2]]);
+    expect(E.isLeft(attrs) && attrs.left.message).toMatch(/^1 \(tanh\): attrs could not be read: reading it threw "proxy keys"/);
+    const term = check({ op: 'seq', terms: [prim('relu'), throwing] }, [[2]]);
+    expect(E.isLeft(term) && term.left.message).toMatch(/^1: the term could not be read: reading it threw "proxy get"/);
+  });
+});

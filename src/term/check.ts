@@ -80,7 +80,19 @@ export const keyOf = (path: readonly string[], local: string): string => [...pat
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
+/** A term built in code may hold objects whose property reads throw (proxies, getters): a located error, not an exception. */
+const unreadable = (path: string[], what: string, e: unknown, prim?: string): SpecError =>
+  new SpecError(path, `${what} could not be read: reading it threw ${showValue((e as Error)?.message ?? e, 120)}`, prim);
+
 const structure = (term: unknown, path: string[]): E.Either<SpecError, Term> => {
+  try {
+    return structureOf(term, path);
+  } catch (e) {
+    return E.left(unreadable(path, 'the term', e));
+  }
+};
+
+const structureOf = (term: unknown, path: string[]): E.Either<SpecError, Term> => {
   if (!isObj(term)) return E.left(new SpecError(path, `expected a term object, got ${showValue(term)}`));
   if (term.name !== undefined && (typeof term.name !== 'string' || term.name === '' || term.name.includes('.')))
     return E.left(new SpecError(path, `name must be a non-empty string without '.', got ${showValue(term.name)}`));
@@ -144,14 +156,21 @@ const resolvePrim = (term: PrimTerm, path: string[], ctx: Ctx): E.Either<SpecErr
   const def = lookupPrimitive(term.prim);
   if (!def) return E.left(new SpecError(path, `unknown primitive ${showName(term.prim)}`, term.prim));
   const known = knownKeys(def.attrs);
+  let keys: string[];
+  let decoded: t.Validation<unknown>;
+  try {
+    keys = Object.keys(term.attrs ?? {});
+    decoded = def.attrs.decode(term.attrs ?? {});
+  } catch (e) {
+    return E.left(unreadable(path, 'attrs', e, term.prim));
+  }
   if (known) {
-    const extra = Object.keys(term.attrs ?? {}).filter((k) => !known.has(k));
+    const extra = keys.filter((k) => !known.has(k));
     if (extra.length)
       return E.left(
         new SpecError(path, `unknown attribute(s) ${extra.map((k) => showName(k)).join(', ')}; expected ${known.size ? [...known].map((k) => `'${k}'`).join(', ') : 'none'}`, term.prim),
       );
   }
-  const decoded = def.attrs.decode(term.attrs ?? {});
   if (E.isLeft(decoded))
     return E.left(new SpecError(path, `bad attributes: ${formatErrors(decoded.left, ['attrs']).join('; ')}`, term.prim));
   const arity = def.arity(decoded.right);
@@ -199,7 +218,13 @@ const arityIn = (term: unknown, path: string[], ctx: Ctx): E.Either<SpecError, A
 };
 
 /** The path segment of child `i`, even for a malformed child (its own error comes later). */
-const segmentOf = (c: unknown, i: number): string => (isObj(c) && typeof c.name === 'string' ? c.name : String(i));
+const segmentOf = (c: unknown, i: number): string => {
+  try {
+    return isObj(c) && typeof c.name === 'string' ? c.name : String(i);
+  } catch {
+    return String(i); // its own error comes when the child is checked
+  }
+};
 
 /** Shown length of a path in a too-deep message. */
 const SHOWN_SEGMENTS = 8;
@@ -219,8 +244,13 @@ const sizeProblem = (term: unknown, limits: Limits): SpecError | null => {
         path.slice(0, SHOWN_SEGMENTS),
         `terms nest more than ${limits.maxDepth} levels deep ${path.length > SHOWN_SEGMENTS ? 'below this node' : 'here'}; the limit is ${limits.maxDepth} (limits.maxDepth)`,
       );
-    if (!isObj(t) || (t.op !== 'seq' && t.op !== 'par') || !Array.isArray(t.terms)) continue;
-    const kids = t.terms as unknown[];
+    let kids: unknown[];
+    try {
+      if (!isObj(t) || (t.op !== 'seq' && t.op !== 'par') || !Array.isArray(t.terms)) continue;
+      kids = t.terms as unknown[];
+    } catch {
+      continue; // an unreadable node: checking it says so, at its path
+    }
     for (let i = kids.length - 1; i >= 0; i--)
       stack.push({ t: kids[i], depth: depth + 1, path: path.length <= SHOWN_SEGMENTS ? [...path, segmentOf(kids[i], i)] : path });
   }
@@ -230,8 +260,12 @@ const sizeProblem = (term: unknown, limits: Limits): SpecError | null => {
 /** Public wire counts of a term (default limits), or the first structural error. */
 export const arityOf = (term: unknown, path: string[] = []): E.Either<SpecError, Arity> => {
   const ctx = newCtx(limitsOf());
-  const size = sizeProblem(term, ctx.limits);
-  return size ? E.left(size) : arityIn(term, path, ctx);
+  try {
+    const size = sizeProblem(term, ctx.limits);
+    return size ? E.left(size) : arityIn(term, path, ctx);
+  } catch (e) {
+    return E.left(unreadable(path, 'the term', e));
+  }
 };
 
 const costProblem = (c: Cost): string | null => {
@@ -362,15 +396,21 @@ export const check = (term: unknown, inputs: readonly Shape[], opts: CheckOption
     const p = shapeProblem(inputs[i], limits);
     if (p) return E.left(new SpecError([], `input ${i}: ${p}`));
   }
-  const size = sizeProblem(term, limits);
-  if (size) return E.left(size);
-  const ctx = newCtx(limits);
-  const root = checkNode(term, [], inputs, ctx);
-  if (E.isLeft(root)) return root;
-  const params = new Map<string, ParamInfo>();
-  const p = collectParams(root.right, params);
-  if (E.isLeft(p)) return p;
-  return E.right({ root: root.right, params });
+  try {
+    const size = sizeProblem(term, limits);
+    if (size) return E.left(size);
+    const ctx = newCtx(limits);
+    const root = checkNode(term, [], inputs, ctx);
+    if (E.isLeft(root)) return root;
+    const params = new Map<string, ParamInfo>();
+    const p = collectParams(root.right, params);
+    if (E.isLeft(p)) return p;
+    return E.right({ root: root.right, params });
+  } catch (e) {
+    // Nodes and attributes are read where it can be located (see `unreadable`); a term built in code
+    // can still throw from a read elsewhere, and check promises an Either.
+    return E.left(unreadable([], 'the term', e));
+  }
 };
 
 /** `check`, throwing the `SpecError` — for scripts and examples. */
