@@ -79,6 +79,9 @@ describe('catoptric decode / encode / check --string', () => {
     const cases: [string[], RegExp][] = [
       [['decode', 'L2', '--inputs', '[[8,'], /^catoptric decode: --inputs expects a JSON array of shapes such as '\[\[8,2\]\]', got "\[\[8," \(not JSON\)\n$/],
       [['decode', 'L2', '--inputs', '[[8,-2]]'], /^catoptric decode: --inputs: input 0 has an invalid shape \[8,-2\]; dimensions must be positive integers\n$/],
+      // (Found by npm run fuzz: a dimension of 1e300 is an integer, and the decoder never finished.)
+      [['decode', 'L2', '--inputs', '[[1e300]]'], /^catoptric decode: --inputs: input 0: dimensions must be positive integers of at most 2\^53 − 1, got \[1e\+300\]\n$/],
+      [['decode', 'L2', '--output', '[65536,65537]'], /^catoptric decode: --output: output: \[65536,65537\] has more than 4294967296 elements/],
       [['decode', 'L2', '--ids', '{"5": 2}'], /^catoptric decode: --ids: ids: "5" is not an input index \(0\.\.0\)\n$/],
       [['decode', 'L2', '--ids', '[2]'], /^catoptric decode: --ids expects a JSON object/],
       [['decode', 'L2', '--max-elems', '0'], /^catoptric decode: --max-elems expects a positive integer, got "0"\n$/],

@@ -39,6 +39,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Shape } from '../tensor/shape';
 import { isValidShape } from '../tensor/shape';
+import { DEFAULT_LIMITS, shapeProblem } from '../term/limits';
 import type { Term } from '../term/term';
 import { COMMA, isDigit, tokenChar, tokenIndex, tokenize } from './alphabet';
 import { type AttrRecord, type ModKey, PRIM_CTORS, type PrimCtor, WIDTH_MENU, primDef } from './constructors';
@@ -629,21 +630,29 @@ export const decodeSetup = (inputs: readonly Shape[], opts: DecodeOptions = {}):
     const s = inputs[i]!;
     if (!Array.isArray(s) || !(s.length === 0 || isValidShape(s)))
       return E.left(`input ${i} has an invalid shape ${JSON.stringify(s)}; dimensions must be positive integers`);
+    // Within the language's limits (a dimension of 1e300 is an integer, and the decoder's fitting
+    // and factorising loops never end on it).
+    const p = shapeProblem(s, DEFAULT_LIMITS);
+    if (p) return E.left(`input ${i}: ${p}`);
   }
   const ids = opts.ids ?? {};
   for (const [k, v] of Object.entries(ids)) {
     const i = Number(k);
     if (!Number.isInteger(i) || i < 0 || i >= inputs.length) return E.left(`ids: ${JSON.stringify(k)} is not an input index (0..${inputs.length - 1})`);
-    if (!Number.isInteger(v) || v < 1) return E.left(`ids: input ${i} needs a positive integer bound, got ${JSON.stringify(v)}`);
+    if (!Number.isSafeInteger(v) || v < 1) return E.left(`ids: input ${i} needs a positive integer bound of at most 2^53 − 1, got ${JSON.stringify(v)}`);
   }
-  if (opts.maxElems !== undefined && (!Number.isInteger(opts.maxElems) || opts.maxElems < 1))
-    return E.left(`maxElems must be a positive integer, got ${JSON.stringify(opts.maxElems)}`);
-  if (opts.maxDepth !== undefined && (!Number.isInteger(opts.maxDepth) || opts.maxDepth < 1))
+  if (opts.maxElems !== undefined && (!Number.isSafeInteger(opts.maxElems) || opts.maxElems < 1 || opts.maxElems > DEFAULT_LIMITS.maxElements))
+    return E.left(`maxElems must be a positive integer of at most ${DEFAULT_LIMITS.maxElements} (limits.maxElements), got ${JSON.stringify(opts.maxElems)}`);
+  if (opts.maxDepth !== undefined && (!Number.isSafeInteger(opts.maxDepth) || opts.maxDepth < 1))
     return E.left(`maxDepth must be a positive integer, got ${JSON.stringify(opts.maxDepth)}`);
   if (opts.exclude !== undefined && (!Array.isArray(opts.exclude) || opts.exclude.some((x) => typeof x !== 'string')))
     return E.left(`exclude must be a list of primitive names, got ${JSON.stringify(opts.exclude)}`);
   if (opts.output !== undefined && (!Array.isArray(opts.output) || !(opts.output.length === 0 || isValidShape(opts.output))))
     return E.left(`output has an invalid shape ${JSON.stringify(opts.output)}; dimensions must be positive integers`);
+  if (opts.output !== undefined && opts.output.length) {
+    const p = shapeProblem(opts.output, DEFAULT_LIMITS);
+    if (p) return E.left(`output: ${p}`);
+  }
   return E.right(inputs.map((s, i) => ({ shape: [...s], ids: ids[i] ?? 0 })));
 };
 
