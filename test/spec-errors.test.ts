@@ -13,7 +13,7 @@ describe('SpecError names the node', () => {
   it('unknown primitive', () => {
     const e = errorOf(seq(prim('linear', { out: 3 }), named('head', prim('lineer', { out: 2 }))), [[4, 5]]);
     expect(e.path).toEqual(['head']);
-    expect(e.message).toBe("head (lineer): unknown primitive 'lineer'");
+    expect(e.message).toBe("head: unknown primitive 'lineer'");
   });
   it('wrong attribute type', () => {
     const e = errorOf(seq(named('blocks', seq(prim('tanh'), named('proj', prim('linear', { out: 'wide' }))))), [[4, 5]]);

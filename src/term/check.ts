@@ -154,7 +154,8 @@ const wiresProblem = (a: Arity, limits: Limits): string | null => {
 
 const resolvePrim = (term: PrimTerm, path: string[], ctx: Ctx): E.Either<SpecError, Resolved> => {
   const def = lookupPrimitive(term.prim);
-  if (!def) return E.left(new SpecError(path, `unknown primitive ${showName(term.prim)}`, term.prim));
+  // (Not named again as the node's primitive: a name like 'undefined' would show unquoted there.)
+  if (!def) return E.left(new SpecError(path, `unknown primitive ${showName(term.prim)}`));
   const known = knownKeys(def.attrs);
   let keys: string[];
   let decoded: t.Validation<unknown>;
