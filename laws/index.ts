@@ -21,3 +21,4 @@ export * from './suites';
 export * from './ntk';
 export * from './strings';
 export * from './ort';
+export * from './pmi';

@@ -17,6 +17,7 @@ mod gemm;
 mod mcb;
 mod nn;
 mod pool;
+mod pmi;
 mod vmath;
 
 use std::alloc::{alloc, alloc_zeroed, dealloc, Layout};
