@@ -28,6 +28,7 @@
  * normalisation is RMSNorm; the gate α is per token and per feature.
  */
 import * as E from 'fp-ts/lib/Either.js';
+import '../prims';
 import { outerMemoryDef, topkWriteDef } from '../prims/pmi';
 import { type Term, add, discard, id, named, par, prim, seq, skip } from '../term/term';
 

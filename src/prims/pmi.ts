@@ -82,12 +82,14 @@ export const outerMemoryDef = definePrimitive({
   ],
   cost: (a, inputs, variant) => {
     const { B, T, H, dk, dv } = outerMemorySizes(a, inputs);
-    // Forward: the rank-1 update and the read, 2·dk·dv flops each per step. Backward: the read's two
-    // gradients, the accumulated gradient and dk, dv (≈ 4 forwards), plus one forward recomputation
-    // of the states when not all are kept.
+    // Forward: the rank-1 update and the read, 2·dk·dv flops each per step. Backward: the read's
+    // gradient dq and the accumulated gradient, dk and dv (8·dk·dv per step), plus the updates that
+    // rebuild states: M_t from the kept M_{t−1} (all-states, once per step), the chunk's states from
+    // its start and then M_t (chunk-states, twice), the chunk starts from M_0 first (none, three times).
     const fwd = B * H * T * 4 * dk * dv;
-    const recompute = variant === 'all-states' ? 0 : fwd;
-    return cost(fwd, 2 * fwd + recompute, outerMemoryResidualElems(a, inputs, variant));
+    const updates = variant === 'all-states' ? 1 : variant === 'chunk-states' ? 2 : 3;
+    const bwd = B * H * T * (8 + 2 * updates) * dk * dv;
+    return cost(fwd, bwd, outerMemoryResidualElems(a, inputs, variant));
   },
   nondiff: () => [],
 });
