@@ -23,7 +23,7 @@ options:
   --steps N        training steps per run (default 1200)
   --seeds K        seeds per task and model (default 5)
   --batch B        batch size (default 32)
-  --lr X           peak AdamW learning rate (default 0.003)
+  --lr X           peak AdamW learning rate (default 0.01)
   --test N         test examples per run (default 1024)
   --tasks LIST     comma-separated subset of ${TASKS.join(', ')} (default both)
   --backend NAME   js or wasm (default wasm)
@@ -46,7 +46,7 @@ for (let i = 0; i < argv.length; i++) {
   if (!['--json', '--serial'].includes(a)) i++;
 }
 const lrArg = stringOption('lr');
-const lr = lrArg === undefined ? 3e-3 : Number(lrArg);
+const lr = lrArg === undefined ? 1e-2 : Number(lrArg);
 if (!(lr > 0)) {
   console.error(`--lr expects a positive number, got ${JSON.stringify(lrArg)}`);
   process.exit(1);

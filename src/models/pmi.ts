@@ -86,7 +86,7 @@ export const pmiLayer = (o: PmiOptions): Term => {
   if (!Number.isInteger(dk) || !Number.isInteger(dv)) throw new RangeError(`pmiLayer: width ${D} is not divisible by heads ${H}; give dk and dv`);
   if (D % H !== 0) throw new RangeError(`pmiLayer: width ${D} is not divisible by heads ${H} (the write's values split into heads)`);
   const lin = (out: number, bias = false) => prim('linear', { out, bias });
-  const memory = prim(outerMemoryDef.name, { heads: H, chunk: o.chunk ?? 16 }, { variant: o.variant ?? 'all-states', name: 'ltm' });
+  const memory = prim(outerMemoryDef.name, { heads: H, chunk: o.chunk ?? 16 }, { variant: o.variant ?? 'all-states' });
   return built(
     wires(3, (b, [x, mw, ml]) => {
       // 1. Competitive write into working memory from [M_w; x].

@@ -7,8 +7,8 @@
  *   Non-relational: that object's shape, whether it is left or right, top or bottom. Relational: the
  *   shape of the object closest to it, of the one furthest from it, and how many objects share its
  *   shape (1–6).
- * - **Equilateral triangles**: 6 points in the unit square; the label says whether some three of them
- *   form an equilateral triangle.
+ * - **Equilateral triangles**: 3 points in the unit square (as in the paper's task, where an image
+ *   shows three point clusters); the label says whether they form an equilateral triangle.
  *
  * Each example is a sequence of tokens (objects or points, in random order, then one question or
  * query token) with a class label; the classifier reads the last token.
@@ -124,8 +124,8 @@ export const sortOfClevrBatch = (r: Rng, B: number): RelationalBatch => {
   return { features: { shape: [B, N, F], data: feats }, labels: { shape: [B], data: labels }, relational };
 };
 
-/** Triangle task sizes: 6 points + 1 query token, 4 features, 2 classes. */
-export const TRIANGLES = { points: 6, tokens: 7, features: 4, classes: 2 } as const;
+/** Triangle task sizes: 3 points + 1 query token, 4 features, 2 classes. */
+export const TRIANGLES = { points: 3, tokens: 4, features: 4, classes: 2 } as const;
 
 /** Ratio of the longest to the shortest side of a triangle (1 for equilateral). */
 export const sideRatio = (px: readonly number[], py: readonly number[], i: number, j: number, k: number): number => {
@@ -146,14 +146,14 @@ export const bestRatio = (px: readonly number[], py: readonly number[]): number 
 /** A point set counts as containing an equilateral triangle when some triple's side ratio is below this. */
 export const EQUILATERAL = 1.02;
 /** Negatives keep every triple's ratio above this, so the two classes are separated by a margin. */
-export const NOT_EQUILATERAL = 1.15;
+export const NOT_EQUILATERAL = 1.3;
 
 /**
- * A triangle-task batch, half positive. Positives plant an equilateral triangle (side 0.25–0.6, any
- * rotation, inside the unit square) among 3 uniform points; negatives plant a triangle with one
- * vertex pushed off (side ratio ≥ NOT_EQUILATERAL) among 3 uniform points and are redrawn until no
- * triple has a ratio below NOT_EQUILATERAL. Point tokens: x, y, a point flag, 0; the query token:
- * 0, 0, 0, 1. Points come in random order.
+ * A triangle-task batch, half positive. Positives are equilateral triangles (side 0.25–0.6, any
+ * rotation, inside the unit square); negatives, of the same size and place, have one vertex pushed
+ * along its radius by 30–70% of the circumradius, in or out, and are redrawn until their side ratio
+ * is at least NOT_EQUILATERAL. Point tokens: x, y, a point flag, 0; the query token: 0, 0, 0, 1.
+ * Points come in random order.
  */
 export const trianglesBatch = (r: Rng, B: number): RelationalBatch => {
   const { tokens: N, features: F, points: n } = TRIANGLES;
@@ -172,14 +172,10 @@ export const trianglesBatch = (r: Rng, B: number): RelationalBatch => {
       px = [0, 1, 2].map((i) => cx + rad * Math.cos(th + (2 * Math.PI * i) / 3));
       py = [0, 1, 2].map((i) => cy + rad * Math.sin(th + (2 * Math.PI * i) / 3));
       if (!positive) {
-        // Push one vertex along its radius by 20–60% of the circumradius, in or out.
-        const f = (0.2 + 0.4 * r.uniform()) * (r.int(2) ? 1 : -1);
+        // Push one vertex along its radius by 30–70% of the circumradius, in or out.
+        const f = (0.3 + 0.4 * r.uniform()) * (r.int(2) ? 1 : -1);
         px[0] = cx + (1 + f) * (px[0]! - cx);
         py[0] = cy + (1 + f) * (py[0]! - cy);
-      }
-      for (let i = 0; i < 3; i++) {
-        px.push(r.uniform());
-        py.push(r.uniform());
       }
       const inside = px.every((v) => v >= 0 && v <= 1) && py.every((v) => v >= 0 && v <= 1);
       const ratio = bestRatio(px, py);
