@@ -21,28 +21,10 @@ const ort = await loadOrt();
 const skipReason = ort instanceof Error ? ` (skipped: ${ort.message})` : '';
 const f64 = jsBackend('float64');
 
-/**
- * Primitives without an ONNX emitter yet, each with its reason. Their conformance cases are run and
- * must still fail with a MissingKernelError, so a gap that closes has to be taken off this list.
- */
-const ortGaps: Readonly<Record<string, string>> = {
-  outer_memory: 'the PMI long-term memory (issue #22): no emitter written yet (CumSum forms of the states and of the accumulated gradient would do)',
-  topk_write: 'the PMI competitive write (issue #22): no emitter written yet (TopK, GatherElements and ScatterElements would do)',
-};
-const gapOf = (c: { term: unknown }): string | undefined => {
-  const t = c.term as { op?: string; prim?: string };
-  return t.op === 'prim' && t.prim ? ortGaps[t.prim] : undefined;
-};
-
 
 describe.skipIf(ort instanceof Error)(`ort backend conforms to js float64${skipReason}`, () => {
   for (const c of Object.values(conformanceSuites).flat())
     for (const seed of [7, 1234])
-      if (gapOf(c))
-        it(`${c.name}: known gap — ${gapOf(c)}`, async () => {
-          await expect(ortConforms(c, f64, seed, ORT_TOL)).rejects.toBeInstanceOf(MissingKernelError);
-        });
-      else
       it(`${c.name} (seed ${seed}) within rtol ${ORT_TOL.rtol}, atol ${ORT_TOL.atol}, same residual layout`, async () => {
         const rep = await ortConforms(c, f64, seed, ORT_TOL);
         expect(rep.ok, `${rep.where}: ${rep.worst}`).toBe(true);
@@ -224,9 +206,7 @@ describe('ONNX export', () => {
 
   it('has an emitter for every primitive the JS backend has a kernel for', () => {
     const names = new Set(onnxEmitters.map((e) => e.prim));
-    expect(f64.kernelNames().filter((k) => !names.has(k) && !ortGaps[k])).toEqual([]);
-    // A listed gap that has an emitter must come off the list.
-    expect(Object.keys(ortGaps).filter((k) => names.has(k))).toEqual([]);
+    expect(f64.kernelNames().filter((k) => !names.has(k))).toEqual([]);
   });
 
   it('a plan that does not fit is a SpecError naming the node', () => {

@@ -12,7 +12,10 @@ import {
   topkTiesToLowerIndex,
   topkVjpAwayFromTies,
 } from '../laws/pmi';
-import { check, checkOrThrow, jsBackend, lowerOrThrow, prim } from '../src/index';
+import { check, checkOrThrow, jsBackend, lowerOrThrow, prim, randn, rng } from '../src/index';
+import { ORT_TOL, ortPlansAgree, ortTwoCellValid } from '../laws/ort';
+import { loadOrt, twoCellToOnnx } from '../src/onnx/index';
+import type { Plan } from '../src/plan/plan';
 import { topkIndices } from '../backends/js/kernels/pmi';
 import { initWasm, type WasmBackend } from '../backends/wasm/index';
 
@@ -116,4 +119,28 @@ describe('PMI primitives on wasm', () => {
       expect(rep.ok, rep.detail).toBe(true);
     }
   });
+});
+
+// onnxruntime (when it loads): the exported outer-product memory's variants and their 2-cells.
+const ort = await loadOrt();
+describe.skipIf(ort instanceof Error)('outer_memory variants on ort', () => {
+  const d = { B: 2, T: 10, H: 2, dk: 3, dv: 4 };
+  const m = checkOrThrow(prim('outer_memory', { heads: 2, chunk: 4 }), outerMemoryShapes(d));
+  const xs = outerMemoryInputs(d, 11);
+  const dOut = m.root.outputs.map((sh, i) => randn(sh, rng(11).fork(`dy${i}`)));
+  const vplans: Plan[] = ['all-states', 'chunk-states', 'none'].map((v) => ({ variants: { '': v } }));
+  it('every variant gives the same outputs and gradients bit for bit and keeps what it says', async () => {
+    const rep = await ortPlansAgree(m, vplans, f64, {}, xs, dOut, ORT_TOL);
+    expect(rep.layoutsMatch, rep.where).toBe(true);
+    expect(rep.ok && rep.bitIdentical, `${rep.where}: ${rep.worst}`).toBe(true);
+    expect(new Set(rep.residualElems).size).toBe(3);
+  });
+  for (const [a, b] of [[2, 1], [1, 0], [2, 0]] as const)
+    it(`the exported r of ${vplans[a]!.variants!['']} ⇒ ${vplans[b]!.variants!['']} satisfies T1/T2 bit for bit`, async () => {
+      const cell = twoCellToOnnx(m, vplans[a]!, vplans[b]!);
+      if (E.isLeft(cell)) throw cell.left;
+      const rep = await ortTwoCellValid(cell.right, m, {}, xs, dOut, ORT_TOL);
+      expect(rep.differ).toBe(true);
+      expect(rep.t1 && rep.t2 && rep.exact, `${rep.where}: ${rep.worst}`).toBe(true);
+    });
 });
