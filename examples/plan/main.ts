@@ -73,4 +73,10 @@ const main = (): void => {
   if (svgPath) console.log(`\nwrote ${svgPath}`);
 };
 
-main();
+try {
+  main();
+} catch (e) {
+  // A bad option is a message and exit code 1, not a stack trace.
+  console.error(`plan: ${(e as Error).message}`);
+  process.exitCode = 1;
+}
