@@ -22,3 +22,4 @@ export * from './ntk';
 export * from './strings';
 export * from './ort';
 export * from './pmi';
+export * from './split';

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { firstBitDifference, runCase, splitCases, splitIdentical } from '../laws/index';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { freshWasmBackendSync, initWasm, platformSpawner, type ThreadedWasmBackend, type WasmBackend } from '../backends/wasm/index';
+import { embeddedBytes } from '../backends/wasm/pkg/catoptric_wasm.js';
+
+/**
+ * The split law: with 1, 2, 3 and 4 threads, every kernel the pool splits (linear by row blocks,
+ * attention and the delta rule by batch and head) gives outputs and gradients bit for bit those of
+ * the single-threaded backend. minWork 0 makes the pool split even these small calls.
+ */
+let serial: WasmBackend;
+const threaded: ThreadedWasmBackend[] = [];
+beforeAll(async () => {
+  serial = freshWasmBackendSync();
+  for (const threads of [1, 2, 3, 4]) threaded.push(await initWasm({ threads, minWork: 0 }));
+});
+afterAll(async () => {
+  for (const be of threaded) await be.dispose();
+});
+
+describe('wasm worker pool: split kernels are bit-identical to one thread', () => {
+  for (const c of splitCases)
+    it(c.name, () => {
+      for (const be of threaded)
+        for (const v of c.variants ?? [{}])
+          be.scope(() => serial.scope(() => expect(splitIdentical(c, be, serial, 11, v), `${be.threads} threads, ${JSON.stringify(v)}`).toBeUndefined()));
+    });
+
+  it('the pool really ran parts in workers (threads − 1 of them)', () => {
+    expect(threaded.map((be) => be.pool.started)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('without minWork 0 a small call stays on the calling thread', async () => {
+    const be = await initWasm({ threads: 2 });
+    try {
+      const c = splitCases[0]!;
+      be.scope(() => serial.scope(() => expect(firstBitDifference(runCase(c, be, 3), runCase(c, serial, 3))).toBeUndefined()));
+      expect(be.pool.started).toBe(0);
+    } finally {
+      await be.dispose();
+    }
+  });
+
+  it('a worker reports a failing call by name, and a failure on the calling thread leaves the workers in step', () => {
+    const link = platformSpawner()!.spawn(new WebAssembly.Module(embeddedBytes()));
+    try {
+      link.post({ kind: 'run', id: 7, name: 'cat_nope', ptrArgs: [], calls: [[]], blocks: [], outs: [] }, []);
+      const r = link.takeSync!(30_000);
+      expect(r?.id).toBe(7);
+      expect(r?.error).toMatch(/no export cat_nope/);
+    } finally {
+      void link.terminate();
+    }
+    const be = threaded[2]!;
+    const calls = [[0], [0], [0]];
+    expect(() => be.pool.run(be.runtime, 'cat_nope' as 'cat_gemm', calls, 3)).toThrow(/is not a function|cat_nope/);
+    const c = splitCases[0]!;
+    be.scope(() => serial.scope(() => expect(splitIdentical(c, be, serial, 5)).toBeUndefined()));
+  });
+});
+
+describe('wasm worker pool: handles', () => {
+  it('a process that used a pool and never disposed it exits by itself', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/pool-exits.ts', import.meta.url))], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.signal, 'killed by the timeout: the pool kept the process alive').toBeNull();
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe('split on 1 worker, identical');
+  });
+});
