@@ -10,19 +10,32 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const quick = args.includes('--quick');
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+// --threads N: the thread count the pool rows compare with one thread (bench/pool.ts; default 2)
+const threadsAt = args.indexOf('--threads');
+const threads = threadsAt < 0 ? 2 : Number(args[threadsAt + 1]);
+if (!Number.isInteger(threads) || threads < 2) {
+  console.error(`--threads expects an integer ≥ 2, got ${JSON.stringify(args[threadsAt + 1])}`);
+  process.exit(1);
+}
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** Other engineers' benchmark modules, run when their file exists. */
-const modules = ['attention', 'delta', 'pooling', 'tensor-product', 'lowering', 'ntk', 'ort'];
+const modules = ['attention', 'delta', 'pooling', 'tensor-product', 'lowering', 'ntk', 'ort', 'pool'];
 
 const fmt = (x: number | undefined, d = 2) => (typeof x !== 'number' ? '' : x.toFixed(d));
+
+/** The impl cell of a thread-pool row (bench/pool.ts): threads and speedup, or why there is none. */
+const poolCell = (r: BenchRow & { threads?: number; speedupVs1Thread?: number | null; speedupUnderLoad?: number; load?: number[] }): string | undefined =>
+  r.threads === undefined || r.threads === 1
+    ? undefined
+    : `${r.impl}, ${r.threads} threads: ${typeof r.speedupVs1Thread === 'number' ? `${r.speedupVs1Thread.toFixed(2)}× one thread` : `no measurement at load ${r.load?.[1]} (${r.speedupUnderLoad?.toFixed(2)}× under load)`}`;
 
 const table = (rows: readonly BenchRow[]): string => {
   const head = ['op', 'size', 'impl', 'GFLOP/s', '× tfjs-wasm', '× js', '× wasm', 'of peak'];
   const body = rows.map((r) => [
     String(r.op),
     String(r.size),
-    r.basis === 'cpu' ? `${r.impl} (CPU time)` : String(r.impl),
+    r.basis === 'cpu' ? `${r.impl} (CPU time)` : poolCell(r) ?? String(r.impl),
     fmt(typeof r.gflops === 'number' ? r.gflops : undefined),
     fmt(r.ratioVsTfjsWasm),
     fmt(r.ratioVsJs, 1),
@@ -45,10 +58,10 @@ const main = async () => {
     if (only && !only.includes(m)) continue;
     const file = join(here, `${m}.ts`);
     if (!existsSync(file)) continue;
-    const mod = (await import(pathToFileURL(file).href)) as { run?: (o: { json?: boolean; quick?: boolean }) => Promise<BenchRow[]> };
+    const mod = (await import(pathToFileURL(file).href)) as { run?: (o: { json?: boolean; quick?: boolean; threads?: number[] }) => Promise<BenchRow[]> };
     if (typeof mod.run !== 'function') continue;
     try {
-      rows.push(...withRatios(await mod.run({ json, quick }), peak));
+      rows.push(...withRatios(await mod.run({ json, quick, threads: [threads] }), peak));
     } catch (e) {
       console.error(`bench/${m}.ts failed: ${(e as Error).stack ?? e}`);
       process.exitCode = 1;
