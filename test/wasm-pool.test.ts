@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freshWasmBackendSync, initWasm, platformSpawner, type ThreadedWasmBackend, type WasmBackend } from '../backends/wasm/index';
 import { embeddedBytes } from '../backends/wasm/pkg/catoptric_wasm.js';
+import { cli } from './cli-harness';
 
 /**
  * The split law: with 1, 2, 3 and 4 threads, every kernel the pool splits (linear by row blocks,
@@ -71,5 +72,18 @@ describe('wasm worker pool: handles', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout.trim()).toBe('split on 1 worker, identical');
+  });
+});
+
+describe('--threads on the command line', () => {
+  it('train --backend wasm --threads 2 gives the losses of one thread; --threads with js is refused', async () => {
+    const args = ['train', 'examples/spirals/spirals.json', '--backend', 'wasm', '--steps', '3', '--no-save', '--json'];
+    const one = await cli(...args);
+    const two = await cli(...args, '--threads', '2');
+    expect(two.code, two.err).toBe(0);
+    expect(JSON.parse(two.out).losses).toEqual(JSON.parse(one.out).losses);
+    const js = await cli('train', 'examples/spirals/spirals.json', '--threads', '2', '--steps', '1', '--no-save');
+    expect(js.code).not.toBe(0);
+    expect(js.err).toMatch(/--threads applies to --backend wasm or ort/);
   });
 });
