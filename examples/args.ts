@@ -35,3 +35,16 @@ export const choiceOption = <C extends string>(name: string, options: readonly C
   }
   return v as C;
 };
+
+/**
+ * `--threads N` (default 1): threads for the wasm backend's worker pool (`initWasm({ threads })`).
+ * With `--backend js` it ends the process with a message: the JS backend has no pool.
+ */
+export const threadsOption = (backend: string): number => {
+  const n = intOption('threads', 1, 1);
+  if (n > 1 && backend !== 'wasm') {
+    console.error(`--threads ${n} applies to --backend wasm (its worker pool), not ${backend}`);
+    process.exit(1);
+  }
+  return n;
+};

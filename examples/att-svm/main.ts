@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { attSvm, correlation, makeData, minMargin, nuclearAttSvm, nuclearNorm, selectedTokens, spectrum, train, type Param } from './attsvm';
 import { lineChartSvg } from './plot';
-import { choiceOption, flag, intOption, stringOption } from '../args';
+import { choiceOption, flag, intOption, stringOption, threadsOption } from '../args';
 import { loadBackend } from '../backend';
 
 const json = flag('json');
@@ -24,7 +24,8 @@ const seeds = intOption('seeds', 10, 1);
 const iters = intOption('iters', 2000, 1);
 // Default: JS in float64, the paper's setting; `--backend wasm` runs the attention kernel in float32.
 const backendName = choiceOption('backend', ['js', 'wasm'] as const, 'js');
-const backend = backendName === 'js' ? undefined : await loadBackend(backendName);
+const threads = threadsOption(backendName);
+const backend = backendName === 'js' ? undefined : await loadBackend(backendName, threads);
 const here = dirname(fileURLToPath(import.meta.url));
 const svgPath = stringOption('out') ?? join(here, 'correlation.svg');
 

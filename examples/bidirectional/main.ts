@@ -6,7 +6,7 @@
  *   npm run example:bidirectional -- [--steps N] [--seed S] [--backend js|wasm] [--json]
  */
 import { runBidirectional } from './bidirectional';
-import { choiceOption, flag, intOption } from '../args';
+import { choiceOption, flag, intOption, threadsOption } from '../args';
 import { exitOnMissingKernel, loadBackend } from '../backend';
 
 if (flag('help')) {
@@ -17,7 +17,7 @@ const json = flag('json');
 const steps = intOption('steps', 300);
 const seed = intOption('seed', 0);
 const backendName = choiceOption('backend', ['js', 'wasm'] as const, 'js');
-const be = await loadBackend(backendName);
+const be = await loadBackend(backendName, threadsOption(backendName));
 const t0 = Date.now();
 const res = await exitOnMissingKernel('bidirectional', backendName, () =>
   runBidirectional({

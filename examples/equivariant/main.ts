@@ -22,7 +22,7 @@ import {
   adam, checkOrThrow, copy, id, initParams, lowerOrThrow, par, prim, rng, seq, train, type AdamState, type HostTensor, type Optimizer, type Rng,
 } from '../../src/index';
 import { applyWignerD, randomRotation, realSH, rotate3, shDim, wignerD, type Rotation } from '../../src/equivariant/index';
-import { choiceOption, flag, intOption } from '../args';
+import { choiceOption, flag, intOption, threadsOption } from '../args';
 import { exitOnMissingKernel, loadBackend } from '../backend';
 
 const opt = intOption;
@@ -116,7 +116,7 @@ const model = seq(
 );
 const lossTerm = seq(par(model, id(1)), prim('mse'));
 const backendName = choiceOption('backend', ['js', 'wasm'] as const, 'wasm');
-const be = await loadBackend(backendName);
+const be = await loadBackend(backendName, threadsOption(backendName));
 const lossModel = checkOrThrow(lossTerm, [[B, C, n], [B, 1]]);
 const lossProg = await exitOnMissingKernel('equivariant', backendName, () => lowerOrThrow(lossModel, be));
 

@@ -4,7 +4,7 @@
  *   npx tsx examples/fusion/main.ts [--steps N] [--seed S] [--backend js|wasm] [--json]
  */
 import { type FusionRow, runFusion } from './fusion';
-import { choiceOption, flag, intOption } from '../args';
+import { choiceOption, flag, intOption, threadsOption } from '../args';
 import { exitOnMissingKernel, loadBackend } from '../backend';
 
 const opt = intOption;
@@ -21,7 +21,7 @@ if (!json) {
   console.log(`${pad('task', 15)} ${pad('model', 24)} ${'params'.padStart(7)} ${'flops/ex'.padStart(9)} ${'train loss'.padStart(10)} ${'test acc'.padStart(9)} ${'sec'.padStart(6)}`);
 }
 const backendName = choiceOption('backend', ['js', 'wasm'] as const, 'js');
-const backend = await loadBackend(backendName);
+const backend = await loadBackend(backendName, threadsOption(backendName));
 const rows = await exitOnMissingKernel('fusion', backendName, () =>
   runFusion({ seed, steps, backend, onRow: (r) => (json ? undefined : console.log(line(r))) }),
 );

@@ -4,7 +4,7 @@
  *   npx tsx examples/spirals/main.ts [--steps N] [--seed S] [--backend js|wasm] [--json]
  */
 import { runSpirals } from './spirals';
-import { choiceOption, flag, intOption } from '../args';
+import { choiceOption, flag, intOption, threadsOption } from '../args';
 import { exitOnMissingKernel, loadBackend } from '../backend';
 
 const opt = intOption;
@@ -12,7 +12,7 @@ const json = flag('json');
 const steps = opt('steps', 600);
 const seed = opt('seed', 0);
 const backendName = choiceOption('backend', ['js', 'wasm'] as const, 'js');
-const backend = await loadBackend(backendName);
+const backend = await loadBackend(backendName, threadsOption(backendName));
 
 const t0 = Date.now();
 const res = await exitOnMissingKernel('spirals', backendName, () =>
