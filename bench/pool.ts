@@ -15,6 +15,11 @@ import { deltaShapes } from '../laws/delta';
 import type { Shape } from '../src/tensor/shape';
 import { shDim } from '../src/equivariant/sh';
 import { gemm, initWasm, type ThreadedWasmBackend } from '../backends/wasm/index';
+import { DataParallel } from '../src/train/parallel';
+import { deltaNetClassifierBody, deltaNetStateShape, withLoss } from '../src/models/deltanet';
+import { parityBatch } from '../examples/parity/parity';
+import { sizeOf } from '../src/tensor/shape';
+import { costOf } from '../src/plan/cost';
 
 /** One row: `op` at `size` on `threads` threads. */
 export interface PoolBenchRow {
@@ -55,7 +60,10 @@ interface Case {
   readonly op: string;
   readonly size: string;
   readonly flops: number;
-  readonly make: (be: ThreadedWasmBackend) => () => void;
+  /** A call on `be` (the backend of `threads` threads; `one` is the 1-thread backend). */
+  readonly make: (be: ThreadedWasmBackend, threads: number, one: ThreadedWasmBackend) => () => void;
+  /** What the threads do (default: the wasm backend's worker pool). */
+  readonly impl?: string;
 }
 
 const programCase = (op: string, size: string, term: Term, inputs: readonly Shape[], backward: boolean): Case => {
@@ -92,6 +100,35 @@ const matmulCase = (n: number): Case => ({
   },
 });
 
+/**
+ * One training step (loss and gradients) of the parity demo's model (examples/parity: DeltaNet width
+ * 32, 2 heads, MLP 32) on a batch of B bit strings of length T: on one thread, or data parallel on
+ * `threads` threads (`DataParallel`, plain wasm backends in every thread).
+ */
+const parityStepCase = (B: number, T: number): Case => {
+  const opts = { width: 32, heads: 2, betaRange: '[0,2]' as const, vocab: 2, classes: 2, mlp: 32 };
+  const term = withLoss(deltaNetClassifierBody(opts));
+  const model = checkOrThrow(term, [[B, T], deltaNetStateShape(B, opts), [B]]);
+  const params = initParams(model, 1, 'float32');
+  const { ids, labels } = parityBatch(rng(5), B, T);
+  const inputs = [ids, { shape: deltaNetStateShape(B, opts), data: new Float32Array(sizeOf(deltaNetStateShape(B, opts))) }, labels];
+  const c = costOf(model);
+  const flops = c.fwdFlops + c.bwdFlops;
+  return {
+    op: 'parity train step',
+    size: `B=${B} T=${T}`,
+    flops,
+    impl: 'data parallel',
+    make: (_be, threads, one) => {
+      const dp = new DataParallel({ workers: threads, term, backend: one });
+      disposers.push(() => dp.dispose());
+      return () => void dp.lossAndGrad(params, inputs);
+    },
+  };
+};
+
+const disposers: (() => Promise<void>)[] = [];
+
 const cases = (quick: boolean): Case[] => {
   const T = quick ? 256 : 1024;
   const Td = quick ? 1024 : 4096;
@@ -100,13 +137,14 @@ const cases = (quick: boolean): Case[] => {
     matmulCase(quick ? 384 : 1024),
     programCase('attention fwd+bwd', `T=${T} H=8 d=64`, prim('attention', { heads: 8, dk: 64, dv: 64, project: false }), [[T, 8 * 64]], true),
     programCase(
-      'delta chunkwise fwd+bwd',
+      'delta chunkwise fwd+bwd (chunk-states)',
       `T=${Td} H=4 d=64`,
-      prim('delta_rule', { heads: 4, algorithm: 'chunkwise', chunk: 64, betaRange: '[0,2]' }),
+      prim('delta_rule', { heads: 4, algorithm: 'chunkwise', chunk: 64, betaRange: '[0,2]' }, { variant: 'chunk-states' }),
       deltaShapes({ B: 1, T: Td, H: 4, dk: 64, dv: 64 }),
       true,
     ),
     programCase('gaunt', `L=${L} C=16`, prim('gaunt_tensor_product', { l1: L, l2: L, lout: L }), [[16, shDim(L)], [16, shDim(L)]], false),
+    parityStepCase(32, quick ? 20 : 40),
   ];
 };
 
@@ -152,7 +190,7 @@ export const run = async (opts: PoolBenchOptions = {}): Promise<PoolBenchRow[]> 
   const rows: PoolBenchRow[] = [];
   try {
     for (const c of cases(!!opts.quick)) {
-      const fs = bes.map((be) => c.make(be));
+      const fs = bes.map((be, i) => c.make(be, counts[i]!, bes[0]!));
       fs.forEach((f) => f()); // warm-up: JIT, scratch growth, worker start
       const reps = repsFor(fs[0]!, minMs);
       const wall: number[][] = counts.map(() => []);
@@ -171,7 +209,7 @@ export const run = async (opts: PoolBenchOptions = {}): Promise<PoolBenchRow[]> 
       const load: [number, number] = [round2(load0), round2(load1)];
       counts.forEach((threads, i) => {
         const ms = median(wall[i]!);
-        const row: PoolBenchRow = { op: c.op, size: c.size, impl: threads === 1 ? 'wasm' : 'wasm pool', threads, ms, gflops: c.flops / ms / 1e6, rounds, load, cores, basis: 'wall' };
+        const row: PoolBenchRow = { op: c.op, size: c.size, impl: threads === 1 ? 'wasm' : (c.impl ?? 'wasm pool'), threads, ms, gflops: c.flops / ms / 1e6, rounds, load, cores, basis: 'wall' };
         if (threads === 1) {
           row.cpuMs = median(cpu[i]!);
           row.gflopsCpu = c.flops / row.cpuMs / 1e6;
@@ -197,6 +235,7 @@ export const run = async (opts: PoolBenchOptions = {}): Promise<PoolBenchRow[]> 
     }
   } finally {
     for (const be of bes) await be.dispose();
+    for (const d of disposers.splice(0)) await d();
   }
   return rows;
 };

@@ -30,7 +30,8 @@ interface Request {
   readonly name: SplitExport;
   readonly ptrArgs: readonly number[];
   readonly calls: readonly (readonly number[])[];
-  readonly blocks: readonly { start: number; bytes: ArrayBuffer }[];
+  /** Byte ranges of the caller's memory: with their bytes, or (`bytes` null) written before they are read. */
+  readonly blocks: readonly { start: number; length: number; bytes: ArrayBuffer | null }[];
   readonly outs: readonly { ptr: number; rows: number; cols: number; stride: number }[];
 }
 
@@ -92,7 +93,7 @@ export class WasmPool {
     for (let j = 1; j < P; j++) {
       const req = request(rt, name, slices[j]!, this.nextId++);
       const link = this.link(j - 1);
-      link.post(req, req.blocks.map((b) => b.bytes));
+      link.post(req, req.blocks.flatMap((b) => (b.bytes ? [b.bytes] : [])));
       sent.push({ link, req });
     }
     let first: (number | undefined)[] = [];
@@ -142,7 +143,8 @@ const regionsOf = (name: SplitExport, call: Call): readonly Region[] => splitRul
 
 /** The request for one part: the merged byte ranges its calls touch, copied, and what they write. */
 const request = (rt: WasmRuntime, name: SplitExport, calls: readonly Call[], id: number): Request => {
-  const ranges: [number, number][] = [];
+  // [start, end, whether its bytes must be sent (read by a call), not only written]
+  const ranges: [number, number, boolean][] = [];
   const outs = new Map<string, { ptr: number; rows: number; cols: number; stride: number }>();
   let ptrArgs: number[] = [];
   for (const call of calls) {
@@ -151,7 +153,7 @@ const request = (rt: WasmRuntime, name: SplitExport, calls: readonly Call[], id:
     for (const r of regions) {
       const ptr = call[r.arg]!;
       if (ptr === 0) continue;
-      ranges.push([ptr, ptr + 4 * extentOf(r)]);
+      ranges.push([ptr, ptr + 4 * extentOf(r), r.mode !== 'out']);
       if (r.mode !== 'in' && extentOf(r) > 0) {
         const o = { ptr, rows: r.rows, cols: r.cols, stride: r.stride };
         outs.set(`${ptr}:${r.rows}:${r.cols}:${r.stride}`, o);
@@ -159,14 +161,17 @@ const request = (rt: WasmRuntime, name: SplitExport, calls: readonly Call[], id:
     }
   }
   ranges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  const merged: [number, number][] = [];
-  for (const [s, e] of ranges) {
+  const merged: [number, number, boolean][] = [];
+  for (const [s, e, read] of ranges) {
     const last = merged[merged.length - 1];
-    if (last && s <= last[1]) last[1] = Math.max(last[1], e);
-    else merged.push([s, e]);
+    if (last && s <= last[1]) {
+      last[1] = Math.max(last[1], e);
+      last[2] ||= read;
+    } else merged.push([s, e, read]);
   }
   const mem = new Uint8Array(rt.exports.memory.buffer);
-  const blocks = merged.map(([s, e]) => ({ start: s, bytes: mem.slice(s, e).buffer }));
+  // what the calls only write is not sent: a written region is copied back whole, row by row
+  const blocks = merged.map(([s, e, read]) => ({ start: s, length: e - s, bytes: read ? mem.slice(s, e).buffer : null }));
   return { kind: 'run', id, name, ptrArgs, calls: calls.map((c) => [...c]), blocks, outs: [...outs.values()] };
 };
 

@@ -6,7 +6,7 @@
 
 /**
  * Defines `handle(message, post)`: `init` instantiates the module sent; `run` copies the blocks of
- * main-thread memory into this instance, moves every pointer argument onto its copy, makes the calls
+ * main-thread memory into this instance (blocks sent without bytes are only written: space for them), moves every pointer argument onto its copy, makes the calls
  * in order, and posts back the regions they write (rows packed) with the calls' return values.
  */
 export const workerCore = String.raw`
@@ -16,20 +16,20 @@ const run = (m) => {
   const bases = [];
   try {
     for (const b of m.blocks) {
-      const n = b.bytes.byteLength;
+      const n = b.length;
       const p = ex.cat_alloc(n + 16);
       if (p === 0) throw new RangeError('pool worker: out of memory for ' + n + ' bytes');
       allocs.push([p, n + 16]);
       // same address modulo 16 as on the main thread, so aligned loads stay aligned
       const w = p + ((((b.start - p) % 16) + 16) % 16);
-      new Uint8Array(ex.memory.buffer, w, n).set(new Uint8Array(b.bytes));
+      if (b.bytes) new Uint8Array(ex.memory.buffer, w, n).set(new Uint8Array(b.bytes));
       bases.push(w);
     }
     const moved = (ptr) => {
       if (ptr === 0) return 0;
       for (let i = 0; i < m.blocks.length; i++) {
         const b = m.blocks[i];
-        if (ptr >= b.start && ptr <= b.start + b.bytes.byteLength) return bases[i] + (ptr - b.start);
+        if (ptr >= b.start && ptr <= b.start + b.length) return bases[i] + (ptr - b.start);
       }
       throw new RangeError('pool worker: pointer ' + ptr + ' of ' + m.name + ' lies in no block sent');
     };
