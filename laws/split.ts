@@ -7,6 +7,8 @@ import { rng, randn } from '../src/tensor/rng';
 import { attentionCases, sampleKeyMask } from './attention';
 import { identical } from './compare';
 import { type CaseRun, type ConformanceCase, runCase } from './conformance';
+import type { TypedModel } from '../src/term/check';
+import type { HostTensor } from '../src/tensor/tensor';
 import { deltaCases, deltaShapes } from './delta';
 
 /** Where two runs of one case first differ in a bit, or undefined when they are identical. */
@@ -37,6 +39,10 @@ export const splitIdentical = <T, U>(
   variants: Readonly<Record<string, string>> = {},
 ): string | undefined => firstBitDifference(runCase(c, threaded, seed, variants), runCase(c, serial, seed, variants));
 
+/** Random normal parameters (the Gaunt product's degree weights start at ones, the same in every channel). */
+const randomParams = (model: TypedModel, seed: number): Record<string, HostTensor> =>
+  Object.fromEntries([...model.params.values()].map((p) => [p.key, randn(p.shape, rng(seed).fork(p.key))]));
+
 const delta = (algorithm: 'recurrent' | 'chunkwise', B: number, T: number, H: number, dk: number, dv: number, chunk: number): ConformanceCase => ({
   name: `delta_rule ${algorithm} B ${B} T ${T} H ${H} chunk ${chunk}`,
   term: prim('delta_rule', { heads: H, algorithm, chunk }),
@@ -46,7 +52,8 @@ const delta = (algorithm: 'recurrent' | 'chunkwise', B: number, T: number, H: nu
 
 /**
  * Cases for the split law: every kernel a threaded wasm backend splits (linear and matmul by row
- * blocks, attention by batch and head, the delta rule by batch and head) at awkward sizes (row
+ * blocks, attention by batch and head, the delta rule by batch and head, the Gaunt product's forward
+ * grids by samples or channels) at awkward sizes (row
  * counts that are not multiples of the tile height or of the thread count, odd head counts, ragged
  * chunks), then the shared attention and delta-rule conformance cases.
  */
@@ -76,6 +83,22 @@ export const splitCases: readonly ConformanceCase[] = [
   delta('recurrent', 3, 11, 3, 4, 5, 4),
   delta('chunkwise', 3, 11, 3, 4, 5, 4),
   delta('chunkwise', 1, 23, 5, 3, 2, 8),
+  {
+    name: 'gaunt_tensor_product, one sample of 7 channels (split by channel)',
+    term: prim('gaunt_tensor_product', { l1: 3, l2: 2, lout: 4 }),
+    inputs: [[7, 16], [7, 9]],
+    params: randomParams,
+    variants: [{ '': 'inputs' }, { '': 'grids' }],
+  },
+  {
+    name: 'gaunt_tensor_product, 5 samples × 3 channels (split by sample)',
+    term: prim('gaunt_tensor_product', { l1: 2, l2: 2, lout: 3 }),
+    inputs: [[5, 3, 9], [5, 3, 9]],
+    params: randomParams,
+    variants: [{ '': 'inputs' }, { '': 'grids' }],
+  },
+  { name: 'gaunt_tensor_product none, 2 × 4 rows', term: prim('gaunt_tensor_product', { l1: 2, l2: 1, weights: 'none' }), inputs: [[2, 4, 9], [2, 4, 4]] },
   ...attentionCases,
   ...deltaCases,
 ];
+

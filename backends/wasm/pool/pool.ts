@@ -83,7 +83,7 @@ export class WasmPool {
    * `groups[i]` (default: i) names the unit of call i: consecutive calls of one unit stay in one
    * part (they write the same memory). Returns each call's return value, in order.
    */
-  run(rt: WasmRuntime, name: SplitExport, calls: readonly Call[], parts: number, groups?: readonly number[]): (number | undefined)[] {
+  run(rt: WasmRuntime, name: SplitExport, calls: readonly Call[], parts: number, groups?: readonly number[], meta: readonly number[] = []): (number | undefined)[] {
     const units = unitsOf(calls.length, groups);
     const P = Math.min(parts, units.length);
     if (P < 2 || !this.splits) return serial(rt, name, calls);
@@ -91,7 +91,7 @@ export class WasmPool {
     const slices = Array.from({ length: P }, (_, j) => calls.slice(cut(j), j + 1 < P ? cut(j + 1) : calls.length));
     const sent: { link: WorkerLink; req: Request }[] = [];
     for (let j = 1; j < P; j++) {
-      const req = request(rt, name, slices[j]!, this.nextId++);
+      const req = request(rt, name, slices[j]!, this.nextId++, meta);
       const link = this.link(j - 1);
       link.post(req, req.blocks.flatMap((b) => (b.bytes ? [b.bytes] : [])));
       sent.push({ link, req });
@@ -139,16 +139,16 @@ const serial = (rt: WasmRuntime, name: SplitExport, calls: readonly Call[]): (nu
   return calls.map((a) => f(...a));
 };
 
-const regionsOf = (name: SplitExport, call: Call): readonly Region[] => splitRules[name](call);
+const regionsOf = (name: SplitExport, call: Call, meta: readonly number[]): readonly Region[] => splitRules[name](call, meta);
 
 /** The request for one part: the merged byte ranges its calls touch, copied, and what they write. */
-const request = (rt: WasmRuntime, name: SplitExport, calls: readonly Call[], id: number): Request => {
+const request = (rt: WasmRuntime, name: SplitExport, calls: readonly Call[], id: number, meta: readonly number[]): Request => {
   // [start, end, whether its bytes must be sent (read by a call), not only written]
   const ranges: [number, number, boolean][] = [];
   const outs = new Map<string, { ptr: number; rows: number; cols: number; stride: number }>();
   let ptrArgs: number[] = [];
   for (const call of calls) {
-    const regions = regionsOf(name, call);
+    const regions = regionsOf(name, call, meta);
     ptrArgs = regions.map((r) => r.arg);
     for (const r of regions) {
       const ptr = call[r.arg]!;
@@ -204,8 +204,15 @@ export const partsFor = (rt: WasmRuntime, work: number, units?: number): number 
  * it has one, else one after another here. Calls must write disjoint memory except within a group
  * (see `WasmPool.run`); what one call writes, no call of another group may read.
  */
-export const runCalls = (rt: WasmRuntime, name: SplitExport, calls: readonly Call[], work: number, groups?: readonly number[]): (number | undefined)[] => {
+export const runCalls = (
+  rt: WasmRuntime,
+  name: SplitExport,
+  calls: readonly Call[],
+  work: number,
+  groups?: readonly number[],
+  meta: readonly number[] = [],
+): (number | undefined)[] => {
   const pool = pools.get(rt);
   const parts = pool ? pool.partsFor(work, unitsOf(calls.length, groups).length) : 1;
-  return parts < 2 ? serial(rt, name, calls) : pool!.run(rt, name, calls, parts, groups);
+  return parts < 2 ? serial(rt, name, calls) : pool!.run(rt, name, calls, parts, groups, meta);
 };

@@ -18,7 +18,15 @@ export interface Region {
 }
 
 /** The exports a kernel may split across the pool, and the regions each call touches. */
-export type SplitExport = 'cat_gemm' | 'cat_attn_fwd' | 'cat_attn_bwd' | 'cat_delta_fwd' | 'cat_delta_bwd' | 'cat_delta_chunk_fwd' | 'cat_delta_chunk_bwd';
+export type SplitExport =
+  | 'cat_gemm'
+  | 'cat_attn_fwd'
+  | 'cat_attn_bwd'
+  | 'cat_delta_fwd'
+  | 'cat_delta_bwd'
+  | 'cat_delta_chunk_fwd'
+  | 'cat_delta_chunk_bwd'
+  | 'cat_gaunt_fwd';
 
 /** Floats spanned by a region, from its first to its last element. */
 export const extentOf = (r: Region): number => (r.rows <= 0 || r.cols <= 0 ? 0 : (r.rows - 1) * r.stride + r.cols);
@@ -34,9 +42,10 @@ const keptStates = (T: number, every: number): number => (every <= 0 ? 0 : Math.
 
 /**
  * Split rules, keyed by export. Each maps a call's arguments (as the kernel passes them, byte
- * pointers included) to the regions it touches; every pointer argument appears exactly once.
+ * pointers included) to the regions it touches; every pointer argument appears exactly once. Sizes
+ * the arguments do not carry come in `meta` (the same for every call of one list).
  */
-export const splitRules: Readonly<Record<SplitExport, (a: readonly number[]) => readonly Region[]>> = {
+export const splitRules: Readonly<Record<SplitExport, (a: readonly number[], meta: readonly number[]) => readonly Region[]>> = {
   // cat_gemm(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, accumulate)
   cat_gemm: ([m, n, k, , rsa, csa, , rsb, csb, , ldc, acc]) => [
     strided(3, m!, k!, rsa!, csa!),
@@ -114,6 +123,22 @@ export const splitRules: Readonly<Record<SplitExport, (a: readonly number[]) => 
     rows(16, T!, dk!, sk!, 'out'),
     rows(17, T!, dv!, sv!, 'out'),
     rows(18, T!, 1, sb!, 'out'),
+  ],
+  // cat_gaunt_fwd(plan, x1, x2, w1, w2, w3, rows, ch, f1re, f1im, f2re, f2im, b, y), with meta
+  // [plan words, n1, n2, n3, W1, W2, weights per channel of w1, w2, w3]
+  cat_gaunt_fwd: ([, , , , , , rows, ch], [words, n1, n2, n3, W1, W2, e1, e2, e3]) => [
+    flat(0, words!, 'in'),
+    flat(1, rows! * n1!, 'in'),
+    flat(2, rows! * n2!, 'in'),
+    flat(3, ch! * e1!, 'in'),
+    flat(4, ch! * e2!, 'in'),
+    flat(5, ch! * e3!, 'in'),
+    flat(8, rows! * W1! * W1!, 'out'),
+    flat(9, rows! * W1! * W1!, 'out'),
+    flat(10, rows! * W2! * W2!, 'out'),
+    flat(11, rows! * W2! * W2!, 'out'),
+    flat(12, rows! * n3!, 'out'),
+    flat(13, rows! * n3!, 'out'),
   ],
 };
 
