@@ -14,7 +14,7 @@ import { checkOrThrow, initParams, lowerOrThrow, prim, randn, rng, type Term, ty
 import { deltaShapes } from '../laws/delta';
 import type { Shape } from '../src/tensor/shape';
 import { shDim } from '../src/equivariant/sh';
-import { gemm, initWasm, type ThreadedWasmBackend } from '../backends/wasm/index';
+import { gemm, initWasm, initWasmThreadsSync, type ThreadedWasmBackend } from '../backends/wasm/index';
 import { DataParallel } from '../src/train/parallel';
 import { deltaNetClassifierBody, deltaNetStateShape, withLoss } from '../src/models/deltanet';
 import { parityBatch } from '../examples/parity/parity';
@@ -233,6 +233,8 @@ export const run = async (opts: PoolBenchOptions = {}): Promise<PoolBenchRow[]> 
           `[${sp.speedupSpread!.map((x) => x.toFixed(2)).join('–')}], load ${load.join('→')}`,
       );
     }
+    rows.push(roundTrip(bes[0]!, counts[1] ?? 2, rounds, cores));
+    log(`pool round trip: ${rows[rows.length - 1]!.ms.toFixed(3)} ms`);
   } finally {
     for (const be of bes) await be.dispose();
     for (const d of disposers.splice(0)) await d();
@@ -241,3 +243,30 @@ export const run = async (opts: PoolBenchOptions = {}): Promise<PoolBenchRow[]> 
 };
 
 const round2 = (x: number) => Math.round(100 * x) / 100;
+
+/**
+ * What a split costs beyond its compute: a 16³ gemm (8 thousand flops) forced across `threads`
+ * threads (minWork 0) less the same gemm on one thread, best of `rounds` × 1000 calls each.
+ */
+const roundTrip = (one: ThreadedWasmBackend, threads: number, rounds: number, cores: number): PoolBenchRow => {
+  const n = 16;
+  const load0 = loadavg()[0]!;
+  const forced = initWasmThreadsSync({ threads, minWork: 0 });
+  const time = (be: ThreadedWasmBackend) => {
+    const rt = be.runtime;
+    const a = be.keep(rt.upload(randn([n, n], rng(1).fork('a'), 'float32')));
+    const c = be.keep(rt.tensor([n, n]));
+    const f = () => gemm(rt, n, n, n, rt.ptr(a), n, 1, rt.ptr(a), n, 1, c.buf.ptr, n);
+    for (let i = 0; i < 50; i++) f();
+    let best = Infinity;
+    for (let r = 0; r < rounds; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < 1000; i++) f();
+      best = Math.min(best, (performance.now() - t0) / 1000);
+    }
+    return best;
+  };
+  const ms = time(forced) - time(one);
+  void forced.dispose();
+  return { op: 'pool round trip', size: `gemm ${n}³ split in ${threads}`, impl: 'wasm pool', threads, ms, gflops: 0, rounds, load: [round2(load0), round2(loadavg()[0]!)], cores, basis: 'wall' };
+};

@@ -9,10 +9,12 @@ import type { Reply, Spawner, WorkerLink } from './link';
 import { type Region, type SplitExport, extentOf, splitRules } from './regions';
 
 /**
- * Flops below which a part is not worth a worker: sending a part and receiving its result costs
- * about 0.1–0.3 ms on Node (bench/pool.ts measures it), the time of a few million flops here.
+ * Flops below which a part is not worth a worker. Sending a part and taking its answer costs about
+ * 65 µs on Node here (best of 1000 gemm calls of 16³ split in two; `npm run bench -- --only=pool` reports
+ * it as 'pool round trip'), the time of 1–1.5 million flops; with 2 million flops a part, a split
+ * gains: gemm 128³ (4.2 MFLOP) took 345 µs on one thread and 205 µs on two.
  */
-export const DEFAULT_MIN_WORK = 4e6;
+export const DEFAULT_MIN_WORK = 2e6;
 
 /** Milliseconds without an answer after which a worker is given up for lost. */
 const REPLY_MS = 300_000;
