@@ -34,6 +34,8 @@ export interface PoolBenchRow {
   cpuMs?: number;
   /** GFLOP/s on CPU time (single-threaded rows). */
   gflopsCpu?: number;
+  /** Threaded rows: median CPU milliseconds per call of every thread of the process (what the split costs in all). */
+  cpuMsAllThreads?: number;
   /** Median over rounds of (1-thread time ÷ this row's time), when the load allowed a measurement. */
   speedupVs1Thread?: number | null;
   /** Lowest and highest per-round speedup. */
@@ -214,6 +216,7 @@ export const run = async (opts: PoolBenchOptions = {}): Promise<PoolBenchRow[]> 
           row.cpuMs = median(cpu[i]!);
           row.gflopsCpu = c.flops / row.cpuMs / 1e6;
         } else {
+          row.cpuMsAllThreads = median(cpu[i]!);
           const ratios = wall[0]!.map((t1, r) => t1 / wall[i]![r]!);
           const s = median(ratios);
           row.speedupSpread = [Math.min(...ratios), Math.max(...ratios)];
