@@ -54,9 +54,15 @@ describe('wasm worker pool: split kernels are bit-identical to one thread', () =
     } finally {
       void link.terminate();
     }
+    // three 4×4×4 gemms; the first (this thread's part) writes past the end of memory and traps,
+    // the workers' parts succeed: their answers must still be taken, or the next split would read them
     const be = threaded[2]!;
-    const calls = [[0], [0], [0]];
-    expect(() => be.pool.run(be.runtime, 'cat_nope' as 'cat_gemm', calls, 3)).toThrow(/is not a function|cat_nope/);
+    const rt = be.runtime;
+    const a = rt.tensor([4, 4], true);
+    const c3 = rt.tensor([3, 4, 4]);
+    const gemmAt = (c: number) => [4, 4, 4, rt.ptr(a), 4, 1, rt.ptr(a), 4, 1, c, 4, 0];
+    const beyond = rt.exports.memory.buffer.byteLength + 64;
+    expect(() => be.pool.run(rt, 'cat_gemm', [gemmAt(beyond), gemmAt(c3.buf.ptr + 64), gemmAt(c3.buf.ptr + 128)], 3)).toThrow(/out of bounds/);
     const c = splitCases[0]!;
     be.scope(() => serial.scope(() => expect(splitIdentical(c, be, serial, 5)).toBeUndefined()));
   });

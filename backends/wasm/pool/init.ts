@@ -51,18 +51,20 @@ const compile = (m: WasmThreadOptions['module']): WebAssembly.Module =>
  * const be = initWasmThreadsSync({ threads: 2 });
  * try { … lowerOrThrow(model, be) … } finally { await be.dispose(); }
  */
-export const initWasmThreadsSync = (o: WasmThreadOptions = {}): ThreadedWasmBackend => {
+export const initWasmThreadsSync = (o: WasmThreadOptions = {}): ThreadedWasmBackend => threadedOn(compile(o.module), o);
+
+const threadedOn = (module: WebAssembly.Module, o: WasmThreadOptions): ThreadedWasmBackend => {
   const spawner = platformSpawner();
   const threads = o.threads ?? spawner?.cores() ?? 1;
-  const module = compile(o.module);
   const rt = new WasmRuntime(instantiateSync(module));
   const pool = new WasmPool(module, spawner, { threads, minWork: o.minWork });
   attachPool(rt, pool);
   return { ...backendOn(rt, o.kernels), threads, pool, dispose: () => pool.dispose() };
 };
 
-/** `initWasmThreadsSync`, asynchronously. */
-export const initWasmThreads = async (o: WasmThreadOptions = {}): Promise<ThreadedWasmBackend> => initWasmThreadsSync(o);
+/** `initWasmThreadsSync`, compiling the module asynchronously (browsers refuse large synchronous compiles). */
+export const initWasmThreads = async (o: WasmThreadOptions = {}): Promise<ThreadedWasmBackend> =>
+  threadedOn(o.module instanceof WebAssembly.Module ? o.module : await WebAssembly.compile(o.module ?? embeddedBytes()), o);
 
 const isThreadOptions = (x: unknown): x is WasmThreadOptions =>
   typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype;

@@ -83,12 +83,39 @@ export class WasmPool {
   /**
    * Run `calls` of export `name` on `rt`, in `parts` contiguous parts (the first on this thread).
    * `groups[i]` (default: i) names the unit of call i: consecutive calls of one unit stay in one
-   * part (they write the same memory). Returns each call's return value, in order.
+   * part (they write the same memory). Returns each call's return value, in order. Waits for the
+   * workers synchronously: where this thread cannot (`splits` is false) it runs every call here.
    */
   run(rt: WasmRuntime, name: SplitExport, calls: readonly Call[], parts: number, groups?: readonly number[], meta: readonly number[] = []): (number | undefined)[] {
+    if (!this.splits) return serial(rt, name, calls);
+    const d = this.dispatch(rt, name, calls, parts, groups, meta);
+    for (const s of d.sent) d.take(s, s.link.takeSync!(REPLY_MS));
+    return d.finish();
+  }
+
+  /**
+   * `run`, waiting for the workers asynchronously: works wherever workers can be started, a
+   * browser's main thread included. Nothing else may use `rt` until it resolves (the workers'
+   * results are written into its memory then).
+   */
+  async runAsync(
+    rt: WasmRuntime,
+    name: SplitExport,
+    calls: readonly Call[],
+    parts: number,
+    groups?: readonly number[],
+    meta: readonly number[] = [],
+  ): Promise<(number | undefined)[]> {
+    if (this.disposed || this.threads < 2 || !this.spawner) return serial(rt, name, calls);
+    const d = this.dispatch(rt, name, calls, parts, groups, meta);
+    for (const s of d.sent) d.take(s, await s.link.take());
+    return d.finish();
+  }
+
+  /** Send parts 1… to workers, run part 0 here; `take` each answer, then `finish`. */
+  private dispatch(rt: WasmRuntime, name: SplitExport, calls: readonly Call[], parts: number, groups: readonly number[] | undefined, meta: readonly number[]) {
     const units = unitsOf(calls.length, groups);
-    const P = Math.min(parts, units.length);
-    if (P < 2 || !this.splits) return serial(rt, name, calls);
+    const P = Math.max(1, Math.min(parts, units.length, this.threads));
     const cut = (j: number) => units[Math.floor((j * units.length) / P)] ?? calls.length;
     const slices = Array.from({ length: P }, (_, j) => calls.slice(cut(j), j + 1 < P ? cut(j + 1) : calls.length));
     const sent: { link: WorkerLink; req: Request }[] = [];
@@ -106,19 +133,23 @@ export class WasmPool {
       failure = e;
     }
     const rest: (number | undefined)[] = [];
-    // every reply is taken, even after a failure, so no answer is left for the next run to misread
-    for (const { link, req } of sent) {
-      const r: Reply | undefined = link.takeSync!(REPLY_MS);
-      if (!r) failure ??= new Error(`wasm pool: a worker did not answer ${name} within ${REPLY_MS / 1000} s`);
-      else if (r.error !== undefined) failure ??= new Error(`wasm pool: ${name} failed in a worker: ${r.error}`);
-      else if (r.id !== req.id) failure ??= new Error(`wasm pool: a worker answered request ${r.id}, expected ${req.id}`);
-      else {
-        writeBack(rt, req, r.outs!);
-        rest.push(...r.rcs!);
-      }
-    }
-    if (failure !== undefined) throw failure;
-    return [...first, ...rest];
+    return {
+      sent,
+      // every answer is taken, even after a failure, so none is left for the next run to misread
+      take: ({ req }: { req: Request }, r: Reply | undefined) => {
+        if (!r) failure ??= new Error(`wasm pool: a worker did not answer ${name} within ${REPLY_MS / 1000} s`);
+        else if (r.error !== undefined) failure ??= new Error(`wasm pool: ${name} failed in a worker: ${r.error}`);
+        else if (r.id !== req.id) failure ??= new Error(`wasm pool: a worker answered request ${r.id}, expected ${req.id}`);
+        else if (failure === undefined) {
+          writeBack(rt, req, r.outs!);
+          rest.push(...r.rcs!);
+        }
+      },
+      finish: (): (number | undefined)[] => {
+        if (failure !== undefined) throw failure;
+        return [...first, ...rest];
+      },
+    };
   }
 
   /** Stop every worker; later calls run on the calling thread. */
