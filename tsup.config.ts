@@ -3,7 +3,8 @@ import { browserBuilds, fpTsEs6 } from './tsup.browser.config';
 
 // fp-ts / io-ts stay external: they are dependencies, resolved by the user's node_modules.
 const external = ['fp-ts', 'io-ts', /^fp-ts\//, /^io-ts\//, 'fast-check'];
-const entry = { index: 'src/index.ts', laws: 'laws/index.ts', wasm: 'backends/wasm/index.ts' };
+// train-worker: the data-parallel training worker (src/train/parallel.ts starts it beside the chunk that holds it)
+const entry = { index: 'src/index.ts', laws: 'laws/index.ts', wasm: 'backends/wasm/index.ts', 'train-worker': 'src/train/shard-worker.ts' };
 
 export default defineConfig([
   {

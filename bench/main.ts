@@ -8,7 +8,7 @@ import { run as runWasm, withRatios, type BenchRow } from './wasm';
 import { exampleArgs } from '../examples/args';
 
 /** Other engineers' benchmark modules, run when their file exists. */
-const modules = ['attention', 'delta', 'pooling', 'tensor-product', 'lowering', 'ntk', 'ort'];
+const modules = ['attention', 'delta', 'pooling', 'tensor-product', 'lowering', 'ntk', 'ort', 'pool'];
 
 const o = exampleArgs({
   name: 'bench',
@@ -18,6 +18,7 @@ const o = exampleArgs({
     json: { type: 'bool', doc: 'print one JSON document: the list of rows' },
     quick: { type: 'bool', doc: 'smaller sizes' },
     only: { type: 'string', arg: 'LIST', doc: `comma-separated groups to run (wasm, ${modules.join(', ')})` },
+    threads: { type: 'int', arg: 'N', doc: 'the thread count the pool rows compare with one thread (bench/pool.ts; default 2, at least 2)' },
   },
 });
 const json = o.json === true;
@@ -28,16 +29,27 @@ if (unknown.length) {
   process.stderr.write(`bench: --only: unknown group(s) ${unknown.join(', ')}; expected wasm, ${modules.join(', ')}\n`);
   process.exit(1);
 }
+const threads = (o.threads as number | undefined) ?? 2;
+if (threads < 2) {
+  process.stderr.write(`bench: --threads expects an integer ≥ 2, got ${threads}\n`);
+  process.exit(1);
+}
 const here = dirname(fileURLToPath(import.meta.url));
 
 const fmt = (x: number | undefined, d = 2) => (typeof x !== 'number' ? '' : x.toFixed(d));
+
+/** The impl cell of a thread-pool row (bench/pool.ts): threads and speedup, or why there is none. */
+const poolCell = (r: BenchRow & { threads?: number; speedupVs1Thread?: number | null; speedupUnderLoad?: number; load?: number[] }): string | undefined =>
+  r.threads === undefined || r.threads === 1
+    ? undefined
+    : `${r.impl}, ${r.threads} threads: ${typeof r.speedupVs1Thread === 'number' ? `${r.speedupVs1Thread.toFixed(2)}× one thread` : `no measurement at load ${r.load?.[1]} (${r.speedupUnderLoad?.toFixed(2)}× under load)`}`;
 
 const table = (rows: readonly BenchRow[]): string => {
   const head = ['op', 'size', 'impl', 'GFLOP/s', '× tfjs-wasm', '× js', '× wasm', 'of peak'];
   const body = rows.map((r) => [
     String(r.op),
     String(r.size),
-    r.basis === 'cpu' ? `${r.impl} (CPU time)` : String(r.impl),
+    r.basis === 'cpu' ? `${r.impl} (CPU time)` : poolCell(r) ?? String(r.impl),
     fmt(typeof r.gflops === 'number' ? r.gflops : undefined),
     fmt(r.ratioVsTfjsWasm),
     fmt(r.ratioVsJs, 1),
@@ -60,10 +72,10 @@ const main = async () => {
     if (only && !only.includes(m)) continue;
     const file = join(here, `${m}.ts`);
     if (!existsSync(file)) continue;
-    const mod = (await import(pathToFileURL(file).href)) as { run?: (o: { json?: boolean; quick?: boolean }) => Promise<BenchRow[]> };
+    const mod = (await import(pathToFileURL(file).href)) as { run?: (o: { json?: boolean; quick?: boolean; threads?: number[] }) => Promise<BenchRow[]> };
     if (typeof mod.run !== 'function') continue;
     try {
-      rows.push(...withRatios(await mod.run({ json, quick }), peak));
+      rows.push(...withRatios(await mod.run({ json, quick, threads: [threads] }), peak));
     } catch (e) {
       console.error(`bench/${m}.ts failed: ${(e as Error).stack ?? e}`);
       process.exitCode = 1;

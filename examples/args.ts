@@ -64,3 +64,23 @@ export const exitOnSpecError = <A>(name: string, f: () => A): A => {
     process.exit(1);
   }
 };
+
+/** `--threads N`, shared by the examples that run a model: the wasm backend's worker pool. */
+export const threadsOption: OptSpec = { type: 'int', arg: 'N', doc: "threads for the wasm backend's worker pool (default 1; --backend wasm only)" };
+
+/**
+ * The thread count of parsed options (default 1). With a backend other than wasm, more than one is
+ * a one-line message and exit 1: the JS backend has no pool.
+ */
+export const threadsOf = (name: string, o: ExampleOpts, backend: string): number => {
+  const n = (o.threads as number | undefined) ?? 1;
+  if (n < 1) {
+    process.stderr.write(`${name}: --threads expects an integer ≥ 1, got ${n}\n`);
+    process.exit(1);
+  }
+  if (n > 1 && backend !== 'wasm') {
+    process.stderr.write(`${name}: --threads ${n} applies to --backend wasm (its worker pool), not ${backend}\n`);
+    process.exit(1);
+  }
+  return n;
+};

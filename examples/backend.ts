@@ -9,14 +9,17 @@ export type BackendName = 'js' | 'wasm';
 
 const loaded = new Map<BackendName, Backend<unknown>>();
 
-/** The float32 backend `name`, instantiating the WebAssembly module on first use. */
-export const loadBackend = async (name: BackendName): Promise<Backend<unknown>> => {
+/**
+ * The float32 backend `name`, instantiating the WebAssembly module on first use; with `threads` > 1
+ * (wasm only) a backend whose large kernels split across that many threads (`initWasm({ threads })`).
+ */
+export const loadBackend = async (name: BackendName, threads = 1): Promise<Backend<unknown>> => {
   let be = loaded.get(name);
   if (!be) {
     if (name === 'js') be = jsBackend('float32') as Backend<unknown>;
     else {
       const wasm = await import('../backends/wasm/index');
-      be = wasm.initWasmSync() as unknown as Backend<unknown>;
+      be = (threads > 1 ? await wasm.initWasm({ threads }) : wasm.initWasmSync()) as unknown as Backend<unknown>;
     }
     loaded.set(name, be);
   }

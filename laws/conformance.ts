@@ -1,6 +1,6 @@
 import type { Backend } from '../src/backend/backend';
 import { lowerOrThrow } from '../src/lower/program';
-import { checkOrThrow } from '../src/term/check';
+import { checkOrThrow, type TypedModel } from '../src/term/check';
 import type { Term } from '../src/term/term';
 import { initParams } from '../src/train/init';
 import { rng, randn } from '../src/tensor/rng';
@@ -18,6 +18,8 @@ export interface ConformanceCase {
   readonly sample?: (seed: number) => HostTensor[];
   /** Plan-level variant choices to check, by node path; default: the term's own. */
   readonly variants?: readonly Readonly<Record<string, string>>[];
+  /** Parameters for `seed` (default: `initParams`; some primitives start at constants that would hide a wiring error). */
+  readonly params?: (model: TypedModel, seed: number) => Record<string, HostTensor>;
 }
 
 export interface ConformanceReport {
@@ -42,7 +44,7 @@ export interface CaseRun {
  */
 export const runCase = <T>(c: ConformanceCase, be: Backend<T>, seed: number, variants: Readonly<Record<string, string>> = {}): CaseRun => {
   const model = checkOrThrow(c.term, c.inputs);
-  const params = initParams(model, seed, 'float64');
+  const params = c.params ? c.params(model, seed) : initParams(model, seed, 'float64');
   const r = rng(seed);
   const inputs = c.sample ? c.sample(seed) : c.inputs.map((s) => randn(s, r.fork('x')));
   const prog = lowerOrThrow(model, be, { variants });

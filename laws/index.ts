@@ -21,3 +21,5 @@ export * from './suites';
 export * from './ntk';
 export * from './strings';
 export * from './ort';
+export * from './pmi';
+export * from './split';

@@ -4,6 +4,7 @@ import { attentionCases } from './attention';
 import { deltaCases } from './delta';
 import { poolingCases } from './pooling';
 import { tensorProductCases } from './equivariant';
+import { pmiCases } from './pmi';
 
 /**
  * Every family of conformance cases, by name. Each backend's conformance test and the peak-memory
@@ -15,4 +16,5 @@ export const conformanceSuites: Readonly<Record<string, readonly ConformanceCase
   delta: deltaCases,
   pooling: poolingCases,
   tensorProduct: tensorProductCases,
+  pmi: pmiCases,
 };

@@ -68,6 +68,25 @@ JS
 node wasm.mjs
 node wasm.cjs
 
+# Threads from the built package: a worker pool splits a matmul bit for bit as one thread computes it,
+# data-parallel training starts its workers from dist/train-worker.js, and the process exits by itself.
+cat > "$dir/threads.mjs" <<'JS'
+import { adam, checkOrThrow, id, initParams, lowerOrThrow, par, prim, seq, train } from 'catoptric';
+import { initWasm, wasmBackend } from 'catoptric/wasm';
+const pooled = await initWasm({ threads: 2, minWork: 0 });
+await initWasm();
+const one = wasmBackend();
+const model = checkOrThrow(seq(par(prim('linear', { out: 5 }), id(1)), prim('mse')), [[9, 3], [9, 5]]);
+const params = initParams(model, 1, 'float32');
+const batch = (i) => [{ shape: [9, 3], data: Float32Array.from({ length: 27 }, (_, j) => Math.sin(i + j)) }, { shape: [9, 5], data: new Float32Array(45).fill(0.5) }];
+const run = (be, workers) => train({ program: lowerOrThrow(model, be), backend: be, optimizer: adam({ lr: 0.01 }), params, steps: 3, batch, workers }).losses;
+const a = run(pooled, 1), b = run(one, 1), c = run(one, 2);
+if (pooled.pool.started !== 1 || a.join() !== b.join()) throw new Error(`threads: pooled ${a} vs one thread ${b}`);
+if (c.some((l, i) => Math.abs(l - b[i]) > 1e-5 * b[i])) throw new Error(`threads: data-parallel ${c} vs ${b}`);
+console.log('threads ok');
+JS
+(cd "$dir" && timeout 120 node threads.mjs)
+
 # A bundler takes the "module" build: one copy of fp-ts, its ES build (the one io-ts's ES build uses too),
 # and the bundle runs.
 cat > app.mjs <<'JS'

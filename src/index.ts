@@ -22,3 +22,5 @@ export * from './active';
 export * from './onnx';
 export * from '../backends/js';
 export * from './strings';
+export * from './models/pmi';
+export * from './tasks/relational';

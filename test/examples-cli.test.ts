@@ -13,6 +13,7 @@ const scripts: readonly { name: string; file: string; bad: string[]; says: RegEx
   { name: 'parity', file: 'examples/parity/main.ts', bad: ['--wd', '-1'], says: /^parity: --wd expects a number ≥ 0, got "-1"\n$/ },
   { name: 'plan', file: 'examples/plan/main.ts', bad: ['--budget', 'lots'], says: /^plan: --budget expects a size such as 64MiB, 512KiB or 1GB, got "lots"\n$/ },
   { name: 'bidirectional', file: 'examples/bidirectional/main.ts', bad: ['--steps', '0'], says: /^bidirectional: --steps expects a positive integer, got "0"\n$/ },
+  { name: 'pmi', file: 'examples/pmi/main.ts', bad: ['--tasks', 'sorting'], says: /^pmi: --tasks expects a comma-separated subset of sort-of-clevr, triangles, got "sorting"\n$/ },
   { name: 'bench', file: 'bench/main.ts', bad: ['--only', 'nope'], says: /^bench: --only: unknown group\(s\) nope; expected wasm/ },
 ];
 

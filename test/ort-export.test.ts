@@ -129,10 +129,10 @@ describe.skipIf(ort instanceof Error)(`catoptric train --backend ort${skipReason
       expect(Math.abs(o - js) / Math.abs(js)).toBeLessThan(1e-3);
     });
 
-  it('--threads needs --backend ort; --dtype float64 is refused with a reason', async () => {
+  it('--threads needs --backend ort or wasm; --dtype float64 is refused with a reason', async () => {
     const a = await cli('train', 'examples/spirals/spirals.json', '--steps', '1', '--threads', '2', '--no-save');
     expect(a.code).toBe(1);
-    expect(a.err).toMatch(/--threads applies to --backend ort only/);
+    expect(a.err).toMatch(/--threads applies to --backend wasm or ort/);
     const b = await cli('train', 'examples/spirals/spirals.json', '--steps', '1', '--backend', 'ort', '--dtype', 'float64', '--no-save');
     expect(b.code).toBe(1);
     expect(b.err).toMatch(/ort backend computes in float32/);

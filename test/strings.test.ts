@@ -17,6 +17,8 @@ const CONFIGS: readonly { name: string; inputs: Shape[]; ids?: Record<number, nu
   { name: 'irreps', inputs: [[3, 4, 9], [3, 4, 4]] },
   { name: 'ids and labels', inputs: [[4, 3], [4, 5], [4]], ids: { 0: 10, 2: 3 } },
   { name: 'mask', inputs: [[2, 5, 4], [2, 5]], ids: { 1: 2 } },
+  { name: 'pmi memory', inputs: [[2, 3, 4], [2, 3, 4], [2, 3, 2], [2, 2, 2, 1]] },
+  { name: 'pmi write', inputs: [[2, 3, 4], [2, 5, 4], [2, 5, 2]] },
 ];
 
 const randomBytes = (seed: number, maxLen: number): string => {

@@ -8,6 +8,7 @@ import { gauntTensorProduct, tensorProduct } from './kernels/tensor-product';
 import { bilinear, concatLast, hadamard, outerProduct, signedSqrtL2, sumPool } from './kernels/pooling';
 import { mcb } from './kernels/pooling-mcb';
 import { deltaRule, lastPosition } from './kernels/delta';
+import { outerMemory, topkWrite } from './kernels/pmi';
 
 /** The JS kernels of every committed primitive. */
 export const jsKernels: readonly SomeJsKernel[] = [
@@ -41,4 +42,6 @@ export const jsKernels: readonly SomeJsKernel[] = [
   concatLast,
   deltaRule,
   lastPosition,
+  outerMemory,
+  topkWrite,
 ];

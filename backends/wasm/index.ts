@@ -2,7 +2,6 @@
 // the hand-written loader in ./pkg. Call `await initWasm()` (or `initWasmSync()`) once, then
 // `wasmBackend()`; pass a kernel list (`[...wasmKernels, myKernel]`) to either to add kernels.
 export {
-  initWasm,
   initWasmSync,
   wasmBackend,
   freshWasmBackend,
@@ -20,3 +19,5 @@ export { wasmKernels } from './kernels';
 export { gemm, rowsCols } from './kernels/basic';
 export { attentionLseToProbs } from './kernels/attention';
 export { ABI_VERSION } from './pkg/catoptric_wasm.js';
+// The worker pool: `initWasm({ threads })` (this `initWasm` also takes the single-threaded arguments).
+export * from './pool/index';

@@ -7,6 +7,7 @@ import { attention } from './kernels/attention';
 import { gauntTensorProduct, tensorProduct } from './kernels/tensor-product';
 import { bilinear, concatLast, hadamard, mcb, outerProduct, signedSqrtL2, sumPool } from './kernels/pooling';
 import { deltaRule, lastPosition } from './kernels/delta';
+import { outerMemory, topkWrite } from './kernels/pmi';
 
 /** The WebAssembly kernels of every committed primitive. */
 export const wasmKernels: readonly SomeWasmKernel[] = [
@@ -40,4 +41,6 @@ export const wasmKernels: readonly SomeWasmKernel[] = [
   concatLast,
   deltaRule,
   lastPosition,
+  outerMemory,
+  topkWrite,
 ];

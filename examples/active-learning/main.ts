@@ -28,7 +28,7 @@ if (o.help) {
   console.log(usage);
   process.exit(0);
 }
-const backend = await loadBackend(o.backend);
+const backend = await loadBackend(o.backend, o.threads);
 const t0 = performance.now();
 const runs: SeedRun[] = [];
 await exitOnMissingKernel('active-learning', o.backend, () => {

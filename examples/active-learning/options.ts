@@ -11,6 +11,8 @@ export interface CliOptions {
   readonly seedLabels: number;
   readonly steps: number;
   readonly backend: 'js' | 'wasm';
+  /** Threads of the wasm backend's worker pool. */
+  readonly threads: number;
   readonly strategies: Strategy[];
 }
 
@@ -25,17 +27,18 @@ usage: npm run example:active-learning -- [options]
   --steps N          Adam steps to train the classifier each round (default 300)
   --strategies LIST  comma-separated subset of ${strategies.join(',')} (default all)
   --backend js|wasm  where to run (default js)
+  --threads N        threads of the wasm backend's worker pool (default 1)
   --json             print one JSON document on stdout (progress stays on stderr)
   --svg FILE         write the accuracy curves as an SVG plot
   --help             this text`;
 
-const ints = { '--seeds': 'seeds', '--rounds': 'rounds', '--per-round': 'perRound', '--seed-labels': 'seedLabels', '--steps': 'steps' } as const;
-const mins: Record<string, number> = { seeds: 1, rounds: 0, perRound: 1, seedLabels: 1, steps: 1 };
+const ints = { '--seeds': 'seeds', '--rounds': 'rounds', '--per-round': 'perRound', '--seed-labels': 'seedLabels', '--steps': 'steps', '--threads': 'threads' } as const;
+const mins: Record<string, number> = { seeds: 1, rounds: 0, perRound: 1, seedLabels: 1, steps: 1, threads: 1 };
 
 /** Parse argv (without node and the script); a message for anything it does not know. */
 export const parseOptions = (argv: readonly string[]): CliOptions | string => {
   const o: { -readonly [K in keyof CliOptions]: CliOptions[K] } = {
-    help: false, json: false, seeds: 5, rounds: 8, perRound: 20, seedLabels: 20, steps: 300, backend: 'js', strategies: [...strategies],
+    help: false, json: false, seeds: 5, rounds: 8, perRound: 20, seedLabels: 20, steps: 300, backend: 'js', threads: 1, strategies: [...strategies],
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -69,5 +72,6 @@ export const parseOptions = (argv: readonly string[]): CliOptions | string => {
       o.strategies = [...new Set(list)] as Strategy[];
     } else return `unknown option ${JSON.stringify(a)} (see --help)`;
   }
+  if (o.threads > 1 && o.backend !== 'wasm') return `--threads ${o.threads} applies to --backend wasm (its worker pool)`;
   return o;
 };

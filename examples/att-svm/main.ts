@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { attSvm, correlation, makeData, minMargin, nuclearAttSvm, nuclearNorm, selectedTokens, spectrum, train, type Param } from './attsvm';
 import { lineChartSvg } from './plot';
-import { backendOption, exampleArgs, jsonOption, writableOrExit } from '../args';
+import { backendOption, exampleArgs, jsonOption, threadsOf, threadsOption, writableOrExit } from '../args';
 import { type BackendName, loadBackend } from '../backend';
 
 const o = exampleArgs({
@@ -26,6 +26,7 @@ const o = exampleArgs({
     seeds: { type: 'int', arg: 'N', doc: 'number of random problems (default 10)' },
     iters: { type: 'int', arg: 'N', doc: 'gradient steps per problem (default 2000)' },
     backend: backendOption('js'),
+    threads: threadsOption,
     out: { type: 'string', arg: 'FILE', doc: 'where to write the correlation plot (default examples/att-svm/correlation.svg)' },
     json: jsonOption,
   },
@@ -35,7 +36,8 @@ const seeds = (o.seeds as number | undefined) ?? 10;
 const iters = (o.iters as number | undefined) ?? 2000;
 // Default: JS in float64, the paper's setting; `--backend wasm` runs the attention kernel in float32.
 const backendName = (o.backend as BackendName | undefined) ?? 'js';
-const backend = backendName === 'js' ? undefined : await loadBackend(backendName);
+const threads = threadsOf('att-svm', o, backendName);
+const backend = backendName === 'js' ? undefined : await loadBackend(backendName, threads);
 const here = dirname(fileURLToPath(import.meta.url));
 const svgPath = (o.out as string | undefined) ?? join(here, 'correlation.svg');
 writableOrExit('att-svm', svgPath);

@@ -6,7 +6,7 @@
  *   npm run example:bidirectional -- [--steps N] [--seed S] [--backend js|wasm] [--json]
  */
 import { runBidirectional } from './bidirectional';
-import { backendOption, exampleArgs, jsonOption } from '../args';
+import { backendOption, exampleArgs, jsonOption, threadsOf, threadsOption } from '../args';
 import { type BackendName, exitOnMissingKernel, loadBackend } from '../backend';
 
 const o = exampleArgs({
@@ -16,6 +16,7 @@ const o = exampleArgs({
     steps: { type: 'int', arg: 'N', doc: 'training steps (default 300)' },
     seed: { type: 'nat', arg: 'S', doc: 'seed of the data and the parameters (default 0)' },
     backend: backendOption('js'),
+    threads: threadsOption,
     json: jsonOption,
   },
 });
@@ -23,7 +24,7 @@ const json = o.json === true;
 const steps = (o.steps as number | undefined) ?? 300;
 const seed = (o.seed as number | undefined) ?? 0;
 const backendName = (o.backend as BackendName | undefined) ?? 'js';
-const be = await loadBackend(backendName);
+const be = await loadBackend(backendName, threadsOf('bidirectional', o, backendName));
 const t0 = Date.now();
 const res = await exitOnMissingKernel('bidirectional', backendName, () =>
   runBidirectional({

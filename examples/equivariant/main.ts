@@ -22,7 +22,7 @@ import {
   adam, checkOrThrow, copy, id, initParams, lowerOrThrow, par, prim, rng, seq, train, type AdamState, type HostTensor, type Optimizer, type Rng,
 } from '../../src/index';
 import { applyWignerD, randomRotation, realSH, rotate3, shDim, wignerD, type Rotation } from '../../src/equivariant/index';
-import { backendOption, exampleArgs, jsonOption } from '../args';
+import { backendOption, exampleArgs, jsonOption, threadsOf, threadsOption } from '../args';
 import { type BackendName, exitOnMissingKernel, loadBackend } from '../backend';
 
 const o = exampleArgs({
@@ -32,6 +32,7 @@ const o = exampleArgs({
     steps: { type: 'int', arg: 'N', doc: 'training steps (default 1500)' },
     seed: { type: 'nat', arg: 'S', doc: 'seed of the data and the parameters (default 0)' },
     backend: backendOption('wasm'),
+    threads: threadsOption,
     json: jsonOption,
   },
 });
@@ -125,7 +126,7 @@ const model = seq(
 );
 const lossTerm = seq(par(model, id(1)), prim('mse'));
 const backendName = (o.backend as BackendName | undefined) ?? 'wasm';
-const be = await loadBackend(backendName);
+const be = await loadBackend(backendName, threadsOf('equivariant', o, backendName));
 const lossModel = checkOrThrow(lossTerm, [[B, C, n], [B, 1]]);
 const lossProg = await exitOnMissingKernel('equivariant', backendName, () => lowerOrThrow(lossModel, be));
 

@@ -4,7 +4,7 @@
  *   npx tsx examples/fusion/main.ts [--steps N] [--seed S] [--backend js|wasm] [--json]
  */
 import { type FusionRow, runFusion } from './fusion';
-import { backendOption, exampleArgs, jsonOption } from '../args';
+import { backendOption, exampleArgs, jsonOption, threadsOf, threadsOption } from '../args';
 import { type BackendName, exitOnMissingKernel, loadBackend } from '../backend';
 
 const o = exampleArgs({
@@ -14,6 +14,7 @@ const o = exampleArgs({
     steps: { type: 'int', arg: 'N', doc: 'Adam steps per model (default 400)' },
     seed: { type: 'nat', arg: 'S', doc: 'seed of the data and the parameters (default 0)' },
     backend: backendOption('js'),
+    threads: threadsOption,
     json: jsonOption,
   },
 });
@@ -30,7 +31,7 @@ if (!json) {
   console.log(`${pad('task', 15)} ${pad('model', 24)} ${'params'.padStart(7)} ${'flops/ex'.padStart(9)} ${'train loss'.padStart(10)} ${'test acc'.padStart(9)} ${'sec'.padStart(6)}`);
 }
 const backendName = (o.backend as BackendName | undefined) ?? 'js';
-const backend = await loadBackend(backendName);
+const backend = await loadBackend(backendName, threadsOf('fusion', o, backendName));
 const rows = await exitOnMissingKernel('fusion', backendName, () =>
   runFusion({ seed, steps, backend, onRow: (r) => (json ? undefined : console.log(line(r))) }),
 );

@@ -4,9 +4,12 @@
  *
  *   npx tsx examples/parity/main.ts [--json] [--steps N] [--seed S] [--batch B] [--lr X] [--wd X]
  *                                   [--schedule cosine|constant] [--warmup N] [--backend js|wasm] [--serial]
+ *                                   [--threads N]
  *
  * Progress bars go to stderr; the table (or with --json one JSON document) to stdout. The two models
- * train in two worker threads (one per core) unless --serial; results are the same either way.
+ * train in two worker threads (one per core) unless --serial; results are the same either way. With
+ * --threads N (N > 1) the models train one after the other, each on N threads (data parallel: every
+ * batch in N shards); its losses agree with one thread's to float32 rounding, not bit for bit.
  */
 import { Worker } from 'node:worker_threads';
 import { MissingKernelError } from '../../src/index';
@@ -26,6 +29,7 @@ const o = exampleArgs({
     warmup: { type: 'nat', arg: 'N', doc: 'warm-up steps (default 50)' },
     backend: backendOption('wasm'),
     serial: { type: 'bool', doc: 'train the two models one after the other in this thread (same results)' },
+    threads: { type: 'int', arg: 'N', doc: 'train each model data-parallel on N threads (default 1; implies --serial)' },
     json: jsonOption,
   },
   notes: 'Also `npm start`. Progress bars go to stderr; the table (or with --json one JSON document) to stdout.',
@@ -40,9 +44,14 @@ const schedule = (o.schedule as 'cosine' | 'constant' | undefined) ?? 'cosine';
 const warmup = (o.warmup as number | undefined) ?? 50;
 const backend = (o.backend as BackendName | undefined) ?? 'wasm';
 
-const serial = o.serial === true;
+const threads = (o.threads as number | undefined) ?? 1;
+if (threads < 1) {
+  process.stderr.write(`parity: --threads expects an integer ≥ 1, got ${threads}\n`);
+  process.exit(1);
+}
+const serial = o.serial === true || threads > 1;
 const ranges: BetaRange[] = ['[0,1]', '[0,2]'];
-const options: Omit<ParityOptions, 'onStep'> = { steps, seed, batch, lr, weightDecay, schedule, warmup, backend };
+const options: Omit<ParityOptions, 'onStep'> = { steps, seed, batch, lr, weightDecay, schedule, warmup, backend, workers: threads };
 
 // Load the backend here first, so a missing backend or kernel is reported once, before any training.
 try {
@@ -112,7 +121,7 @@ if (json) {
       trainLengths: [3, 40],
       testLengths: [40, 256],
       seconds: total,
-      threads: serial ? 1 : 2,
+      threads: threads > 1 ? threads : serial ? 1 : 2,
       results: results.map((r) => ({ beta: r.beta, trainAcc: r.trainAcc, testAcc: r.testAcc, finalLoss: r.losses[r.losses.length - 1], seconds: r.seconds, ...(serial ? { cpuSeconds: r.cpuSeconds } : {}), testByLength: r.testByLength })),
     }),
   );
@@ -123,5 +132,5 @@ if (json) {
   console.log('  β range   accuracy (3–40)   accuracy (40–256)   time');
   for (const r of results)
     console.log(`  ${r.beta.padEnd(8)}  ${(100 * r.trainAcc).toFixed(1).padStart(13)}%  ${(100 * r.testAcc).toFixed(1).padStart(17)}%   ${r.seconds.toFixed(0)} s`);
-  console.log(`\ntotal ${total.toFixed(0)} s (${serial ? 'one thread' : 'two worker threads'})`);
+  console.log(`\ntotal ${total.toFixed(0)} s (${threads > 1 ? `each model on ${threads} threads, data parallel` : serial ? 'one thread' : 'two worker threads'})`);
 }

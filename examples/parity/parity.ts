@@ -4,6 +4,7 @@
  * reflection (β = 2) on every 1 and keep it (β = 0) on every 0, so it can count mod 2 at any length.
  */
 import {
+  DataParallel,
   adam,
   checkOrThrow,
   initParams,
@@ -47,6 +48,11 @@ export interface ParityOptions {
   readonly ranges?: readonly BetaRange[];
   /** Backend to train and test on (default 'js'; 'wasm' needs `loadBackend('wasm')` first). */
   readonly backend?: BackendName;
+  /**
+   * Data-parallel threads per model (default 1): each batch is cut into this many shards, trained on
+   * this thread and `workers − 1` worker threads (`DataParallel`, src/train/parallel.ts).
+   */
+  readonly workers?: number;
   /** Called after every training step. */
   onStep?(range: BetaRange, step: number, loss: number): void;
 }
@@ -148,16 +154,20 @@ export const trainParity = (beta: BetaRange, o: ParityOptions): ParityResult => 
   let state = adam({ lr: learningRate(o, 0), weightDecay: wd }).init(params);
   const data = rng(o.seed).fork('parity:train');
   const losses: number[] = [];
+  const dp = (o.workers ?? 1) > 1 ? new DataParallel({ workers: o.workers!, term: lossTerm, backend: be }) : undefined;
   for (let i = 0; i < o.steps; i++) {
     const T = lo + data.int(hi - lo + 1);
     const { ids, labels } = parityBatch(data, B, T);
-    const { loss, grads } = lossAndGrad(program('loss', B, T), be, params, [ids, zeros(B), labels]); // frees its own wasm memory
+    const inputs = [ids, zeros(B), labels];
+    // (lossAndGrad frees its own wasm memory)
+    const { loss, grads } = dp ? dp.lossAndGrad(params, inputs) : lossAndGrad(program('loss', B, T), be, params, inputs);
     // AdamW's moments do not depend on the learning rate, so a schedule is a new lr on the same state.
     const opt = adam({ lr: learningRate(o, i), weightDecay: wd });
     [state, params] = opt.put([state, params], grads) as [typeof state, Record<string, HostTensor>];
     losses.push(loss);
     o.onStep?.(beta, i, loss);
   }
+  void dp?.dispose();
   const accuracy = (lengths: number[], per: number, label: string): { length: number; acc: number }[] => {
     const r = rng(o.seed).fork(label);
     return withScope(be, () => {

@@ -23,6 +23,7 @@ const command: CommandSpec = {
     tokens: { type: 'int', arg: 'N', doc: `longest initial string (default ${DEFAULT_SETTINGS.maxTokens})` },
     penalty: { type: 'number', arg: 'X', doc: `fitness = held-out accuracy − X · parameters / 1000 (default ${DEFAULT_SETTINGS.penalty})` },
     backend: { type: 'string', arg: 'NAME', doc: 'where to train (default wasm)', choices: ['js', 'wasm'] },
+    threads: { type: 'int', arg: 'N', doc: 'threads of the wasm backend\'s worker pool (default 1)' },
     out: { type: 'string', arg: 'DIR', doc: 'where to write the best models\' diagrams (default examples/search)' },
     json: { type: 'bool', doc: 'print one JSON document on stdout (progress stays on stderr)' },
   },
@@ -62,7 +63,12 @@ const main = async (): Promise<number> => {
   const seeds = Array.from({ length: (o.seeds as number | undefined) ?? 5 }, (_, i) => i);
   const tasks = o.task === undefined || o.task === 'both' ? [TASKS.spirals, TASKS.modular] : [TASKS[o.task as 'spirals' | 'modular']];
   const backendName = (o.backend as BackendName | undefined) ?? 'wasm';
-  const be = await loadBackend(backendName);
+  const threads = (o.threads as number | undefined) ?? 1;
+  if (threads < 1 || (threads > 1 && backendName !== 'wasm')) {
+    process.stderr.write(`example:search: --threads ${threads}: expected 1, or more with --backend wasm\n`);
+    return 1;
+  }
+  const be = await loadBackend(backendName, threads);
   const outDir = (o.out as string | undefined) ?? path.join('examples', 'search');
 
   const t0 = performance.now();

@@ -4,7 +4,7 @@
  *   npx tsx examples/spirals/main.ts [--steps N] [--seed S] [--backend js|wasm] [--json]
  */
 import { runSpirals } from './spirals';
-import { backendOption, exampleArgs, jsonOption } from '../args';
+import { backendOption, exampleArgs, jsonOption, threadsOf, threadsOption } from '../args';
 import { type BackendName, exitOnMissingKernel, loadBackend } from '../backend';
 
 const o = exampleArgs({
@@ -14,6 +14,7 @@ const o = exampleArgs({
     steps: { type: 'int', arg: 'N', doc: 'training steps (default 600)' },
     seed: { type: 'nat', arg: 'S', doc: 'seed of the data and the parameters (default 0)' },
     backend: backendOption('js'),
+    threads: threadsOption,
     json: jsonOption,
   },
 });
@@ -21,7 +22,7 @@ const json = o.json === true;
 const steps = (o.steps as number | undefined) ?? 600;
 const seed = (o.seed as number | undefined) ?? 0;
 const backendName = (o.backend as BackendName | undefined) ?? 'js';
-const backend = await loadBackend(backendName);
+const backend = await loadBackend(backendName, threadsOf('spirals', o, backendName));
 
 const t0 = Date.now();
 const res = await exitOnMissingKernel('spirals', backendName, () =>

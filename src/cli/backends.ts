@@ -22,11 +22,13 @@ export type BackendName = (typeof BACKENDS)[number];
 export const PROGRAM_BACKENDS = [...BACKENDS, 'ort'] as const;
 
 /** A backend by name, or a {@link UserError} naming what is available. */
-export const backendByName = async (name: string, dtype: DType): Promise<Backend<any>> => {
+export const backendByName = async (name: string, dtype: DType, threads?: number): Promise<Backend<any>> => {
+  if (threads !== undefined && threads > 1 && name !== 'wasm') throw new UserError(`--threads ${threads} applies to --backend wasm (a worker pool) or ort, not ${name}`);
   if (name === 'js') return jsBackend(dtype);
   if (name === 'wasm') {
     if (dtype !== 'float32') throw new UserError(`the wasm backend computes in float32; drop --dtype ${dtype} or use --backend js`);
-    return initWasm();
+    // more than one thread: a backend of its own whose large kernels split across worker threads
+    return threads !== undefined && threads > 1 ? initWasm({ threads }) : initWasm();
   }
   if (name === 'ort') throw new UserError(`the ort backend runs whole exported graphs; this command needs a kernel backend (${BACKENDS.join(', ')})`);
   throw new UserError(`unknown backend ${JSON.stringify(name)}; expected one of ${BACKENDS.join(', ')}`);
@@ -41,4 +43,10 @@ export const ortFor = async (model: TypedModel, plan: Plan, dtype: DType, thread
   const p = await ortProgram(model, plan, threads === undefined ? {} : { threads });
   if (E.isLeft(p)) throw new UserError(`${what}: cannot run on the ort backend: ${p.left.message}`);
   return p.right;
+};
+
+/** Stop a backend's worker threads, if it has any (a threaded wasm backend). */
+export const disposeBackend = async (be: Backend<any>): Promise<void> => {
+  const d = (be as { dispose?: () => Promise<void> }).dispose;
+  if (typeof d === 'function') await d.call(be);
 };

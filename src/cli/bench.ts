@@ -12,7 +12,7 @@ import '../tasks';
 import { prepareTask } from '../tasks/task';
 import { formatIssues } from '../term/codec';
 import { type CommandSpec, UserError, parseArgs } from './args';
-import { BACKENDS, PROGRAM_BACKENDS, backendByName, ortFor } from './backends';
+import { BACKENDS, PROGRAM_BACKENDS, backendByName, disposeBackend, ortFor } from './backends';
 import { si, table } from './format';
 import { type Io, UserErrors, readSpec } from './io';
 import { totals } from './summary';
@@ -24,7 +24,7 @@ export const benchCommand: CommandSpec = {
   positionals: [{ name: 'spec', doc: 'a JSON spec file' }],
   options: {
     backend: { type: 'string', arg: 'LIST', doc: `comma-separated backends among ${PROGRAM_BACKENDS.join(', ')} (default ${BACKENDS.join(',')})` },
-    threads: { type: 'int', arg: 'N', doc: 'ONNX Runtime intra-op threads for the ort backend (default 1)' },
+    threads: { type: 'int', arg: 'N', doc: 'threads: the wasm backend\'s worker pool, and ONNX Runtime intra-op threads for the ort backend (default 1)' },
     reps: { type: 'int', arg: 'N', doc: 'timed repetitions per backend (default 10)' },
     task: { type: 'string', arg: 'NAME', doc: "where inputs come from (default: the spec's task, else random normals)" },
     seed: { type: 'nat', arg: 'S', doc: 'seed of parameters and inputs (default 0)' },
@@ -53,7 +53,7 @@ export const runBench = async (argv: readonly string[], io: Io): Promise<number>
   for (const n of names)
     if (!(PROGRAM_BACKENDS as readonly string[]).includes(n)) throw new UserError(`--backend: unknown backend ${JSON.stringify(n)}; expected one of ${PROGRAM_BACKENDS.join(', ')}`);
   const threads = a.opts.threads as number | undefined;
-  if (threads !== undefined && !names.includes('ort')) throw new UserError('--threads applies to the ort backend only');
+  if (threads !== undefined && !names.includes('ort') && !names.includes('wasm')) throw new UserError('--threads applies to the wasm and ort backends');
   if (threads !== undefined && threads < 1) throw new UserError(`--threads must be at least 1, got ${threads}`);
   const reps = (a.opts.reps as number | undefined) ?? 10;
   const seed = (a.opts.seed as number | undefined) ?? 0;
@@ -108,7 +108,7 @@ export const runBench = async (argv: readonly string[], io: Io): Promise<number>
       rows.push({ backend: `ort${threads && threads > 1 ? ` (${threads} threads)` : ''}`, forwardMs: fm, backwardMs: bm, gflops: (tot.fwdFlops + tot.bwdFlops) / ((fm + bm) * 1e6) });
       continue;
     }
-    const be = await backendByName(name, dtype);
+    const be = await backendByName(name, dtype, name === 'wasm' ? threads : undefined);
     const lp = lowerPlanned(planned, be);
     if (E.isLeft(lp)) {
       io.err(`${name}: skipped: ${lp.left.message}\n`);
@@ -140,7 +140,9 @@ export const runBench = async (argv: readonly string[], io: Io): Promise<number>
     }
     const fm = median(f);
     const bm = median(b);
-    rows.push({ backend: be.name, forwardMs: fm, backwardMs: bm, gflops: (tot.fwdFlops + tot.bwdFlops) / ((fm + bm) * 1e6) });
+    const pooled = name === 'wasm' && threads !== undefined && threads > 1;
+    rows.push({ backend: pooled ? `wasm (${threads} threads)` : be.name, forwardMs: fm, backwardMs: bm, gflops: (tot.fwdFlops + tot.bwdFlops) / ((fm + bm) * 1e6) });
+    await disposeBackend(be);
   }
   if (a.opts.json) {
     io.out(JSON.stringify({ file, name: doc.name, reps, fwdFlops: tot.fwdFlops, bwdFlops: tot.bwdFlops, rows }, null, 2) + '\n');

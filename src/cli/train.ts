@@ -21,7 +21,7 @@ import { type LossKind, LOSSES, targetShapes } from '../tasks/loss';
 import { readDataFile } from './data';
 import { type DataFeed, dataMetrics, fitData } from './data-feed';
 import { type CommandSpec, UserError, parseArgs } from './args';
-import { PROGRAM_BACKENDS, backendByName } from './backends';
+import { PROGRAM_BACKENDS, backendByName, disposeBackend } from './backends';
 import { type AsyncSpecTrainer, ortSpecTrainer } from '../onnx/trainer';
 import { bytes, grouped } from './format';
 import { type Io, MAX_SHOWN_ISSUES, UserErrors, checkWritable, readSpec, readText, writeText } from './io';
@@ -42,7 +42,7 @@ export const trainCommand: CommandSpec = {
     valid: { type: 'string', arg: 'FILE', doc: 'with --data: validation arrays to report metrics on (default: the training data)' },
     loss: { type: 'string', arg: 'LOSS', doc: 'with --data: the loss (default: from the targets\' shapes)', choices: LOSSES },
     backend: { type: 'string', arg: 'NAME', doc: 'backend (default js); ort exports the model to ONNX and runs it on ONNX Runtime', choices: PROGRAM_BACKENDS },
-    threads: { type: 'int', arg: 'N', doc: 'ONNX Runtime intra-op threads (--backend ort; default 1)' },
+    threads: { type: 'int', arg: 'N', doc: 'threads: the wasm backend\'s worker pool (--backend wasm), or ONNX Runtime intra-op threads (--backend ort); default 1' },
     dtype: { type: 'string', arg: 'DTYPE', doc: 'precision (default float32)', choices: ['float32', 'float64'] },
     steps: { type: 'nat', arg: 'N', doc: 'steps to run (default: the spec\'s train.steps, else 100); with --resume, steps more' },
     seed: { type: 'nat', arg: 'S', doc: 'seed of the initial parameters and the data (default: spec, else 0)' },
@@ -232,13 +232,14 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
   }
   const backendName = (o.backend as string | undefined) ?? 'js';
   const threads = o.threads as number | undefined;
-  if (threads !== undefined && backendName !== 'ort') throw new UserError('--threads applies to --backend ort only');
+  if (threads !== undefined && backendName === 'js') throw new UserError('--threads applies to --backend wasm or ort');
   if (threads !== undefined && threads < 1) throw new UserError(`--threads must be at least 1, got ${threads}`);
   const common = { optimizer, params: resumed?.params ?? initParams(model, seed, dtype), ...(resumedState !== undefined ? { state: resumedState } : {}) };
   let trainer: AsyncSpecTrainer;
   // The synchronous trainer, when there is one (its `predict` evaluates on the user's arrays).
   let local: SpecTrainer | DataTrainer | undefined;
   let beName: string;
+  let disposeLater = async (): Promise<void> => undefined;
   if (backendName === 'ort') {
     if (!task) throw new UserError('--backend ort trains on built-in tasks only for now; use --backend js or wasm with --data');
     if (dtype !== 'float32') throw new UserError(`the ort backend computes in float32; drop --dtype ${dtype} or use --backend js`);
@@ -247,7 +248,8 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
     trainer = tr.right;
     beName = 'ort';
   } else {
-    const be = await backendByName(backendName, dtype);
+    const be = await backendByName(backendName, dtype, threads);
+    disposeLater = () => disposeBackend(be);
     const tr: E.Either<string, SpecTrainer | DataTrainer> = task
       ? specTrainer(spec, { ...common, backend: be, task })
       : dataTrainer(spec, { ...common, backend: be, data: { loss, batch: (s) => feed!.batch(s) } });
@@ -307,6 +309,7 @@ export const runTrain = async (argv: readonly string[], io: Io): Promise<number>
   const modelParams = trainer.params();
   const state = trainer.state();
   await trainer.release();
+  await disposeLater();
 
   // Save: atomically, keeping the previous file as .bak.
   if (outFile) {

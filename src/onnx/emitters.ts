@@ -10,6 +10,7 @@ import { basicEmitters, structuralEmitters } from './emit/basic';
 import { deltaRuleEmitter } from './emit/delta';
 import { poolingEmitters } from './emit/pooling';
 import { tensorProductEmitters } from './emit/tensor-product';
+import { outerMemoryEmitter, topkWriteEmitter } from './emit/pmi';
 
 /** Every emitter, in one list. */
-export const onnxEmitters: readonly SomeEmitter[] = [...structuralEmitters, ...basicEmitters, attentionEmitter, deltaRuleEmitter, ...poolingEmitters, ...tensorProductEmitters];
+export const onnxEmitters: readonly SomeEmitter[] = [...structuralEmitters, ...basicEmitters, attentionEmitter, deltaRuleEmitter, ...poolingEmitters, ...tensorProductEmitters, outerMemoryEmitter, topkWriteEmitter];

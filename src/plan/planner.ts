@@ -128,6 +128,30 @@ const variantChoices = (model: TypedModel): { label: string; variants: Record<st
   walk(model.root);
   const out = [{ label: '', variants: {} as Record<string, string> }];
   if (Object.keys(lean).length) out.push({ label: 'lean variants', variants: lean });
+  // Per primitive with three or more variants (the memory states of the delta rule and the PMI
+  // memory: all, chunk starts, none), each variant on every node of that primitive, the others left
+  // as they are: the intermediate choices are points of their own, not only the two extremes.
+  const byPrim = new Map<string, { variants: readonly string[]; paths: string[]; current: string[] }>();
+  const collect = (n: TypedNode): void => {
+    if (n.kind !== 'prim') return n.children.forEach(collect);
+    if (n.def.variants.length < 3) return;
+    const e = byPrim.get(n.def.name) ?? { variants: n.def.variants, paths: [], current: [] };
+    e.paths.push(pathKey(n.path));
+    e.current.push(n.variant);
+    byPrim.set(n.def.name, e);
+  };
+  collect(model.root);
+  const seen = new Set(out.map((o) => JSON.stringify(o.variants)));
+  for (const [name, { variants, paths, current }] of byPrim)
+    for (const v of variants) {
+      // The term's own choice is the default set already.
+      if (current.every((c) => c === v)) continue;
+      const vs = Object.fromEntries(paths.map((p) => [p, v]));
+      const key = JSON.stringify(vs);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ label: `${name} ${v}`, variants: vs });
+    }
   return out;
 };
 

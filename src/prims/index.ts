@@ -5,3 +5,4 @@ export * from './attention';
 export * from './tensor-product';
 export * from './pooling';
 export * from './delta';
+export * from './pmi';

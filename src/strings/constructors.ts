@@ -9,6 +9,7 @@
  */
 import '../prims';
 import { deltaResidualElems } from '../prims/delta';
+import { outerMemoryResidualElems, topkWriteSizes } from '../prims/pmi';
 import { MAX_TP_DEGREE } from '../prims/tensor-product';
 import { tensorProductPaths } from '../equivariant/products';
 import { lookupPrimitive, type PrimitiveDef } from '../term/primitive';
@@ -239,6 +240,43 @@ const delta: PrimCtor = {
     { ch: 'k', doc: 'k<chunk> chunk size', valid: () => true, apply: (a, _ws, r) => ({ ...a, chunk: r.width((v) => v <= 4096, 1, CHUNK_MENU) }) },
   ],
   variants: 'acn',
+};
+
+/** The outer-product memory on q, k, v, M0 (heads from M0's second axis), within the budget. */
+const outerMemoryFits = (a: AttrRecord, ws: readonly Wire[], M: number): boolean => {
+  if (ws.length !== 4 || !allReal(ws) || ws[3]!.shape.length !== 4) return false;
+  const ss = shapes(ws);
+  const r = defOf('outer_memory').shape(a, ss);
+  if (r._tag === 'Left' || !within(M, ...r.right.outputs)) return false;
+  return outerMemoryResidualElems(a as never, ss, 'all-states') <= M;
+};
+
+const outerMemory: PrimCtor = {
+  ch: 'H',
+  prim: 'outer_memory',
+  syntax: '',
+  valid: (ws, M) => ws.length === 4 && ws[3]!.shape.length === 4 && outerMemoryFits({ heads: ws[3]!.shape[1]! }, ws, M),
+  read: (ws) => ({ heads: ws[3]!.shape[1]! }),
+  keys: [{ ch: 'k', doc: 'k<chunk> spacing of the chunk-states residual', valid: () => true, apply: (a, _ws, r) => ({ ...a, chunk: r.width((v) => v <= 4096, 1, CHUNK_MENU) }) }],
+  variants: 'acn',
+};
+
+/** Heads that divide both the q/k and the v features of a top-k write's wires. */
+const topkHeads = (ws: readonly Wire[]): number[] => divisors(last(ws[0]!.shape)).filter((h) => last(ws[2]!.shape) % h === 0);
+
+const topkWrite: PrimCtor = {
+  ch: 'K',
+  prim: 'topk_write',
+  syntax: '<heads>,<k>',
+  valid: (ws, M) => {
+    if (ws.length !== 3 || !allReal(ws) || ws.some((w) => w.shape.length !== 3)) return false;
+    const ss = shapes(ws);
+    const r = defOf('topk_write').shape({ heads: 1, k: 1 }, ss);
+    if (r._tag === 'Left' || !within(M, ...r.right.outputs)) return false;
+    const { B, S, H, K } = topkWriteSizes({ heads: 1, k: ss[1]![1]! }, ss);
+    return 2 * B * H * S * K <= M;
+  },
+  read: (ws, r) => ({ heads: r.oneOf(topkHeads(ws)), k: r.range(1, ws[1]!.shape[1]!) }),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -506,6 +544,8 @@ export const PRIM_CTORS: readonly PrimCtor[] = [
   attention('A', 'KQ'),
   attention('W', 'W'),
   delta,
+  outerMemory,
+  topkWrite,
   tensorProduct,
   gaunt,
   mcb,

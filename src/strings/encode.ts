@@ -36,12 +36,14 @@ const CHAR: Readonly<Record<string, string>> = {
   signed_sqrt_l2: 'q', last_position: 'P', embedding: 'E', reshape: 'R', sum_pool: 'u', delta_rule: 'D',
   tensor_product: 'T', gaunt_tensor_product: 'G', mcb: 'M', bilinear: 'B', hadamard: '*', outer_product: 'o',
   add: '+', concat_last: 'k', mse: 'm', softmax_xent: 'X', id: 'I', copy: 'c', permute: '~', discard: 'd',
+  outer_memory: 'H', topk_write: 'K',
 };
 
 /** Residual variant letters, aligned with each primitive's variant list. */
 const VARIANT_CHARS: Readonly<Record<string, readonly [string, string][]>> = {
   attention: [['probs', 'p'], ['lse', 'l']],
   delta_rule: [['all-states', 'a'], ['chunk-states', 'c'], ['none', 'n']],
+  outer_memory: [['all-states', 'a'], ['chunk-states', 'c'], ['none', 'n']],
   mcb: [['sketch', 'k'], ['input', 'i'], ['spectra', 's']],
   gaunt_tensor_product: [['inputs', 'i'], ['grids', 'g']],
 };
@@ -210,6 +212,14 @@ class Printer {
         mod('betaRange', a.betaRange === '[0,2]' && ':b');
         mod('algorithm', a.algorithm === 'chunkwise' && ':c');
         if (a.chunk !== undefined) mods.push(`:k${int('chunk')}`);
+        break;
+      case 'outer_memory':
+        o.put('H');
+        take('heads');
+        if (a.chunk !== undefined) mods.push(`:k${int('chunk')}`);
+        break;
+      case 'topk_write':
+        o.put('K').num(int('heads')).num(int('k'));
         break;
       case 'tensor_product':
       case 'gaunt_tensor_product':

@@ -8,6 +8,7 @@ import type { HostTensor } from '../tensor/tensor';
 import { scalarOf } from '../tensor/tensor';
 import type { HostParams, Optimizer } from './optim';
 import { downloadAll, uploadAll, withScope } from '../backend/transfer';
+import { DataParallel } from './parallel';
 
 /** One batch: the program's inputs (host tensors). The program's single output is the loss. */
 export type Batch = readonly HostTensor[];
@@ -22,6 +23,14 @@ export interface TrainOptions<S> {
   batch(step: number): Batch;
   /** Called after every step with the loss. */
   onStep?(step: number, loss: number): void;
+  /**
+   * Threads for data-parallel training (default 1): each batch is cut into this many shards along its
+   * first axis (the loss must be a mean over it), computed on this thread and `workers − 1` worker
+   * threads, their gradients combined in shard order (weights rows/N), then one optimiser step. The
+   * same seed and worker count give bit-identical losses. Node only; workers make their own 'js' or
+   * 'wasm' backend with the default kernels. See `DataParallel` (src/train/parallel.ts).
+   */
+  readonly workers?: number;
 }
 
 export interface TrainResult<S> {
@@ -102,6 +111,7 @@ const lossValue = <T>(backend: Backend<T>, outputs: readonly T[]): number => {
  * bit-identical losses.
  */
 export const train = <S>(o: TrainOptions<S>): TrainResult<S> => {
+  if ((o.workers ?? 1) !== 1) return trainDataParallel(o);
   const be = o.backend;
   const step = trainingStep(o.program, be, o.optimizer);
   let sp: readonly [S, Record<string, HostTensor>] = [o.optimizer.init(o.params), o.params];
@@ -117,4 +127,22 @@ export const train = <S>(o: TrainOptions<S>): TrainResult<S> => {
     o.onStep?.(i, loss);
   }
   return { params: sp[1], state: sp[0], losses };
+};
+
+/** `train` with `workers` threads (data parallel; see `TrainOptions.workers`). */
+const trainDataParallel = <S>(o: TrainOptions<S>): TrainResult<S> => {
+  const dp = new DataParallel({ workers: o.workers!, term: o.program.model.root.term, plan: o.program.plan, backend: o.backend });
+  try {
+    let sp: readonly [S, Record<string, HostTensor>] = [o.optimizer.init(o.params), o.params];
+    const losses: number[] = [];
+    for (let i = 0; i < o.steps; i++) {
+      const { loss, grads } = dp.lossAndGrad(sp[1], o.batch(i));
+      sp = o.optimizer.put(sp, grads);
+      losses.push(loss);
+      o.onStep?.(i, loss);
+    }
+    return { params: sp[1], state: sp[0], losses };
+  } finally {
+    void dp.dispose();
+  }
 };

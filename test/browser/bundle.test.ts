@@ -95,6 +95,16 @@ describe('the browser bundle, imported by a plain page', () => {
     expect(problems).toEqual([]);
   });
 
+  it('the wasm worker pool runs on Web Workers without SharedArrayBuffer or COOP/COEP, bit for bit as one thread', async () => {
+    const page = await s.page();
+    await page.goto(`${s.server.url}test/browser/pages/conformance.html`);
+    await page.waitForSelector('body[data-ready]', { state: 'attached' });
+    const r = (await page.evaluate(() => (window as any).runPool())) as Record<string, unknown>;
+    expect(page.errors).toEqual([]);
+    // the page is not cross-origin isolated, so it has no SharedArrayBuffer: the pool must not need one
+    expect(r).toEqual({ splits: false, started: 2, rcs: [0, 0, 0], isolated: false, sab: false, same: true });
+  });
+
   it('a plain HTML file with one module script trains the quickstart model, with the same losses as Node', async () => {
     const page = await s.page();
     await page.goto(`${s.server.url}examples/browser/index.html`);

@@ -9,6 +9,10 @@ import { type TypedPrim, primNodeOrThrow } from '../../../src/term/check';
 import { wasmKernel } from '../kernel';
 import type { WasmBackend, WasmRuntime, WasmTensor } from '../runtime';
 import { gemm } from './basic';
+import { runCalls } from '../pool/pool';
+
+/** Flops of the attention core's forward over every batch and head (what the pool weighs against its threshold). */
+const headWork = (g: AttentionDims): number => 2 * g.B * g.H * g.Tq * g.Tk * (g.dkey + g.dv);
 
 const dims = (node: TypedPrim<AttentionAttrs>): AttentionDims => {
   const g = attentionDims(node.attrs, node.inputs);
@@ -41,7 +45,6 @@ const fail = (rt: WasmRuntime, what: string) => {
 export const attention = wasmKernel(attentionDef, (rt) => ({
   forward: (node, params, inputs) => {
     const g = dims(node);
-    const e = rt.exports;
     const xq = inputs[0]!;
     const xkv = g.cross ? inputs[1]! : inputs[0]!;
     const mask = g.mask ? inputs[inputs.length - 1]! : undefined;
@@ -68,10 +71,12 @@ export const attention = wasmKernel(attentionDef, (rt) => ({
     const p = probs ? rt.tensor([g.B, g.H, g.Tq, g.Tk]) : undefined;
     const qStride = g.H * g.dkey;
     const oStride = g.H * g.dv;
+    // one call per (batch, head), spread over the runtime's worker pool if it has one
+    const calls: number[][] = [];
     for (let b = 0; b < g.B; b++)
       for (let h = 0; h < g.H; h++) {
         const bh = b * g.H + h;
-        const rc = e.cat_attn_fwd(
+        calls.push([
           q.buf.ptr + 4 * (b * g.Tq * qStride + h * g.dkey), qStride,
           kv.ptr + 4 * (b * g.Tk * kv.stride + h * kv.head), kv.stride,
           vv.ptr + 4 * (b * g.Tk * vv.stride + h * vv.head), vv.stride,
@@ -80,9 +85,9 @@ export const attention = wasmKernel(attentionDef, (rt) => ({
           o.buf.ptr + 4 * (b * g.Tq * oStride + h * g.dv), oStride,
           lse.buf.ptr + 4 * bh * g.Tq,
           p ? p.buf.ptr + 4 * bh * g.Tq * g.Tk : 0,
-        );
-        if (rc !== 0) fail(rt, 'forward');
+        ]);
       }
+    if (runCalls(rt, 'cat_attn_fwd', calls, headWork(g)).some((rc) => rc !== 0)) fail(rt, 'forward');
     let y: WasmTensor;
     if (g.project) {
       y = rt.tensor(node.outputs[0]!);
@@ -103,7 +108,6 @@ export const attention = wasmKernel(attentionDef, (rt) => ({
 
   backward: (node, params, r, [dy]) => {
     const g = dims(node);
-    const e = rt.exports;
     const xq = g.cross ? r.xq! : r.x!;
     const xkv = g.cross ? r.xkv! : r.x!;
     const rq = g.B * g.Tq;
@@ -129,6 +133,11 @@ export const attention = wasmKernel(attentionDef, (rt) => ({
     const dv = kvViews(g, dxkv.buf.ptr, dkA?.buf.ptr ?? 0, dvA?.buf.ptr ?? 0);
     const qStride = g.H * g.dkey;
     const oStride = g.H * g.dv;
+    // one call per (batch, head); the heads of a batch share dk/dv when keys or values are the raw
+    // tokens (they accumulate there in head order), so then they stay together in one part
+    const shared = g.combined || !g.values;
+    const calls: number[][] = [];
+    const groups: number[] = [];
     for (let b = 0; b < g.B; b++)
       for (let h = 0; h < g.H; h++) {
         const bh = b * g.H + h;
@@ -136,7 +145,7 @@ export const attention = wasmKernel(attentionDef, (rt) => ({
         const oo = 4 * (b * g.Tq * oStride + h * g.dv);
         const ko = 4 * (b * g.Tk * kv.stride + h * kv.head);
         const vo = 4 * (b * g.Tk * vv.stride + h * vv.head);
-        const rc = e.cat_attn_bwd(
+        calls.push([
           rt.ptr(r.q!) + qo, qStride,
           kv.ptr + ko, kv.stride,
           vv.ptr + vo, vv.stride,
@@ -148,9 +157,10 @@ export const attention = wasmKernel(attentionDef, (rt) => ({
           dq.buf.ptr + qo, qStride,
           dv.kv.ptr + 4 * (b * g.Tk * dv.kv.stride + h * dv.kv.head), dv.kv.stride,
           dv.vv.ptr + 4 * (b * g.Tk * dv.vv.stride + h * dv.vv.head), dv.vv.stride,
-        );
-        if (rc !== 0) fail(rt, 'backward');
+        ]);
+        groups.push(shared ? b : bh);
       }
+    if (runCalls(rt, 'cat_attn_bwd', calls, 2 * headWork(g), groups).some((rc) => rc !== 0)) fail(rt, 'backward');
     if (g.combined) {
       // q = xq wᵀ (w as [H·dkv, dq]): dxq += dq w, dw = dqᵀ xq
       gemm(rt, rq, g.dq, g.H * g.dkv, dq.buf.ptr, g.H * g.dkv, 1, rt.ptr(params.w!), g.dq, 1, dxq.buf.ptr, g.dq, true);

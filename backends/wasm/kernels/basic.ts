@@ -6,6 +6,7 @@ import {
 import type { PrimitiveDef } from '../../../src/term/primitive';
 import { type WasmKernel, wasmKernel } from '../kernel';
 import type { WasmRuntime, WasmTensor } from '../runtime';
+import { pooledGemm } from '../pool/split';
 
 /** Rows and columns of a tensor seen as a matrix over its last axis. */
 export const rowsCols = (t: WasmTensor): [number, number] => {
@@ -24,7 +25,8 @@ export const gemm = (
   b: number, rsb: number, csb: number,
   c: number, ldc: number, accumulate = false,
 ): void => {
-  if (rt.exports.cat_gemm(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, accumulate ? 1 : 0) !== 0)
+  // split by row blocks across the runtime's worker pool, if it has one and the product is large
+  if (pooledGemm(rt, [m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, accumulate ? 1 : 0]) !== 0)
     throw rt.outOfMemory('the gemm packing scratch');
 };
 

@@ -12,6 +12,7 @@ import { type DeltaAttrs, deltaDefaults, deltaRuleDef, deltaSizes, lastPositionD
 import type { TypedPrim } from '../../../src/term/check';
 import { wasmKernel } from '../kernel';
 import type { WasmRuntime, WasmTensor } from '../runtime';
+import { runCalls } from '../pool/pool';
 
 /** Below this norm a query/key is divided by the floor instead (as in the JS kernel). */
 const NORM_FLOOR = 1e-6;
@@ -38,6 +39,8 @@ const forwardAll = (
   const nS = statesPerHead(variant, T, C);
   const every = everyFor(variant, T, C);
   for (let bh = 0; bh < B * H; bh++) e.cat_copy(s0 + 4 * bh * s0Stride, sT.buf.ptr + 4 * bh * dd, dd);
+  // one call per (batch, head), spread over the runtime's worker pool if it has one
+  const calls: number[][] = [];
   for (let b = 0; b < B; b++)
     for (let h = 0; h < H; h++) {
       const qk = 4 * ((b * T * H + h) * dk);
@@ -45,11 +48,18 @@ const forwardAll = (
       const bo = 4 * (b * T * H + h);
       const [sp, kp] = [sT.buf.ptr + 4 * (b * H + h) * dd, states.buf.ptr + 4 * (b * H + h) * nS * dd];
       const po = o === 0 ? 0 : o + vo;
-      if (algorithm === 'recurrent') e.cat_delta_fwd(r.qn + qk, r.kn + qk, r.v + vo, r.beta + bo, H * dk, H * dv, H, T, dk, dv, sp, po, kp, every);
-      else if (e.cat_delta_chunk_fwd(r.qn + qk, r.kn + qk, r.v + vo, r.beta + bo, H * dk, H * dv, H, T, dk, dv, C, sp, po, kp, every) !== 0)
-        throw rt.outOfMemory('the delta_rule chunkwise scratch');
+      calls.push(
+        algorithm === 'recurrent'
+          ? [r.qn + qk, r.kn + qk, r.v + vo, r.beta + bo, H * dk, H * dv, H, T, dk, dv, sp, po, kp, every]
+          : [r.qn + qk, r.kn + qk, r.v + vo, r.beta + bo, H * dk, H * dv, H, T, dk, dv, C, sp, po, kp, every],
+      );
     }
+  const rcs = runCalls(rt, algorithm === 'recurrent' ? 'cat_delta_fwd' : 'cat_delta_chunk_fwd', calls, deltaWork(B, T, H, dk, dv));
+  if (rcs.some((rc) => rc !== undefined && rc !== 0)) throw rt.outOfMemory('the delta_rule chunkwise scratch');
 };
+
+/** Flops of the delta rule's forward over every batch and head (what the pool weighs against its threshold). */
+const deltaWork = (B: number, T: number, H: number, dk: number, dv: number): number => 6 * B * T * H * dk * dv;
 
 export const deltaRule = wasmKernel(deltaRuleDef, (rt) => ({
   forward: (n, _p, [q, k, v, logit, s0]) => {
@@ -92,27 +102,30 @@ export const deltaRule = wasmKernel(deltaRuleDef, (rt) => ({
     const dS0 = rt.tensor([B, H, dk, dv]);
     e.cat_copy(rt.ptr(dST!), dS0.buf.ptr, B * H * dd);
     const [pq, pk, pv, pb, pdo, pst] = [rt.ptr(qn!), rt.ptr(kn!), rt.ptr(v!), rt.ptr(beta!), rt.ptr(dO!), rt.ptr(states!)];
+    const calls: number[][] = [];
     for (let b = 0; b < B; b++)
       for (let h = 0; h < H; h++) {
         const qk = 4 * ((b * T * H + h) * dk);
         const vo = 4 * ((b * T * H + h) * dv);
         const bo = 4 * (b * T * H + h);
-        const rc =
+        calls.push(
           algorithm === 'chunkwise'
-            ? e.cat_delta_chunk_bwd(
+            ? [
                 pq + qk, pk + qk, pv + vo, pb + bo, H * dk, H * dv, H, T, dk, dv, C,
                 pst + 4 * (b * H + h) * nS * dd, chunkMode,
                 pdo + vo, dS0.buf.ptr + 4 * (b * H + h) * dd,
                 dqn.buf.ptr + qk, dkn.buf.ptr + qk, dv_.buf.ptr + vo, dbeta.buf.ptr + bo,
-              )
-            : e.cat_delta_bwd(
+              ]
+            : [
                 pq + qk, pk + qk, pv + vo, pb + bo, H * dk, H * dv, H, T, dk, dv,
                 pst + 4 * (b * H + h) * nS * dd, every, mode,
                 pdo + vo, dS0.buf.ptr + 4 * (b * H + h) * dd,
                 dqn.buf.ptr + qk, dkn.buf.ptr + qk, dv_.buf.ptr + vo, dbeta.buf.ptr + bo,
-              );
-        if (rc !== 0) throw rt.outOfMemory('the delta_rule backward scratch');
+              ],
+        );
       }
+    const rcs = runCalls(rt, algorithm === 'chunkwise' ? 'cat_delta_chunk_bwd' : 'cat_delta_bwd', calls, 2 * deltaWork(B, T, H, dk, dv));
+    if (rcs.some((rc) => rc !== 0)) throw rt.outOfMemory('the delta_rule backward scratch');
     const dq = rt.tensor(qn!.shape);
     const dk_ = rt.tensor(kn!.shape);
     e.cat_l2norm_bwd(qn!.buf.ptr, rt.ptr(qnorm!), dqn.buf.ptr, dq.buf.ptr, B * T * H, dk, NORM_FLOOR);

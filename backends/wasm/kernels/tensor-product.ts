@@ -10,6 +10,8 @@ import type { FourierTable } from '../../../src/equivariant/fourier';
 import { sizeOf } from '../../../src/tensor/shape';
 import { wasmKernel } from '../kernel';
 import type { WasmRuntime, WasmTensor } from '../runtime';
+import { partsFor, runCalls } from '../pool/pool';
+import { gauntRowBlocks } from '../pool/split';
 
 /** Copy u32 words into a module allocation that lives as long as the runtime (a cached table). */
 const uploadWords = (rt: WasmRuntime, w: Uint32Array): number => {
@@ -18,12 +20,21 @@ const uploadWords = (rt: WasmRuntime, w: Uint32Array): number => {
   return ptr;
 };
 
+/** Words of each uploaded table, by address (the worker pool copies a table to its workers). */
+const wordsOfTables = new WeakMap<WasmRuntime, Map<number, number>>();
+
 /** Per-runtime cache of uploaded tables: the table of `key`, built by `build` the first time. */
 const tableCache = (rt: WasmRuntime) => {
   const m = new Map<string, number>();
+  const words = wordsOfTables.get(rt) ?? new Map<number, number>();
+  wordsOfTables.set(rt, words);
   return (key: string, build: () => Uint32Array): number => {
     let p = m.get(key);
-    if (p === undefined) m.set(key, (p = uploadWords(rt, build())));
+    if (p === undefined) {
+      const w = build();
+      m.set(key, (p = uploadWords(rt, w)));
+      words.set(p, w.length);
+    }
     return p;
   };
 };
@@ -174,7 +185,7 @@ export const gauntTensorProduct = wasmKernel(gauntTensorProductDef, (rt) => {
   const table = tableCache(rt);
   const tableOf = (a: GauntTPAttrs) => table(`${a.l1},${a.l2},${loutOf(a)}`, () => gauntTable(a.l1, a.l2, loutOf(a)));
   /** Grids of the weighted inputs and the unweighted product b (and y when asked), all rows. */
-  const state = (a: GauntTPAttrs, p: Params<WasmTensor>, x1: WasmTensor, x2: WasmTensor, y: WasmTensor | null) => {
+  const state = (a: GauntTPAttrs, p: Params<WasmTensor>, x1: WasmTensor, x2: WasmTensor, y: WasmTensor | null, work: number) => {
     const g = layout(a, x1.shape);
     const lead = x1.shape.slice(0, -1);
     const W1 = 2 * a.l1 + 1, W2 = 2 * a.l2 + 1;
@@ -188,7 +199,17 @@ export const gauntTensorProduct = wasmKernel(gauntTensorProductDef, (rt) => {
     const yy = y ?? rt.tensor([...lead, g.n3]);
     const degreeW = (a.weights ?? 'degree') === 'degree';
     const [w1, w2, w3] = degreeW ? [rt.ptr(p.w1!), rt.ptr(p.w2!), rt.ptr(p.w3!)] : [0, 0, 0];
-    rt.exports.cat_gaunt_fwd(tableOf(a), rt.ptr(x1), rt.ptr(x2), w1, w2, w3, g.rows, g.C, st.f1re.buf.ptr, st.f1im.buf.ptr, st.f2re.buf.ptr, st.f2im.buf.ptr, st.b.buf.ptr, yy.buf.ptr);
+    const plan = tableOf(a);
+    const args = [plan, rt.ptr(x1), rt.ptr(x2), w1, w2, w3, g.rows, g.C, st.f1re.buf.ptr, st.f1im.buf.ptr, st.f2re.buf.ptr, st.f2im.buf.ptr, st.b.buf.ptr, yy.buf.ptr];
+    // by blocks of rows across the runtime's worker pool, if it has one and the product is large
+    const perChannel = [a.l1 + 1, a.l2 + 1, g.L3 + 1] as const;
+    const parts = partsFor(rt, work, g.rows);
+    if (parts < 2) rt.exports.cat_gaunt_fwd(...(args as Parameters<typeof rt.exports.cat_gaunt_fwd>));
+    else {
+      const calls = gauntRowBlocks(parts, args, perChannel, [g.n1, g.n2, W1 * W1, W2 * W2, g.n3]);
+      const meta = [wordsOfTables.get(rt)!.get(plan)!, g.n1, g.n2, g.n3, W1, W2, ...perChannel];
+      runCalls(rt, 'cat_gaunt_fwd', calls, work, undefined, meta);
+    }
     if (!y) rt.release(yy);
     return st;
   };
@@ -203,7 +224,7 @@ export const gauntTensorProduct = wasmKernel(gauntTensorProductDef, (rt) => {
     forward: (n, p, [x1, x2]) => {
       const a = n.attrs;
       const y = rt.tensor(n.outputs[0]!);
-      const st = state(a, p, x1!, x2!, y);
+      const st = state(a, p, x1!, x2!, y, n.cost.fwdFlops);
       if (n.variant === 'grids') return { outputs: [y], residual: gridsResidual(a, x1!, x2!, st) };
       for (const t of Object.values(st)) rt.release(t);
       return { outputs: [y], residual: { x1: x1!, x2: x2! } };
@@ -214,7 +235,7 @@ export const gauntTensorProduct = wasmKernel(gauntTensorProductDef, (rt) => {
       const g = layout(a, x1.shape);
       const degreeW = (a.weights ?? 'degree') === 'degree';
       const fresh = n.variant !== 'grids';
-      const st = fresh ? state(a, p, x1, x2, null) : { f1re: res.f1re!, f1im: res.f1im!, f2re: res.f2re!, f2im: res.f2im!, b: res.b };
+      const st = fresh ? state(a, p, x1, x2, null, n.cost.fwdFlops) : { f1re: res.f1re!, f1im: res.f1im!, f2re: res.f2re!, f2im: res.f2im!, b: res.b };
       const dx1 = rt.tensor(x1.shape);
       const dx2 = rt.tensor(x2.shape);
       const dw = degreeW ? { w1: rt.tensor(p.w1!.shape), w2: rt.tensor(p.w2!.shape), w3: rt.tensor(p.w3!.shape) } : null;
@@ -229,7 +250,7 @@ export const gauntTensorProduct = wasmKernel(gauntTensorProductDef, (rt) => {
     },
     twoCells: {
       // r recomputes the grids (and b) from the kept inputs by the forward's own routine (cat_gaunt_fwd).
-      [twoCellKey('inputs', 'grids')]: { r: (n, p, m) => gridsResidual(n.attrs, m.x1!, m.x2!, state(n.attrs, p, m.x1!, m.x2!, null)) },
+      [twoCellKey('inputs', 'grids')]: { r: (n, p, m) => gridsResidual(n.attrs, m.x1!, m.x2!, state(n.attrs, p, m.x1!, m.x2!, null, n.cost.fwdFlops)) },
     },
   };
 });

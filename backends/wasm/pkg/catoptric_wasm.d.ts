@@ -114,6 +114,14 @@ export interface CatoptricWasmExports {
   cat_signed_sqrt_l2_fwd(v: number, s: number, rnorm: number, out: number, rows: number, c: number, eps: number): void;
   /** Backward of `cat_signed_sqrt_l2_fwd` from `s` and `rnorm`. */
   cat_signed_sqrt_l2_bwd(s: number, rnorm: number, g: number, dv: number, rows: number, c: number, eps: number): void;
+  /** Forward of one head over `t` steps: `m` holds M_0 on entry and M_T on return; the state before every step `s` with `s % every == 0` is copied to `keep` (if not null); `o` (if not null) gets the reads, row stride `sv`. */
+  cat_outer_memory_fwd(q: number, k: number, v: number, sk: number, sv: number, t: number, dk: number, dv: number, m: number, o: number, keep: number, every: number): void;
+  /** Backward of one head. `kept` holds the states the variant kept: every step (`mode` 0), every `c`-th step (1) or only M_0 (2, the chunk starts rebuilt first). `g` holds dM_T on entry and dM_0 on return. Writes dq, dk, dv (strides as q, k, v). Returns 1 if scratch memory ran out, else 0. */
+  cat_outer_memory_bwd(q: number, k: number, v: number, sk: number, sv: number, t: number, dk: number, dv: number, c: number, kept: number, mode: number, dO: number, g: number, dq: number, dkk: number, dvv: number): number;
+  /** Top-k write forward of one head of one batch row: `s` queries (row stride `sq`) against `n` keys (stride `sq`) and values (stride `sv`); writes `o` (stride `sv`), and per query the selected key indices `idx` and weights `w` (`kk` each, contiguous). Returns 1 if scratch memory ran out. */
+  cat_topk_write_fwd(q: number, k: number, v: number, s: number, n: number, sq: number, sv: number, dk: number, dv: number, kk: number, o: number, idx: number, w: number): number;
+  /** Top-k write backward of one head of one batch row, from the kept `idx` and `w`: writes dq and adds into dk, dv (which must start at zero; strides as q, k, v). Returns 1 if scratch ran out. */
+  cat_topk_write_bwd(q: number, k: number, v: number, s: number, sq: number, sv: number, dk: number, dv: number, kk: number, idx: number, w: number, dO: number, dq: number, dkk: number, dvv: number): number;
 }
 
 /** What the loaders accept: bytes, a compiled module, a Response (or its promise), or a URL to fetch. */

@@ -1,0 +1,146 @@
+// Split rules of the wasm backend's worker pool, one entry per Rust export that kernels may hand to
+// the pool: which arguments are pointers and which memory each call reads and writes. A worker gets
+// a copy of what a call reads (its own module instance, its own memory) and sends back exactly what
+// the call writes, row by row, so calls on disjoint outputs can run in any worker and the result is
+// bit for bit that of running them one after another on one instance.
+import type { CatoptricWasmExports } from '../pkg/catoptric_wasm.js';
+
+/**
+ * Memory one call touches: `rows` rows of `cols` floats, `stride` floats apart, from the pointer in
+ * argument `arg` (0: none). `in` is read, `out` written (overwritten), `inout` read then written.
+ */
+export interface Region {
+  readonly arg: number;
+  readonly rows: number;
+  readonly cols: number;
+  readonly stride: number;
+  readonly mode: 'in' | 'out' | 'inout';
+}
+
+/** The exports a kernel may split across the pool, and the regions each call touches. */
+export type SplitExport =
+  | 'cat_gemm'
+  | 'cat_attn_fwd'
+  | 'cat_attn_bwd'
+  | 'cat_delta_fwd'
+  | 'cat_delta_bwd'
+  | 'cat_delta_chunk_fwd'
+  | 'cat_delta_chunk_bwd'
+  | 'cat_gaunt_fwd';
+
+/** Floats spanned by a region, from its first to its last element. */
+export const extentOf = (r: Region): number => (r.rows <= 0 || r.cols <= 0 ? 0 : (r.rows - 1) * r.stride + r.cols);
+
+const rows = (arg: number, n: number, cols: number, stride: number, mode: Region['mode']): Region => ({ arg, rows: n, cols, stride, mode });
+const flat = (arg: number, n: number, mode: Region['mode']): Region => ({ arg, rows: 1, cols: n, stride: n, mode });
+/** A strided matrix read through row and column strides (a transposed operand reads every row). */
+const strided = (arg: number, m: number, k: number, rs: number, cs: number): Region =>
+  m <= 0 || k <= 0 ? flat(arg, 0, 'in') : flat(arg, (m - 1) * rs + (k - 1) * cs + 1, 'in');
+
+/** Kept delta-rule states: one every `every` steps, from step 0. */
+const keptStates = (T: number, every: number): number => (every <= 0 ? 0 : Math.ceil(T / every));
+
+/**
+ * Split rules, keyed by export. Each maps a call's arguments (as the kernel passes them, byte
+ * pointers included) to the regions it touches; every pointer argument appears exactly once. Sizes
+ * the arguments do not carry come in `meta` (the same for every call of one list).
+ */
+export const splitRules: Readonly<Record<SplitExport, (a: readonly number[], meta: readonly number[]) => readonly Region[]>> = {
+  // cat_gemm(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, accumulate)
+  cat_gemm: ([m, n, k, , rsa, csa, , rsb, csb, , ldc, acc]) => [
+    strided(3, m!, k!, rsa!, csa!),
+    strided(6, k!, n!, rsb!, csb!),
+    rows(9, m!, n!, ldc!, acc ? 'inout' : 'out'),
+  ],
+  // cat_attn_fwd(q, qs, k, ks, v, vs, mask, tq, tk, dkey, dv, scale, causal, o, os, lse, p)
+  cat_attn_fwd: ([, qs, , ks, , vs, , tq, tk, dkey, dv, , , , os]) => [
+    rows(0, tq!, dkey!, qs!, 'in'),
+    rows(2, tk!, dkey!, ks!, 'in'),
+    rows(4, tk!, dv!, vs!, 'in'),
+    flat(6, tk!, 'in'),
+    rows(13, tq!, dv!, os!, 'out'),
+    flat(15, tq!, 'out'),
+    flat(16, tq! * tk!, 'out'),
+  ],
+  // cat_attn_bwd(q, qs, k, ks, v, vs, mask, tq, tk, dkey, dv, scale, causal, o, os, dO, lse, p, dq, dqs, dk, dks, dvv, dvs)
+  cat_attn_bwd: ([, qs, , ks, , vs, , tq, tk, dkey, dv, , , , os, , , , , dqs, , dks, , dvs]) => [
+    rows(0, tq!, dkey!, qs!, 'in'),
+    rows(2, tk!, dkey!, ks!, 'in'),
+    rows(4, tk!, dv!, vs!, 'in'),
+    flat(6, tk!, 'in'),
+    rows(13, tq!, dv!, os!, 'in'),
+    rows(15, tq!, dv!, os!, 'in'),
+    flat(16, tq!, 'in'),
+    flat(17, tq! * tk!, 'in'),
+    rows(18, tq!, dkey!, dqs!, 'out'),
+    rows(20, tk!, dkey!, dks!, 'inout'),
+    rows(22, tk!, dv!, dvs!, 'inout'),
+  ],
+  // cat_delta_fwd(q, k, v, beta, sk, sv, sb, T, dk, dv, s, o, keep, every)
+  cat_delta_fwd: ([, , , , sk, sv, sb, T, dk, dv, , , , every]) => [
+    rows(0, T!, dk!, sk!, 'in'),
+    rows(1, T!, dk!, sk!, 'in'),
+    rows(2, T!, dv!, sv!, 'in'),
+    rows(3, T!, 1, sb!, 'in'),
+    flat(10, dk! * dv!, 'inout'),
+    rows(11, T!, dv!, sv!, 'out'),
+    flat(12, keptStates(T!, every!) * dk! * dv!, 'out'),
+  ],
+  // cat_delta_bwd(q, k, v, beta, sk, sv, sb, T, dk, dv, kept, every, mode, dO, ds, dq, dkk, dvv, dbeta)
+  cat_delta_bwd: ([, , , , sk, sv, sb, T, dk, dv, , every, mode]) => [
+    rows(0, T!, dk!, sk!, 'in'),
+    rows(1, T!, dk!, sk!, 'in'),
+    rows(2, T!, dv!, sv!, 'in'),
+    rows(3, T!, 1, sb!, 'in'),
+    flat(10, (mode === 1 ? 1 : keptStates(T!, every!)) * dk! * dv!, 'in'),
+    rows(13, T!, dv!, sv!, 'in'),
+    flat(14, dk! * dv!, 'inout'),
+    rows(15, T!, dk!, sk!, 'out'),
+    rows(16, T!, dk!, sk!, 'out'),
+    rows(17, T!, dv!, sv!, 'out'),
+    rows(18, T!, 1, sb!, 'out'),
+  ],
+  // cat_delta_chunk_fwd(q, k, v, beta, sk, sv, sb, T, dk, dv, chunk, st, o, keep, every)
+  cat_delta_chunk_fwd: ([, , , , sk, sv, sb, T, dk, dv, , , , , every]) => [
+    rows(0, T!, dk!, sk!, 'in'),
+    rows(1, T!, dk!, sk!, 'in'),
+    rows(2, T!, dv!, sv!, 'in'),
+    rows(3, T!, 1, sb!, 'in'),
+    flat(11, dk! * dv!, 'inout'),
+    rows(12, T!, dv!, sv!, 'out'),
+    flat(13, keptStates(T!, every!) * dk! * dv!, 'out'),
+  ],
+  // cat_delta_chunk_bwd(q, k, v, beta, sk, sv, sb, T, dk, dv, chunk, kept, mode, dO, ds, dq, dkk, dvv, dbeta)
+  cat_delta_chunk_bwd: ([, , , , sk, sv, sb, T, dk, dv, chunk, , mode]) => [
+    rows(0, T!, dk!, sk!, 'in'),
+    rows(1, T!, dk!, sk!, 'in'),
+    rows(2, T!, dv!, sv!, 'in'),
+    rows(3, T!, 1, sb!, 'in'),
+    flat(11, (mode === 1 ? 1 : mode === 2 ? T! : keptStates(T!, chunk!)) * dk! * dv!, 'in'),
+    rows(13, T!, dv!, sv!, 'in'),
+    flat(14, dk! * dv!, 'inout'),
+    rows(15, T!, dk!, sk!, 'out'),
+    rows(16, T!, dk!, sk!, 'out'),
+    rows(17, T!, dv!, sv!, 'out'),
+    rows(18, T!, 1, sb!, 'out'),
+  ],
+  // cat_gaunt_fwd(plan, x1, x2, w1, w2, w3, rows, ch, f1re, f1im, f2re, f2im, b, y), with meta
+  // [plan words, n1, n2, n3, W1, W2, weights per channel of w1, w2, w3]
+  cat_gaunt_fwd: ([, , , , , , rows, ch], [words, n1, n2, n3, W1, W2, e1, e2, e3]) => [
+    flat(0, words!, 'in'),
+    flat(1, rows! * n1!, 'in'),
+    flat(2, rows! * n2!, 'in'),
+    flat(3, ch! * e1!, 'in'),
+    flat(4, ch! * e2!, 'in'),
+    flat(5, ch! * e3!, 'in'),
+    flat(8, rows! * W1! * W1!, 'out'),
+    flat(9, rows! * W1! * W1!, 'out'),
+    flat(10, rows! * W2! * W2!, 'out'),
+    flat(11, rows! * W2! * W2!, 'out'),
+    flat(12, rows! * n3!, 'out'),
+    flat(13, rows! * n3!, 'out'),
+  ],
+};
+
+/** Type check: every split export is a function of the module. */
+export type SplitExportsExist = { [K in SplitExport]: CatoptricWasmExports[K] };

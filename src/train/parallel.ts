@@ -1,0 +1,186 @@
+// Data-parallel training on one machine: each batch is cut into n shards along its first axis; the
+// calling thread computes the loss and gradients of the first shard and n − 1 worker threads those of
+// the others, each with its own copy of the parameters and its own backend; the gradients are
+// combined in shard order and one optimiser step follows (what distributed data parallelism does
+// with an all-reduce). Node only: the calling thread waits for its workers synchronously.
+import type { Backend } from '../backend/backend';
+import { lowerOrThrow, type Program } from '../lower/program';
+import type { Plan } from '../plan/plan';
+import { checkOrThrow } from '../term/check';
+import type { Term } from '../term/term';
+import { showShape } from '../tensor/shape';
+import type { HostTensor } from '../tensor/tensor';
+import type { Reply, WorkerLink } from '../../backends/wasm/pool/link';
+import { startNodeWorker } from '../../backends/wasm/pool/node-link';
+import { lossAndGrad, type Batch } from './loop';
+import type { HostParams } from './optim';
+
+/** Milliseconds a worker may take over one shard before it is given up for lost. */
+const SHARD_MS = 600_000;
+
+export interface DataParallelOptions {
+  /** Threads in all, the calling one included (≥ 1). */
+  readonly workers: number;
+  /** The loss term (one scalar output, a mean over the first axis of the batch). */
+  readonly term: Term;
+  readonly plan?: Plan;
+  /** The calling thread's backend; workers make their own of the same kind ('js' or 'wasm'), with the default kernels. */
+  readonly backend: Backend<any>;
+}
+
+interface ShardReply extends Reply {
+  readonly loss?: number;
+  readonly grads?: Record<string, HostTensor>;
+}
+
+/**
+ * Shards of a batch: `n` (or fewer, if it has fewer rows) contiguous slices along the first axis of
+ * every input, sizes differing by at most one, larger first.
+ */
+export const shardBatch = (batch: Batch, n: number): { rows: number; inputs: HostTensor[] }[] => {
+  if (batch.length === 0) throw new RangeError('data-parallel training: a batch needs at least one input');
+  const rows = batch[0]!.shape[0];
+  batch.forEach((x, i) => {
+    if (x.shape.length === 0 || x.shape[0] !== rows)
+      throw new RangeError(
+        `data-parallel training: input ${i} has shape ${showShape(x.shape)}; every input must have the batch's ${rows ?? '(none)'} rows on its first axis`,
+      );
+  });
+  const N = rows!;
+  const k = Math.max(1, Math.min(n, N));
+  const out: { rows: number; inputs: HostTensor[] }[] = [];
+  let start = 0;
+  for (let j = 0; j < k; j++) {
+    const r = Math.floor(N / k) + (j < N % k ? 1 : 0);
+    out.push({
+      rows: r,
+      inputs: batch.map((x) => {
+        const per = x.data.length / N;
+        return { shape: [r, ...x.shape.slice(1)], data: x.data.slice(start * per, (start + r) * per) };
+      }),
+    });
+    start += r;
+  }
+  return out;
+};
+
+/**
+ * The loss and gradients of a batch from those of its shards: weights rows/N, summed in shard order
+ * (in float64, rounded once to the gradients' type). One shard is returned as it is.
+ */
+export const combineShards = (parts: readonly { rows: number; loss: number; grads: HostParams }[]): { loss: number; grads: Record<string, HostTensor> } => {
+  if (parts.length === 1) return { loss: parts[0]!.loss, grads: { ...parts[0]!.grads } };
+  const N = parts.reduce((s, p) => s + p.rows, 0);
+  let loss = 0;
+  for (const p of parts) loss += (p.rows / N) * p.loss;
+  const grads: Record<string, HostTensor> = {};
+  for (const [k, g0] of Object.entries(parts[0]!.grads)) {
+    const acc = new Float64Array(g0.data.length);
+    for (const p of parts) {
+      const g = p.grads[k];
+      if (!g || g.data.length !== acc.length) throw new Error(`data-parallel training: shard gradients disagree on parameter '${k}'`);
+      const w = p.rows / N;
+      for (let i = 0; i < acc.length; i++) acc[i]! += w * g.data[i]!;
+    }
+    const Ctor = g0.data.constructor as Float32ArrayConstructor | Float64ArrayConstructor;
+    grads[k] = { shape: g0.shape, data: Ctor.from(acc) };
+  }
+  return { loss, grads };
+};
+
+/** Resolve the worker module and, when it is TypeScript (running from the sources), tsx's loader. */
+const workerSource = (): string => {
+  let url: URL;
+  try {
+    const here = import.meta.url;
+    url = new URL(here.endsWith('.ts') ? './shard-worker.ts' : './train-worker.js', here);
+  } catch {
+    throw new Error('data-parallel training: cannot locate the worker module (import.meta.url is not available: use the ESM build)');
+  }
+  let tsx: string | null = null;
+  if (url.pathname.endsWith('.ts')) {
+    const mod = (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process?.getBuiltinModule?.('node:module') as
+      | typeof import('node:module')
+      | undefined;
+    const urlMod = (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process?.getBuiltinModule?.('node:url') as
+      | typeof import('node:url')
+      | undefined;
+    if (!mod || !urlMod) throw new Error('data-parallel training needs Node (≥ 20.16)');
+    tsx = urlMod.pathToFileURL(mod.createRequire(url).resolve('tsx/esm/api')).href;
+  }
+  return `
+const { workerData } = require('node:worker_threads');
+const tsx = ${JSON.stringify(tsx)};
+(tsx ? import(tsx).then((m) => m.register()) : Promise.resolve())
+  .then(() => import(${JSON.stringify(url.href)}))
+  .catch((e) => {
+    workerData.port.postMessage({ id: -1, error: String((e && e.stack) || e) });
+    const bell = new Int32Array(workerData.bell);
+    Atomics.add(bell, 0, 1);
+    Atomics.notify(bell, 0);
+  });
+`;
+};
+
+/** A data-parallel loss-and-gradient evaluator over `workers` threads. Dispose it when done. */
+export class DataParallel {
+  readonly workers: number;
+  private readonly links: WorkerLink[] = [];
+  private readonly programs = new Map<string, Program<any>>();
+  private nextId = 0;
+
+  constructor(private readonly o: DataParallelOptions) {
+    if (!Number.isInteger(o.workers) || o.workers < 1) throw new RangeError(`data-parallel training: workers must be a whole number ≥ 1, got ${o.workers}`);
+    const name = o.backend.name;
+    if (o.workers > 1 && name !== 'js' && name !== 'wasm')
+      throw new RangeError(`data-parallel training: workers can make 'js' or 'wasm' backends, not '${name}'`);
+    this.workers = o.workers;
+    if (o.workers > 1) {
+      const source = workerSource();
+      const init = { kind: 'init', backend: name, dtype: o.backend.dtype, term: o.term, plan: o.plan ?? {} };
+      for (let i = 1; i < o.workers; i++) this.links.push(startNodeWorker(source, init, 'data-parallel training worker'));
+    }
+  }
+
+  private programFor(inputs: readonly HostTensor[]): Program<any> {
+    const key = JSON.stringify(inputs.map((x) => x.shape));
+    let p = this.programs.get(key);
+    if (!p) {
+      p = lowerOrThrow(checkOrThrow(this.o.term, inputs.map((x) => x.shape)), this.o.backend, this.o.plan ?? {});
+      this.programs.set(key, p);
+    }
+    return p;
+  }
+
+  /** Loss and gradients of `batch` at `params`: shard 0 here, the others in the workers, combined in shard order. */
+  lossAndGrad(params: HostParams, batch: Batch): { loss: number; grads: Record<string, HostTensor> } {
+    const shards = shardBatch(batch, this.workers);
+    const sent = shards.slice(1).map((s, j) => {
+      const id = this.nextId++;
+      this.links[j]!.post({ kind: 'step', id, params, inputs: s.inputs }, s.inputs.map((x) => x.data.buffer as ArrayBuffer));
+      return { id, link: this.links[j]! };
+    });
+    let first: { loss: number; grads: Record<string, HostTensor> } | undefined;
+    let failure: unknown;
+    try {
+      first = lossAndGrad(this.programFor(shards[0]!.inputs), this.o.backend, params, shards[0]!.inputs);
+    } catch (e) {
+      failure = e;
+    }
+    const parts: { rows: number; loss: number; grads: HostParams }[] = first ? [{ rows: shards[0]!.rows, ...first }] : [];
+    sent.forEach(({ id, link }, j) => {
+      const r = link.takeSync!(SHARD_MS) as ShardReply | undefined;
+      if (!r) failure ??= new Error(`data-parallel training: worker ${j + 1} did not answer within ${SHARD_MS / 1000} s`);
+      else if (r.error !== undefined) failure ??= new Error(`data-parallel training: worker ${j + 1} failed on shard ${j + 1}: ${r.error}`);
+      else if (r.id !== id) failure ??= new Error(`data-parallel training: worker ${j + 1} answered request ${r.id}, expected ${id}`);
+      else parts.push({ rows: shards[j + 1]!.rows, loss: r.loss!, grads: r.grads! });
+    });
+    if (failure !== undefined) throw failure;
+    return combineShards(parts);
+  }
+
+  /** Stop the workers. */
+  async dispose(): Promise<void> {
+    await Promise.all(this.links.splice(0).map((l) => l.terminate()));
+  }
+}
