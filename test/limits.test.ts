@@ -37,6 +37,7 @@ const base: Readonly<Record<string, { attrs: Attrs; inputs: (a: Record<string, a
   linear: { attrs: { out: 2 }, inputs: () => [[2, 3]] },
   mcb: { attrs: { d: 8, seed: 1 }, inputs: () => [[2, 3], [2, 4]] },
   mse: { attrs: {}, inputs: () => [[2, 3], [2, 3]] },
+  outer_memory: { attrs: { heads: 1 }, inputs: () => [[1, 3, 2], [1, 3, 2], [1, 3, 2], [1, 1, 2, 2]] },
   outer_product: { attrs: {}, inputs: () => [[2, 3], [2, 4]] },
   permute: { attrs: { perm: [1, 0] }, inputs: () => [[2], [3]] },
   relu: { attrs: {}, inputs: () => [[2, 3]] },
@@ -48,6 +49,7 @@ const base: Readonly<Record<string, { attrs: Attrs; inputs: (a: Record<string, a
   softmax: { attrs: {}, inputs: () => [[2, 3]] },
   softmax_xent: { attrs: {}, inputs: () => [[2, 3], [2]], ints: () => [3] },
   sum_pool: { attrs: { k: 3 }, inputs: () => [[2, 6]] },
+  topk_write: { attrs: { heads: 1, k: 2 }, inputs: () => [[1, 3, 2], [1, 4, 2], [1, 4, 2]] },
   tanh: { attrs: {}, inputs: () => [[2, 3]] },
   tensor_product: { attrs: { l1: 1, l2: 1 }, inputs: (a) => [[1, 1, (a.l1 + 1) ** 2], [1, 1, (a.l2 + 1) ** 2]] },
 };

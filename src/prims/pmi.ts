@@ -21,7 +21,9 @@ export type OuterMemoryAttrs = t.TypeOf<typeof OuterMemoryAttrs>;
 export const outerMemorySizes = (a: OuterMemoryAttrs, inputs: readonly (readonly number[])[]) => {
   const [B, T, HK] = inputs[0]!;
   const HV = inputs[2]![2]!;
-  return { B: B!, T: T!, H: a.heads, dk: HK! / a.heads, dv: HV / a.heads, C: a.chunk ?? 16 };
+  // A chunk longer than the sequence is one chunk (the same states are kept): the kernels size
+  // scratch by C, and a chunk of 2^53 − 1 asked for that many floats.
+  return { B: B!, T: T!, H: a.heads, dk: HK! / a.heads, dv: HV / a.heads, C: Math.min(a.chunk ?? 16, Math.max(T!, 1)) };
 };
 
 /** States kept per head by a variant: M_{t−1} for every t, every C-th one, or only M_0. */
