@@ -70,7 +70,7 @@ node wasm.cjs
 
 # Threads from the built package: a worker pool splits a matmul bit for bit as one thread computes it,
 # data-parallel training starts its workers from dist/train-worker.js, and the process exits by itself.
-cat > "$dir/threads.mjs" <<'JS'
+cat > threads.mjs <<'JS'
 import { adam, checkOrThrow, id, initParams, lowerOrThrow, par, prim, seq, train } from 'catoptric';
 import { initWasm, wasmBackend } from 'catoptric/wasm';
 const pooled = await initWasm({ threads: 2, minWork: 0 });
@@ -85,7 +85,7 @@ if (pooled.pool.started !== 1 || a.join() !== b.join()) throw new Error(`threads
 if (c.some((l, i) => Math.abs(l - b[i]) > 1e-5 * b[i])) throw new Error(`threads: data-parallel ${c} vs ${b}`);
 console.log('threads ok');
 JS
-(cd "$dir" && timeout 120 node threads.mjs)
+timeout 120 node threads.mjs
 
 # A bundler takes the "module" build: one copy of fp-ts, its ES build (the one io-ts's ES build uses too),
 # and the bundle runs.
