@@ -8,3 +8,4 @@
 export * from './mat';
 export * from './groups';
 export * from './haar';
+export * from './layers';

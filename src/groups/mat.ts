@@ -30,18 +30,21 @@ export const assertFinite = (m: Float64Array, where: string): void => {
     if (!Number.isFinite(m[i]!)) throw new GroupError(`${where}: entry ${i} is ${m[i]}, expected a finite number`);
 };
 
+/** The n×n identity. */
 export const eye = (n: number): Mat => {
   const m = new Float64Array(n * n);
   for (let i = 0; i < n; i++) m[i * n + i] = 1;
   return m;
 };
 
+/** An n×n matrix from its rows. */
 export const mat = (n: number, rows: readonly (readonly number[])[]): Mat => {
   const m = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) m[i * n + j] = rows[i]![j]!;
   return m;
 };
 
+/** The product a·b. */
 export const mul = (a: Mat, b: Mat): Mat => {
   const n = dimOf(a);
   const c = new Float64Array(n * n);
@@ -53,6 +56,7 @@ export const mul = (a: Mat, b: Mat): Mat => {
   return c;
 };
 
+/** aᵀ. */
 export const transpose = (a: Mat): Mat => {
   const n = dimOf(a);
   const t = new Float64Array(n * n);
@@ -60,6 +64,7 @@ export const transpose = (a: Mat): Mat => {
   return t;
 };
 
+/** a + b, a − b, s·a, tr a (entrywise; same sizes). */
 export const add = (a: Mat, b: Mat): Mat => a.map((x, i) => x + b[i]!);
 export const sub = (a: Mat, b: Mat): Mat => a.map((x, i) => x - b[i]!);
 export const scale = (a: Mat, s: number): Mat => a.map((x) => x * s);
@@ -80,6 +85,7 @@ export const maxAbsDiff = (a: Float64Array, b: Float64Array): number => {
 /** Frobenius norm. */
 export const normF = (a: Float64Array): number => Math.sqrt(a.reduce((s, x) => s + x * x, 0));
 
+/** The determinant (n ≤ 3, by cofactors). */
 export const det = (a: Mat): number => {
   if (dimOf(a) === 2) return a[0]! * a[3]! - a[1]! * a[2]!;
   return (
