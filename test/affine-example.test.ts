@@ -15,6 +15,7 @@ describe('examples/affine', () => {
     expect(parse(['--seeds', '0'])).toMatch(/--seeds expects an integer ≥ 1, got "0"/);
     expect(parse(['--window', '9'])).toMatch(/--window expects a number in \(0, 3\]/);
     expect(parse(['--svg'])).toMatch(/--svg expects a file name/);
+    expect(parse(['--backend', 'js', '--threads', '2'])).toMatch(/--threads 2 applies to --backend wasm/);
     expect(usage).toMatch(/--json/);
   });
   it('shapes are seeded, centred and of unit RMS radius; transforms of strength t stay in their documented range', () => {

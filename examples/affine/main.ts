@@ -6,7 +6,7 @@
  * training range (the affNIST protocol). Also measures the equivariant lifting's Monte Carlo invariance
  * error against the number of samples K.
  *
- *   npm run example:affine -- [--json] [--svg FILE] [--seeds 5] [--steps N] [--samples K] [--backend js|wasm] [--help]
+ *   npm run example:affine -- [--json] [--svg FILE] [--seeds 5] [--steps N] [--samples K] [--backend js|wasm] [--threads N] [--help]
  */
 import { writeFileSync } from 'node:fs';
 import {
@@ -155,7 +155,7 @@ const invariance = (be: Backend<unknown>, params: Record<string, HostTensor>, se
   return out;
 };
 
-const backend = await loadBackend(o.backend);
+const backend = await loadBackend(o.backend, o.threads);
 progress(`matched parameters: plain width ${match.width} → ${match.plain} parameters, equivariant (K=${o.samples}) ${match.equivariant}`);
 const acc: Record<ModelName, number[][]> = { plain: [], augmented: [], equivariant: [] };
 const accTestK: number[][] = [];
@@ -222,8 +222,8 @@ else {
   for (const m of MODELS) console.log(`${m.padEnd(22)}${meanStd(acc[m]).map(pct).join('')}`);
   console.log(`${`equivariant K=${o.testSamples}`.padEnd(22)}${meanStd(accTestK).map(pct).join('')}`);
   console.log(`\ninvariance error of lifting + group pooling (relative RMS), against K`);
-  console.log(`${'K'.padEnd(22)}${INV_KS.map((k) => String(k).padStart(13)).join('')}`);
-  const e = (x: { mean: number; std: number }) => `${x.mean.toFixed(4)} ± ${x.std.toFixed(4)}`.padStart(13);
+  console.log(`${'K'.padEnd(22)}${INV_KS.map((k) => String(k).padStart(18)).join('')}`);
+  const e = (x: { mean: number; std: number }) => `${x.mean.toFixed(4)} ± ${x.std.toFixed(4)}`.padStart(18);
   console.log(`${'rotations'.padEnd(22)}${meanStd(inv.rotation).map(e).join('')}`);
   console.log(`${'affine, strength 2'.padEnd(22)}${meanStd(inv.affine).map(e).join('')}`);
   if (o.svg) console.log(`\nwrote ${o.svg}`);

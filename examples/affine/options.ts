@@ -2,7 +2,7 @@
 /** Options of the affine example. */
 export interface Options {
   help: boolean; json: boolean; svg?: string; seeds: number; steps: number; samples: number; testSamples: number;
-  points: number; batch: number; testSize: number; window: number; backend: 'js' | 'wasm';
+  points: number; batch: number; testSize: number; window: number; backend: 'js' | 'wasm'; threads: number;
 }
 
 export const usage = `Affine-invariant point-set classification: plain vs augmented vs GL⁺(2)-equivariant, at matched parameters.
@@ -18,17 +18,18 @@ usage: npm run example:affine -- [options]
   --test-size N      test shapes per transform strength (default 400)
   --window M         Haar window: singular values of the samples in [e^-M, e^M] (default 1.5)
   --backend js|wasm  where to run (default wasm)
+  --threads N        threads of the wasm backend's worker pool (default 1)
   --json             print one JSON document on stdout (progress stays on stderr)
   --svg FILE         write accuracy against transform strength as an SVG plot
   --help             this text`;
 
 const ints = {
-  '--seeds': 'seeds', '--steps': 'steps', '--samples': 'samples', '--test-samples': 'testSamples', '--points': 'points', '--batch': 'batch', '--test-size': 'testSize',
+  '--seeds': 'seeds', '--steps': 'steps', '--samples': 'samples', '--test-samples': 'testSamples', '--points': 'points', '--batch': 'batch', '--test-size': 'testSize', '--threads': 'threads',
 } as const;
 
 /** Parse argv (without node and the script) strictly: a message for anything unknown or malformed. */
 export const parse = (argv: readonly string[]): Options | string => {
-  const o: Options = { help: false, json: false, seeds: 5, steps: 800, samples: 24, testSamples: 96, points: 24, batch: 32, testSize: 400, window: 1.5, backend: 'wasm' };
+  const o: Options = { help: false, json: false, seeds: 5, steps: 800, samples: 24, testSamples: 96, points: 24, batch: 32, testSize: 400, window: 1.5, backend: 'wasm', threads: 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string | undefined => {
@@ -59,6 +60,7 @@ export const parse = (argv: readonly string[]): Options | string => {
       o.backend = v;
     } else return `unknown option ${JSON.stringify(a)} (see --help)`;
   }
+  if (o.threads > 1 && o.backend !== 'wasm') return `--threads ${o.threads} applies to --backend wasm (its worker pool)`;
   return o;
 };
 
