@@ -23,3 +23,5 @@ export * from './strings';
 export * from './ort';
 export * from './pmi';
 export * from './split';
+export * from './affine';
+export * from './groups';

@@ -5,6 +5,7 @@ import { deltaCases } from './delta';
 import { poolingCases } from './pooling';
 import { tensorProductCases } from './equivariant';
 import { pmiCases } from './pmi';
+import { affineCases } from './affine';
 
 /**
  * Every family of conformance cases, by name. Each backend's conformance test and the peak-memory
@@ -17,4 +18,5 @@ export const conformanceSuites: Readonly<Record<string, readonly ConformanceCase
   pooling: poolingCases,
   tensorProduct: tensorProductCases,
   pmi: pmiCases,
+  affine: affineCases,
 };

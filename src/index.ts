@@ -24,3 +24,4 @@ export * from '../backends/js';
 export * from './strings';
 export * from './models/pmi';
 export * from './tasks/relational';
+export * as groups from './groups';

@@ -21,6 +21,7 @@ import '../src/prims';
 /** A configuration of each primitive that checks, and its input shapes for given attributes. */
 const base: Readonly<Record<string, { attrs: Attrs; inputs: (a: Record<string, any>) => number[][]; ints?: (a: Record<string, any>) => number[] }>> = {
   add: { attrs: { n: 2 }, inputs: (a) => Array.from({ length: Math.min(a.n ?? 2, 4) }, () => [2, 3]) },
+  axis_pool: { attrs: { axis: 1, op: 'mean' }, inputs: () => [[2, 3, 4]] },
   attention: { attrs: { heads: 1, dk: 2, dv: 2 }, inputs: () => [[1, 4, 3]] },
   bilinear: { attrs: { out: 4 }, inputs: () => [[2, 4], [2, 4]] },
   concat_last: { attrs: { n: 2 }, inputs: (a) => Array.from({ length: Math.min(a.n ?? 2, 4) }, () => [2, 3]) },
@@ -30,6 +31,8 @@ const base: Readonly<Record<string, { attrs: Attrs; inputs: (a: Record<string, a
   embedding: { attrs: { vocab: 5, dim: 2 }, inputs: () => [[3]], ints: (a) => [Math.min(a.vocab, 5)] },
   gaunt_tensor_product: { attrs: { l1: 1, l2: 1 }, inputs: (a) => [[1, 1, (a.l1 + 1) ** 2], [1, 1, (a.l2 + 1) ** 2]] },
   gelu: { attrs: {}, inputs: () => [[2, 3]] },
+  group_conv: { attrs: {}, inputs: () => [[2, 3, 4], [3, 3, 4, 5]] },
+  group_lift: { attrs: { out: 4 }, inputs: () => [[2, 5, 2], [3, 2, 2]] },
   hadamard: { attrs: {}, inputs: () => [[2, 3], [2, 3]] },
   id: { attrs: { n: 1 }, inputs: (a) => Array.from({ length: Math.min(a.n ?? 1, 4) }, () => [2, 3]) },
   last_position: { attrs: {}, inputs: () => [[2, 4, 3]] },

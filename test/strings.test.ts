@@ -80,7 +80,14 @@ describe('model strings: decoding is total', () => {
       const toks = Array.from({ length: 60 }, (_, j) => rng(i).fork(j).int(TOKENS));
       primsOf(decodeWith(toks, c.inputs, c.ids ? { ids: c.ids } : {}).term, seen);
     }
-    expect([...primitiveNames()].filter((p) => !seen.has(p))).toEqual([]);
+    // Known gaps, each with its reason: a listed primitive must stay unreachable (so a closed gap is noticed).
+    const gaps: Readonly<Record<string, string>> = {
+      group_lift: 'affine layers: no model-string constructor yet (needs a [K, d, d] sample wire)',
+      group_conv: 'affine layers: no model-string constructor yet (needs a [K, K, C, D] kernel wire)',
+      axis_pool: 'affine layers: no model-string constructor yet',
+    };
+    expect([...primitiveNames()].filter((p) => !seen.has(p) && !gaps[p])).toEqual([]);
+    expect(Object.keys(gaps).filter((p) => seen.has(p))).toEqual([]);
   });
   it('bad inputs and options are errors that say what is wrong (strings never are)', () => {
     expect(() => decodeModel('L2', [])).toThrow(/at least one input shape/);

@@ -9,6 +9,7 @@ import { bilinear, concatLast, hadamard, outerProduct, signedSqrtL2, sumPool } f
 import { mcb } from './kernels/pooling-mcb';
 import { deltaRule, lastPosition } from './kernels/delta';
 import { outerMemory, topkWrite } from './kernels/pmi';
+import { axisPool, groupConv, groupLift } from './kernels/affine';
 
 /** The JS kernels of every committed primitive. */
 export const jsKernels: readonly SomeJsKernel[] = [
@@ -44,4 +45,7 @@ export const jsKernels: readonly SomeJsKernel[] = [
   lastPosition,
   outerMemory,
   topkWrite,
+  groupLift,
+  groupConv,
+  axisPool,
 ];

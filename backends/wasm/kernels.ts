@@ -8,6 +8,7 @@ import { gauntTensorProduct, tensorProduct } from './kernels/tensor-product';
 import { bilinear, concatLast, hadamard, mcb, outerProduct, signedSqrtL2, sumPool } from './kernels/pooling';
 import { deltaRule, lastPosition } from './kernels/delta';
 import { outerMemory, topkWrite } from './kernels/pmi';
+import { axisPool, groupConv, groupLift } from './kernels/affine';
 
 /** The WebAssembly kernels of every committed primitive. */
 export const wasmKernels: readonly SomeWasmKernel[] = [
@@ -43,4 +44,7 @@ export const wasmKernels: readonly SomeWasmKernel[] = [
   lastPosition,
   outerMemory,
   topkWrite,
+  groupLift,
+  groupConv,
+  axisPool,
 ];

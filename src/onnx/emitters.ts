@@ -11,6 +11,10 @@ import { deltaRuleEmitter } from './emit/delta';
 import { poolingEmitters } from './emit/pooling';
 import { tensorProductEmitters } from './emit/tensor-product';
 import { outerMemoryEmitter, topkWriteEmitter } from './emit/pmi';
+import { affineEmitters } from './emit/affine';
 
 /** Every emitter, in one list. */
-export const onnxEmitters: readonly SomeEmitter[] = [...structuralEmitters, ...basicEmitters, attentionEmitter, deltaRuleEmitter, ...poolingEmitters, ...tensorProductEmitters, outerMemoryEmitter, topkWriteEmitter];
+export const onnxEmitters: readonly SomeEmitter[] = [
+  ...structuralEmitters, ...basicEmitters, attentionEmitter, deltaRuleEmitter, ...poolingEmitters, ...tensorProductEmitters, outerMemoryEmitter, topkWriteEmitter,
+  ...affineEmitters,
+];

@@ -6,3 +6,4 @@ export * from './tensor-product';
 export * from './pooling';
 export * from './delta';
 export * from './pmi';
+export * from './affine';

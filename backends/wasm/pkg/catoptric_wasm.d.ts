@@ -54,6 +54,14 @@ export interface CatoptricWasmExports {
   cat_gemm(m: number, n: number, k: number, a: number, rsa: number, csa: number, b: number, rsb: number, csb: number, c: number, ldc: number, accumulate: number): number;
   /** Multiply–adds in registers, to measure the machine's SIMD128 peak the way the matrix multiply uses it (products independent of the accumulators): per iteration one `f32x4` add advancing `a`, then ten `acc_j += a · b_j`: 10 × 8 + 4 = 84 flops. Returns a value depending on every chain. */
   cat_peak_kernel(iters: number, seed: number): number;
+  /** `u[b, k, n, :] = m_k · x[b, n, :]` for points x `[bs, np, d]` and matrices m `[ks, d, d]`. */
+  cat_group_points(x: number, m: number, u: number, bs: number, ks: number, np: number, d: number): void;
+  /** Backward of `cat_group_points` in x: `dx[b, n, :] = Σ_k m_kᵀ · du[b, k, n, :]` (dx overwritten). */
+  cat_group_points_bwd(du: number, m: number, dx: number, bs: number, ks: number, np: number, d: number): void;
+  /** Pool x `[outer, n, inner]` over its middle axis into y `[outer, inner]`: the mean (`op` 0) or the max (`op` 1, writing the argmax, as a float, to `arg`). */
+  cat_axis_pool_fwd(x: number, y: number, arg: number, outer: number, n: number, inner: number, op: number): void;
+  /** Backward of `cat_axis_pool_fwd`: dx `[outer, n, inner]` from dy `[outer, inner]` (overwritten): spread evenly (mean) or routed to the kept argmax (max). */
+  cat_axis_pool_bwd(dy: number, arg: number, dx: number, outer: number, n: number, inner: number, op: number): void;
   /** Forward over all rows: sketches into psi1, psi2 (rows × d), half spectra into sar, sai, sbr, sbi (rows × (d/2+1); null: not kept), output z (rows × d). */
   cat_mcb_fwd(x: number, y: number, rows: number, dx: number, dy: number, d: number, hs: number, psi1: number, psi2: number, sar: number, sai: number, sbr: number, sbi: number, z: number): void;
   /** The count sketches of x and y (rows × d each), exactly as `cat_mcb_fwd` keeps them: the map of the MCB 2-cell `input ⇒ sketch`. */

@@ -14,6 +14,7 @@ mod fft;
 mod gaunt;
 mod tp;
 mod gemm;
+mod group;
 mod mcb;
 mod nn;
 mod pool;
