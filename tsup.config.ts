@@ -6,11 +6,28 @@ const external = ['fp-ts', 'io-ts', /^fp-ts\//, /^io-ts\//, 'fast-check'];
 // train-worker: the data-parallel training worker (src/train/parallel.ts starts it beside the chunk that holds it)
 const entry = { index: 'src/index.ts', laws: 'laws/index.ts', wasm: 'backends/wasm/index.ts', 'train-worker': 'src/train/shard-worker.ts' };
 
+// Declarations one entry at a time: built together, types shared between entries went to a common
+// chunk, and the `groups` namespace of the index then declared its type-only members as values
+// (`declare const index_Mat: typeof Mat`), which a consumer's tsc without skipLibCheck rejects.
+const dtsOnly = (name: keyof typeof entry) => ({
+  entry: { [name]: entry[name] },
+  format: ['esm', 'cjs'] as ('esm' | 'cjs')[],
+  dts: { only: true },
+  clean: false,
+  platform: 'neutral' as const,
+  target: 'es2022',
+  external,
+});
+
 export default defineConfig([
+  dtsOnly('index'),
+  dtsOnly('laws'),
+  dtsOnly('wasm'),
+  dtsOnly('train-worker'),
   {
     entry,
     format: ['esm', 'cjs'],
-    dts: true,
+    dts: false,
     sourcemap: true,
     // The other builds below write into dist/ too, each cleaning its own folder.
     clean: ['!module/**', '!browser/**', '!playground/**'],
