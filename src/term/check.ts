@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { Shape, isValidShape, shapeEq, showShape } from '../tensor/shape';
+import { Shape, isCsrShape, isValidShape, shapeEq, showShape } from '../tensor/shape';
 import { SpecError } from './error';
 import { formatErrors } from './report';
 import { Arity, Cost, PrimitiveDef, lookupPrimitive } from './primitive';
@@ -174,6 +174,9 @@ const checkNode = (term: unknown, path: string[], inputs: readonly Shape[]): E.E
     const { def, attrs, arity } = r.right;
     if (inputs.length !== arity.inputs)
       return E.left(new SpecError(path, `expects ${arity.inputs} input wire(s), got ${inputs.length}`, t.prim));
+    const dense = def.sparse ? -1 : inputs.findIndex(isCsrShape);
+    if (dense >= 0)
+      return E.left(new SpecError(path, `input ${dense} is a sparse wire ${showShape(inputs[dense]!)}, but '${t.prim}' takes dense wires only`, t.prim));
     const variant = t.variant ?? def.variants[0]!;
     if (!def.variants.includes(variant))
       return E.left(new SpecError(path, `unknown variant '${variant}'; expected one of ${def.variants.join(', ')}`, t.prim));
@@ -250,7 +253,7 @@ const collectParams = (node: TypedNode, out: Map<string, ParamInfo>): E.Either<S
 export const check = (term: unknown, inputs: readonly Shape[]): E.Either<SpecError, TypedModel> => {
   for (let i = 0; i < inputs.length; i++)
     if (!isValidShape(inputs[i]!) && !(Array.isArray(inputs[i]) && inputs[i]!.length === 0))
-      return E.left(new SpecError([], `input ${i} has an invalid shape ${JSON.stringify(inputs[i])}; dimensions must be positive integers`));
+      return E.left(new SpecError([], `input ${i} has an invalid shape ${JSON.stringify(inputs[i])}; dimensions must be positive integers (a CSR type needs 0 ≤ nnz ≤ rows·cols)`));
   const root = checkNode(term, [], inputs);
   if (E.isLeft(root)) return root;
   const params = new Map<string, ParamInfo>();

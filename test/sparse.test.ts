@@ -1,0 +1,209 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fc, test as fcTest } from '@fast-check/vitest';
+import * as E from 'fp-ts/lib/Either.js';
+import {
+  arbCsr,
+  closedFormCounters,
+  csrIdentical,
+  measuredCounters,
+  sparseCases,
+  spgemmLaw,
+  validationLaw,
+  vjpMatchesFiniteDifferences,
+  runCase,
+  compareRuns,
+  F32_TOL,
+  identical,
+} from '../laws/index';
+import { dataflows } from '../src/sparse/spgemm';
+import { initWasm, type WasmBackend } from '../backends/wasm/index';
+import { wasmSpgemm } from '../backends/wasm/kernels/sparse';
+import {
+  checkOrThrow,
+  check,
+  csr,
+  csrShape,
+  decodeSpec,
+  encodeSpec,
+  erdosRenyi,
+  fromDense,
+  initParams,
+  jsBackend,
+  lowerOrThrow,
+  packCsr,
+  prim,
+  seq,
+  spgemm,
+  toDense,
+  unpackCsr,
+  loadSpec,
+  type Csr,
+  type HostTensor,
+} from '../src/index';
+
+const f64 = jsBackend('float64');
+const f32 = jsBackend('float32');
+
+const arbPair: fc.Arbitrary<[Csr, Csr]> = fc
+  .record({ m: fc.integer({ min: 1, max: 9 }), k: fc.integer({ min: 1, max: 9 }), n: fc.integer({ min: 1, max: 9 }), da: fc.double({ min: 0.05, max: 1, noNaN: true }), db: fc.double({ min: 0.05, max: 1, noNaN: true }), seed: fc.nat() })
+  .map(({ m, k, n, da, db, seed }) => [erdosRenyi(m, k, da, seed), erdosRenyi(k, n, db, seed + 1)]);
+
+describe('spgemm dataflows', () => {
+  fcTest.prop([arbPair], { numRuns: 60, seed: 20 })('all three are bit-identical and equal the dense product', ([a, b]) => {
+    const r = spgemmLaw(a, b);
+    expect(r.detail).toBe('');
+  });
+
+  const dense = (m: number, k: number, n: number): [Csr, Csr] => [erdosRenyi(m, k, 1, 1), erdosRenyi(k, n, 1, 2)];
+  const eye = (n: number): Csr => fromDense(n, n, Float64Array.from({ length: n * n }, (_, p) => (p % (n + 1) === 0 ? 2 : 0)));
+  for (const [name, [a, b], family] of [
+    ['dense 4×3 · 3×5', dense(4, 3, 5), 'dense'],
+    ['diagonal 6×6 · 6×6', [eye(6), eye(6)], 'diagonal'],
+  ] as const)
+    for (const d of ['inner', 'outer', 'rowwise-hash'] as const)
+      it(`${d} counters on ${name} match the closed form`, () => {
+        expect(measuredCounters(a, b, d)).toEqual(closedFormCounters(a, b, d, 8, family));
+      });
+
+  fcTest.prop([arbPair], { numRuns: 30, seed: 21 })('outer and rowwise-hash counters match the closed form on random inputs', ([a, b]) => {
+    for (const d of ['outer', 'rowwise-hash'] as const) expect(measuredCounters(a, b, d)).toEqual(closedFormCounters(a, b, d, 8));
+  });
+});
+
+describe('CSR validation', () => {
+  fcTest.prop([arbCsr], { numRuns: 80, seed: 22 })('accepts valid matrices and rejects every corruption with a clear message', (a) => {
+    expect(validationLaw(a).detail).toBe('');
+  });
+
+  it('names the wire and the problem when a packed input is malformed', () => {
+    const a = csr(2, 2, [0, 1, 2], [1, 0], [1, 2]);
+    expect(E.isRight(a)).toBe(true);
+    const t = packCsr((a as E.Right<Csr>).right, 3, 'float64');
+    t.data[3] = 1.5; // a column index slot
+    expect(unpackCsr(t, 'spgemm at x, input 0 (A)')).toEqual(E.left('spgemm at x, input 0 (A): colIdx[0] = 1.5 is not an integer'));
+    const m = checkOrThrow(prim('spgemm'), [csrShape(2, 2, 3), csrShape(2, 2, 4)]);
+    const prog = lowerOrThrow(m, f64);
+    expect(() => prog.forward({}, [t, packCsr((a as E.Right<Csr>).right, 4, 'float64')])).toThrow(/spgemm at <root>, input 0 \(A\): colIdx\[0\] = 1.5/);
+  });
+});
+
+describe('sparse wires in the term language', () => {
+  it('check derives the product bound and refuses CSR wires into dense primitives', () => {
+    const m = checkOrThrow(prim('spgemm'), [csrShape(100, 50, 200), csrShape(50, 80, 300)]);
+    // min(100·80, 200·min(80, 300), 300·min(100, 200))
+    expect(m.root.outputs).toEqual([csrShape(100, 80, 8000)]);
+    expect(checkOrThrow(prim('spgemm', { nnz: 900 }), [csrShape(100, 50, 200), csrShape(50, 80, 300)]).root.outputs).toEqual([csrShape(100, 80, 900)]);
+    const bad = check(seq(prim('spmm'), prim('relu')), [csrShape(4, 4, 4), [4, 2]]);
+    expect(E.isRight(bad)).toBe(true);
+    const r = check(prim('relu'), [csrShape(4, 4, 4)]);
+    expect(E.isLeft(r) && r.left.message).toMatch(/input 0 is a sparse wire csr\[4,4;nnz≤4\], but 'relu' takes dense wires only/);
+    const mm = check(prim('spgemm'), [csrShape(4, 3, 4), csrShape(4, 4, 4)]);
+    expect(E.isLeft(mm) && mm.left.message).toMatch(/A is 4 × 3 but B is 4 × 4: inner dimensions differ/);
+  });
+
+  it('a run whose product exceeds the declared bound is a clear error', () => {
+    const a = erdosRenyi(5, 5, 1, 3);
+    const prog = lowerOrThrow(checkOrThrow(prim('spgemm', { nnz: 10 }), [csrShape(5, 5, 25), csrShape(5, 5, 25)]), f64);
+    expect(() => prog.forward({}, [packCsr(a, 25, 'float64'), packCsr(a, 25, 'float64')])).toThrow(/the product has 25 nonzeros, more than its bound 10/);
+  });
+
+  it('a spec with sparse wires round-trips through JSON and checks', () => {
+    const doc = { catoptric: 1, name: 'two-hop', inputs: [{ csr: [6, 6], nnz: 36 }, [6, 2]], model: sparseCases.at(-1)!.term };
+    const d = decodeSpec(JSON.parse(JSON.stringify(doc)));
+    expect(E.isRight(d)).toBe(true);
+    const spec = (d as E.Right<Parameters<typeof encodeSpec>[0]>).right;
+    expect(spec.inputs[0]).toEqual(csrShape(6, 6, 36));
+    expect(JSON.parse(JSON.stringify(encodeSpec(spec)))).toEqual(JSON.parse(JSON.stringify(doc)));
+    expect(E.isRight(loadSpec(JSON.stringify(doc)))).toBe(true);
+    const wrong = loadSpec(JSON.stringify({ ...doc, inputs: [{ csr: [6, 6], nnz: 37 }, [6, 2]] }));
+    expect(E.isLeft(wrong) && wrong.left[0]).toEqual({ path: ['inputs', 0, 'nnz'], message: 'expected a bound at most rows·cols = 36, got 37' });
+  });
+});
+
+describe('sparse primitives on js', () => {
+  for (const c of sparseCases)
+    it(`${c.name}: backward equals finite differences over the values (float64)`, () => {
+      const model = checkOrThrow(c.term, c.inputs);
+      for (const seed of [1, 2]) {
+        const rep = vjpMatchesFiniteDifferences(lowerOrThrow(model, f64), f64, initParams(model, seed, 'float64'), c.sample!(seed), seed);
+        expect(rep.ok, rep.detail).toBe(true);
+      }
+    });
+
+  for (const c of sparseCases)
+    it(`${c.name}: float32 agrees with float64`, () => {
+      for (const seed of [3, 4]) {
+        const r = compareRuns(runCase(c, f32, seed), runCase(c, f64, seed), F32_TOL);
+        expect(r.worst, r.where).toBeLessThanOrEqual(1);
+      }
+    });
+
+  it('spgemm, spmm and sddmm on the lowered program equal the dense computation', () => {
+    const a = erdosRenyi(7, 6, 0.4, 5), b = erdosRenyi(6, 4, 0.4, 6);
+    const run = (term: ReturnType<typeof prim>, inputs: HostTensor[]) =>
+      lowerOrThrow(checkOrThrow(term, inputs.map((x) => x.shape)), f64).forward({}, inputs).outputs[0]!;
+    const c = unpackCsr(run(prim('spgemm'), [packCsr(a, 42, 'float64'), packCsr(b, 24, 'float64')]));
+    expect(E.isRight(c) && csrIdentical(c.right, spgemm(a, b))).toBe(true);
+    const x = Float64Array.from({ length: 24 }, (_, i) => Math.sin(i));
+    const da = toDense(a);
+    const y = run(prim('spmm'), [packCsr(a, 42, 'float64'), { shape: [6, 4], data: x }]).data;
+    for (let i = 0; i < 7; i++)
+      for (let j = 0; j < 4; j++) {
+        let s = 0;
+        for (let k = 0; k < 6; k++) s += da[i * 6 + k]! * x[k * 4 + j]!;
+        expect(y[i * 4 + j]).toBeCloseTo(s, 12);
+      }
+    const u = Float64Array.from({ length: 7 * 3 }, (_, i) => Math.cos(i)), v = Float64Array.from({ length: 6 * 3 }, (_, i) => Math.sin(2 * i));
+    const sd = unpackCsr(run(prim('sddmm'), [packCsr(a, 42, 'float64'), { shape: [7, 3], data: u }, { shape: [6, 3], data: v }]));
+    expect(E.isRight(sd)).toBe(true);
+    const sdd = toDense((sd as E.Right<Csr>).right);
+    for (let i = 0; i < 7; i++)
+      for (let j = 0; j < 6; j++) {
+        let s = 0;
+        for (let q = 0; q < 3; q++) s += u[i * 3 + q]! * v[j * 3 + q]!;
+        expect(sdd[i * 6 + j]).toBeCloseTo(da[i * 6 + j]! * s, 12);
+      }
+  });
+});
+
+describe('sparse kernels on wasm', () => {
+  let wasm: WasmBackend;
+  beforeAll(async () => {
+    wasm = await initWasm();
+  });
+
+  fcTest.prop([arbPair], { numRuns: 25, seed: 23 })('dataflows are bit-identical, counters match the closed form (f32 values)', ([a, b]) => {
+    const rt = wasm.runtime;
+    wasm.scope(() => {
+      const A = packCsr(a, undefined, 'float32'), B = packCsr(b, undefined, 'float32');
+      const bound = a.rows * b.cols;
+      const outs = dataflows.map((d) => {
+        const { c, counters } = wasmSpgemm(rt, wasm.upload(A), wasm.upload(B), d, bound);
+        const a32 = E.getOrElseW(() => a)(unpackCsr(A)), b32 = E.getOrElseW(() => b)(unpackCsr(B));
+        if (d !== 'inner') expect(counters).toEqual(closedFormCounters(a32, b32, d, 4));
+        return wasm.download(c!);
+      });
+      expect(outs.every((o) => identical(o, outs[0]!))).toBe(true);
+      // …and equal the JS float32 kernel's C.
+      const js = spgemm(E.getOrElseW(() => a)(unpackCsr(A)), E.getOrElseW(() => b)(unpackCsr(B)));
+      expect(identical(outs[0]!, packCsr(js, bound, 'float32'))).toBe(true);
+    });
+  });
+
+  it('inner counters on a dense pattern match the closed form', () => {
+    const [a, b] = [erdosRenyi(4, 3, 1, 1), erdosRenyi(3, 5, 1, 2)];
+    wasm.scope(() => {
+      const { counters } = wasmSpgemm(wasm.runtime, wasm.upload(packCsr(a, undefined, 'float32')), wasm.upload(packCsr(b, undefined, 'float32')), 'inner', 20);
+      expect(counters).toEqual(closedFormCounters(a, b, 'inner', 4, 'dense'));
+    });
+  });
+
+  it('a malformed packed input is a clear error before any Rust code reads it', () => {
+    const t = packCsr(erdosRenyi(3, 3, 1, 4), 9, 'float32');
+    t.data[4] = 7; // column index of row 0, entry 0, out of range
+    const prog = lowerOrThrow(checkOrThrow(prim('spmm'), [csrShape(3, 3, 9), [3, 2]]), wasm);
+    expect(() => wasm.scope(() => prog.forward({}, [wasm.upload(t), wasm.upload({ shape: [3, 2], data: new Float32Array(6) })]))).toThrow(
+      /spmm at <root>, input 0 \(A\): row 0, entry 0: column index 7 is out of range \[0, 3\)/,
+    );
+  });
+});
