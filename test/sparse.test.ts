@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { cli } from './cli-harness';
 import { fc, test as fcTest } from '@fast-check/vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import {
@@ -205,5 +207,33 @@ describe('sparse kernels on wasm', () => {
     expect(() => wasm.scope(() => prog.forward({}, [wasm.upload(t), wasm.upload({ shape: [3, 2], data: new Float32Array(6) })]))).toThrow(
       /spmm at <root>, input 0 \(A\): row 0, entry 0: column index 7 is out of range \[0, 3\)/,
     );
+  });
+});
+
+describe('a spec with sparse wires on the command line', () => {
+  const file = 'examples/graph/spec/two-hop.json';
+  it('check shows the CSR wire types and the spgemm bound', async () => {
+    const r = await cli('check', file, '--json');
+    expect(r.err).toBe('');
+    const j = JSON.parse(r.out);
+    expect(j.inputs).toEqual([csrShape(6, 6, 36), [6, 2]]);
+    expect(j.outputs).toEqual([[6, 2], [6, 2]]);
+    const text = await cli('check', file);
+    expect(text.out).toMatch(/inputs +csr\[6,6;nnz≤36\] \[6,2\]/);
+    expect(text.out).toMatch(/spgemm +rowwise-hash +csr\[6,6;nnz≤36\] csr\[6,6;nnz≤36\] +csr\[6,6;nnz≤36\]/);
+  });
+  it('diagram draws it, plan plans it', async () => {
+    const d = await cli('diagram', file);
+    expect(d.code).toBe(0);
+    expect(d.out).toContain('csr[6,6;nnz≤36]');
+    const p = await cli('plan', file, '--json');
+    expect(p.code).toBe(0);
+    expect(JSON.parse(p.out).spec.peakBytes).toBeGreaterThan(0);
+  });
+  it('a bad sparse input type is an error at its JSON path', async () => {
+    const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+    doc.inputs[0] = { csr: [6], nnz: 3 };
+    const r = loadSpec(JSON.stringify(doc));
+    expect(E.isLeft(r) && r.left).toEqual([{ path: ['inputs', 0, 'csr'], message: 'expected [rows, cols] (two positive integers), got [6]' }]);
   });
 });
