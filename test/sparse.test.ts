@@ -41,6 +41,11 @@ import {
   loadSpec,
   type Csr,
   type HostTensor,
+  poisson2d,
+  rmat,
+  readMatrixMarket,
+  validateCsr,
+  nnzOf,
 } from '../src/index';
 
 const f64 = jsBackend('float64');
@@ -235,5 +240,42 @@ describe('a spec with sparse wires on the command line', () => {
     doc.inputs[0] = { csr: [6], nnz: 3 };
     const r = loadSpec(JSON.stringify(doc));
     expect(E.isLeft(r) && r.left).toEqual([{ path: ['inputs', 0, 'csr'], message: 'expected [rows, cols] (two positive integers), got [6]' }]);
+  });
+});
+
+describe('generators and the Matrix Market reader', () => {
+  it('generators are seeded and give valid CSR of the promised structure', () => {
+    const p = poisson2d(5);
+    expect(E.isRight(validateCsr(p))).toBe(true);
+    expect(nnzOf(p)).toBe(5 * 25 - 4 * 5); // 5 per row minus the missing boundary neighbours
+    expect(toDense(p)[0]).toBe(4);
+    const r1 = rmat(8, 4, 9), r2 = rmat(8, 4, 9);
+    expect(csrIdentical(r1, r2)).toBe(true);
+    expect(E.isRight(validateCsr(r1))).toBe(true);
+    expect(r1.rows).toBe(256);
+    // Power law: the busiest row holds far more than the mean.
+    const deg = Array.from({ length: 256 }, (_, i) => r1.rowPtr[i + 1]! - r1.rowPtr[i]!);
+    expect(Math.max(...deg)).toBeGreaterThan(5 * (nnzOf(r1) / 256));
+    const er = erdosRenyi(400, 400, 0.02, 1);
+    expect(E.isRight(validateCsr(er))).toBe(true);
+    expect(Math.abs(nnzOf(er) - 3200) / 3200).toBeLessThan(0.1);
+    expect(csrIdentical(er, erdosRenyi(400, 400, 0.02, 2))).toBe(false);
+  });
+
+  it('reads coordinate files (general, symmetric, pattern) and names the line of a bad entry', () => {
+    const sym = '%%MatrixMarket matrix coordinate real symmetric\n% a comment\n3 3 3\n1 1 2.5\n3 1 -1\n2 2 4\n';
+    const a = readMatrixMarket(sym, 'sym.mtx');
+    expect(E.isRight(a) && Array.from(toDense(a.right))).toEqual([2.5, 0, -1, 0, 4, 0, -1, 0, 0]);
+    const pat = readMatrixMarket('%%MatrixMarket matrix coordinate pattern general\n2 3 2\n1 3\n2 1\n', 'p.mtx');
+    expect(E.isRight(pat) && Array.from(toDense(pat.right))).toEqual([0, 0, 1, 1, 0, 0]);
+    expect(readMatrixMarket('%%MatrixMarket matrix coordinate real general\n2 2 1\n3 1 1.0\n', 'bad.mtx')).toEqual(
+      E.left('bad.mtx:3: row index 3 is not an integer in [1, 2]'),
+    );
+    expect(readMatrixMarket('%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n4\n', 'arr.mtx')).toEqual(
+      E.left("arr.mtx:1: only 'coordinate' (sparse) storage is read, got 'array'"),
+    );
+    expect(readMatrixMarket('%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1.0\n', 'short.mtx')).toEqual(
+      E.left('short.mtx:4: the size line promises 2 entries, the file has 1'),
+    );
   });
 });
