@@ -20,7 +20,7 @@ if (!Number.isInteger(threads) || threads < 2) {
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** Other engineers' benchmark modules, run when their file exists. */
-const modules = ['attention', 'delta', 'pooling', 'tensor-product', 'lowering', 'ntk', 'ort', 'pool'];
+const modules = ['attention', 'delta', 'pooling', 'tensor-product', 'lowering', 'ntk', 'ort', 'pool', 'sparse'];
 
 const fmt = (x: number | undefined, d = 2) => (typeof x !== 'number' ? '' : x.toFixed(d));
 

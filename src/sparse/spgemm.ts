@@ -198,6 +198,8 @@ export const spgemmSymbolic = (a: Csr, b: Csr, counters?: SpgemmCounters, live =
   checkDims(a, b);
   const rowPtr = new Int32Array(a.rows + 1);
   let readA = 0, readB = 0;
+  // One scratchpad reused by every row (cleared after use); each row uses a table sized to it.
+  let keys = new Int32Array(0);
   for (let i = 0; i < a.rows; i++) {
     let upper = 0;
     for (let p = a.rowPtr[i]!; p < a.rowPtr[i + 1]!; p++) {
@@ -206,7 +208,7 @@ export const spgemmSymbolic = (a: Csr, b: Csr, counters?: SpgemmCounters, live =
     }
     readA += 4 * (a.rowPtr[i + 1]! - a.rowPtr[i]!);
     const size = tableSize(upper), mask = size - 1;
-    const keys = new Int32Array(size).fill(EMPTY);
+    if (keys.length < size) keys = new Int32Array(size).fill(EMPTY);
     live.alloc(size * 4);
     let count = 0;
     for (let p = a.rowPtr[i]!; p < a.rowPtr[i + 1]!; p++) {
@@ -220,6 +222,7 @@ export const spgemmSymbolic = (a: Csr, b: Csr, counters?: SpgemmCounters, live =
         if (keys[h] === EMPTY) (keys[h] = j), count++;
       }
     }
+    keys.fill(EMPTY, 0, size);
     live.free(size * 4);
     rowPtr[i + 1] = rowPtr[i]! + count;
   }
@@ -246,12 +249,13 @@ export const spgemmHash = (a: Csr, b: Csr, counters?: SpgemmCounters): Csr => {
   const nnz = rowPtr[a.rows]!;
   const colIdx = new Int32Array(nnz);
   const sums = new Float64Array(nnz);
+  let keys = new Int32Array(0);
+  let vals = new Float64Array(0);
   for (let i = 0; i < a.rows; i++) {
     const count = rowPtr[i + 1]! - rowPtr[i]!;
     if (count === 0) continue; // no partial products: the numeric phase skips the row
     const size = tableSize(count), mask = size - 1;
-    const keys = new Int32Array(size).fill(EMPTY);
-    const vals = new Float64Array(size);
+    if (keys.length < size) (keys = new Int32Array(size).fill(EMPTY)), (vals = new Float64Array(size));
     live.alloc(size * (4 + vb));
     for (let p = a.rowPtr[i]!; p < a.rowPtr[i + 1]!; p++) {
       const k = a.colIdx[p]!, x = a.values[p]!;
@@ -277,6 +281,8 @@ export const spgemmHash = (a: Csr, b: Csr, counters?: SpgemmCounters): Csr => {
       while (keys[h] !== j) h = (h + 1) & mask;
       sums[rowPtr[i]! + t] = vals[h]!;
     }
+    keys.fill(EMPTY, 0, size);
+    vals.fill(0, 0, size);
     live.free(size * (4 + vb));
   }
   live.free((a.rows + 1) * 4);

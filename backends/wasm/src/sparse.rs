@@ -262,6 +262,8 @@ fn slot(j: u32, mask: usize) -> usize {
 /// Symbolic phase: C's row pointers, each row's distinct columns counted in a hash set.
 fn symbolic(a: &Csr, b: &Csr, live: &mut Live, read_a: &mut usize, read_b: &mut usize) -> Vec<usize> {
     let mut ptr = vec![0usize; a.rows + 1];
+    // One scratchpad reused by every row (cleared after use); each row uses a table sized to it.
+    let mut keys: Vec<u32> = Vec::new();
     for i in 0..a.rows {
         let (a0, a1) = a.span(i);
         let mut upper = 0usize;
@@ -272,7 +274,9 @@ fn symbolic(a: &Csr, b: &Csr, live: &mut Live, read_a: &mut usize, read_b: &mut 
         *read_a += 4 * (a1 - a0);
         let size = table_size(upper);
         let mask = size - 1;
-        let mut keys = vec![EMPTY; size];
+        if keys.len() < size {
+            keys.resize(size, EMPTY);
+        }
         live.alloc(size * 4);
         let mut count = 0usize;
         for p in a0..a1 {
@@ -291,6 +295,9 @@ fn symbolic(a: &Csr, b: &Csr, live: &mut Live, read_a: &mut usize, read_b: &mut 
                 }
             }
         }
+        for h in keys[..size].iter_mut() {
+            *h = EMPTY;
+        }
         live.free(size * 4);
         ptr[i + 1] = ptr[i] + count;
     }
@@ -302,6 +309,9 @@ fn hash_rows(a: &Csr, b: &Csr, ptr: &[usize], live: &mut Live, cnt: &mut [usize;
     let nnz = ptr[a.rows];
     let mut idx = vec![0usize; nnz];
     let mut sums = vec![0f64; if with_values { nnz } else { 0 }];
+    let mut keys: Vec<u32> = Vec::new();
+    let mut vals: Vec<f64> = Vec::new();
+    let mut row: Vec<u32> = Vec::new();
     for i in 0..a.rows {
         let count = ptr[i + 1] - ptr[i];
         if count == 0 {
@@ -309,8 +319,12 @@ fn hash_rows(a: &Csr, b: &Csr, ptr: &[usize], live: &mut Live, cnt: &mut [usize;
         }
         let size = table_size(count);
         let mask = size - 1;
-        let mut keys = vec![EMPTY; size];
-        let mut vals = vec![0f64; if with_values { size } else { 0 }];
+        if keys.len() < size {
+            keys.resize(size, EMPTY);
+            if with_values {
+                vals.resize(size, 0.0);
+            }
+        }
         live.alloc(size * (4 + VB));
         let (a0, a1) = a.span(i);
         for p in a0..a1 {
@@ -331,7 +345,8 @@ fn hash_rows(a: &Csr, b: &Csr, ptr: &[usize], live: &mut Live, cnt: &mut [usize;
                 }
             }
         }
-        let mut row: Vec<u32> = keys.iter().cloned().filter(|&k| k != EMPTY).collect();
+        row.clear();
+        row.extend(keys[..size].iter().cloned().filter(|&k| k != EMPTY));
         row.sort_unstable();
         for (t, &j) in row.iter().enumerate() {
             idx[ptr[i] + t] = j as usize;
@@ -341,6 +356,12 @@ fn hash_rows(a: &Csr, b: &Csr, ptr: &[usize], live: &mut Live, cnt: &mut [usize;
                     h = (h + 1) & mask;
                 }
                 sums[ptr[i] + t] = vals[h];
+            }
+        }
+        for h in 0..size {
+            keys[h] = EMPTY;
+            if with_values {
+                vals[h] = 0.0;
             }
         }
         live.free(size * (4 + VB));
