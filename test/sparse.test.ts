@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli } from './cli-harness';
+import { sbm, squareCounts, trainGcn } from '../examples/graph/graph';
 import { fc, test as fcTest } from '@fast-check/vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import {
@@ -277,5 +278,20 @@ describe('generators and the Matrix Market reader', () => {
     expect(readMatrixMarket('%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1.0\n', 'short.mtx')).toEqual(
       E.left('short.mtx:4: the size line promises 2 entries, the file has 1'),
     );
+  });
+});
+
+describe('examples/graph', () => {
+  it('both GCNs check, train a few steps with finite loss, and Â² by spgemm fits its declared bound', () => {
+    const g = sbm({ n: 60, classes: 3, degreeIn: 2, degreeOut: 0.5, dim: 4, signal: 0.5, labelled: 3, seed: 1 });
+    const sq = squareCounts(g);
+    expect(sq.actual).toBeLessThanOrEqual(sq.staticBound);
+    for (const which of ['1-hop', '2-hop'] as const) {
+      const r = trainGcn(f32, g, which, { hidden: 4, steps: 3, lr: 0.01, seed: 1, nnz2: sq.actual });
+      expect(Number.isFinite(r.finalLoss)).toBe(true);
+      expect(r.testAccuracy).toBeGreaterThanOrEqual(0);
+      expect(r.plannedPeakBytes).toBeGreaterThan(0);
+    }
+    expect(() => trainGcn(f32, g, '2-hop', { hidden: 4, steps: 1, lr: 0.01, seed: 1, nnz2: sq.actual - 1 })).toThrow(/more than its bound/);
   });
 });
