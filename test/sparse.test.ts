@@ -234,7 +234,11 @@ describe('a spec with sparse wires on the command line', () => {
     expect(d.out).toContain('csr[6,6;nnz≤36]');
     const p = await cli('plan', file, '--json');
     expect(p.code).toBe(0);
-    expect(JSON.parse(p.out).spec.peakBytes).toBeGreaterThan(0);
+    const plan = JSON.parse(p.out);
+    expect(plan.spec.peakBytes).toBeGreaterThan(0);
+    // Keeping C's pattern costs its bound in memory and saves the symbolic phase: both are on the frontier.
+    expect(plan.frontier.map((f: { plan: unknown }) => f.plan)).toEqual([{}, { variants: { '2.1': 'rowwise-hash:keep' } }]);
+    expect(plan.frontier[1].peakBytes).toBeGreaterThan(plan.frontier[0].peakBytes);
   });
   it('a bad sparse input type is an error at its JSON path', async () => {
     const doc = JSON.parse(fs.readFileSync(file, 'utf8'));

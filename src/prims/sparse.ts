@@ -62,7 +62,9 @@ export const spgemmDef = definePrimitive({
     const A = csrDims(x!)!, B = csrDims(y!)!;
     const products = A.nnz * Math.min(B.cols, B.nnz);
     const bound = spgemmBound(x!, y!, a.nnz);
-    return cost(2 * products, 4 * products, sizeOf(x!) + sizeOf(y!) + (variant.endsWith(':keep') ? A.rows + 1 + bound : 0));
+    const keep = variant.endsWith(':keep');
+    // The recomputing variants rerun the symbolic phase in the backward pass: one hash probe per partial product.
+    return cost(2 * products, 4 * products + (keep ? 0 : products), sizeOf(x!) + sizeOf(y!) + (keep ? A.rows + 1 + bound : 0));
   },
   // The pattern slots of a CSR wire carry no gradient; the wire as a whole does (its values).
 });
