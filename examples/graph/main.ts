@@ -3,17 +3,17 @@
  * against one with Â and Â² (2-hop, Â² by spgemm on the sparse adjacency wire), over several seeds;
  * accuracy on the unlabelled nodes, and the planned memory of each model.
  *
- *   npx tsx examples/graph/main.ts [--seeds N] [--steps N] [--nodes N] [--backend js|wasm] [--json]
+ *   npx tsx examples/graph/main.ts [--seeds N] [--steps N] [--nodes N] [--backend js|wasm] [--threads N] [--json]
  *   (npm run example:graph -- --json)
  */
-import { choiceOption, flag, intOption } from '../args';
+import { choiceOption, flag, intOption, threadsOption } from '../args';
 import { exitOnMissingKernel, loadBackend } from '../backend';
 import { type GcnResult, sbm, squareCounts, trainGcn } from './graph';
 
-const known = new Set(['--seeds', '--steps', '--nodes', '--backend', '--json', '--help', '-h']);
+const known = new Set(['--seeds', '--steps', '--nodes', '--backend', '--threads', '--json', '--help', '-h']);
 const argv = process.argv.slice(2);
 if (flag('help') || argv.includes('-h')) {
-  console.log('usage: npx tsx examples/graph/main.ts [--seeds N] [--steps N] [--nodes N] [--backend js|wasm] [--json]');
+  console.log('usage: npx tsx examples/graph/main.ts [--seeds N] [--steps N] [--nodes N] [--backend js|wasm] [--threads N] [--json]');
   process.exit(0);
 }
 for (let i = 0; i < argv.length; i++) {
@@ -29,7 +29,7 @@ const seeds = intOption('seeds', 5, 1);
 const steps = intOption('steps', 150, 1);
 const nodes = intOption('nodes', 600, 30);
 const backendName = choiceOption('backend', ['js', 'wasm'] as const, 'js');
-const backend = await loadBackend(backendName);
+const backend = await loadBackend(backendName, threadsOption(backendName));
 
 const graphOptions = { n: nodes - (nodes % 3), classes: 3, degreeIn: 2, degreeOut: 0.5, dim: 16, signal: 0.35, labelled: 5 };
 const results: (GcnResult & { graphSeed: number })[] = [];
