@@ -8,7 +8,7 @@ import { run as runWasm, withRatios, type BenchRow } from './wasm';
 import { exampleArgs } from '../examples/args';
 
 /** Other engineers' benchmark modules, run when their file exists. */
-const modules = ['attention', 'delta', 'pooling', 'tensor-product', 'lowering', 'ntk', 'ort', 'pool'];
+const modules = ['attention', 'delta', 'pooling', 'tensor-product', 'lowering', 'ntk', 'ort', 'pool', 'sparse'];
 
 const o = exampleArgs({
   name: 'bench',

@@ -25,3 +25,4 @@ export * from './pmi';
 export * from './split';
 export * from './affine';
 export * from './groups';
+export * from './sparse';

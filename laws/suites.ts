@@ -6,6 +6,7 @@ import { poolingCases } from './pooling';
 import { tensorProductCases } from './equivariant';
 import { pmiCases } from './pmi';
 import { affineCases } from './affine';
+import { sparseCases } from './sparse';
 
 /**
  * Every family of conformance cases, by name. Each backend's conformance test and the peak-memory
@@ -19,4 +20,5 @@ export const conformanceSuites: Readonly<Record<string, readonly ConformanceCase
   tensorProduct: tensorProductCases,
   pmi: pmiCases,
   affine: affineCases,
+  sparse: sparseCases,
 };

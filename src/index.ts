@@ -25,3 +25,4 @@ export * from './strings';
 export * from './models/pmi';
 export * from './tasks/relational';
 export * as groups from './groups';
+export * from './sparse';

@@ -85,6 +85,9 @@ describe('model strings: decoding is total', () => {
       group_lift: 'affine layers: no model-string constructor yet (needs a [K, d, d] sample wire)',
       group_conv: 'affine layers: no model-string constructor yet (needs a [K, K, C, D] kernel wire)',
       axis_pool: 'affine layers: no model-string constructor yet',
+      spgemm: 'sparse wires: model strings carry dense shapes only (a CSR input wire has no string form)',
+      spmm: 'sparse wires: model strings carry dense shapes only (a CSR input wire has no string form)',
+      sddmm: 'sparse wires: model strings carry dense shapes only (a CSR input wire has no string form)',
     };
     expect([...primitiveNames()].filter((p) => !seen.has(p) && !gaps[p])).toEqual([]);
     expect(Object.keys(gaps).filter((p) => seen.has(p))).toEqual([]);

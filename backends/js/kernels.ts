@@ -10,6 +10,7 @@ import { mcb } from './kernels/pooling-mcb';
 import { deltaRule, lastPosition } from './kernels/delta';
 import { outerMemory, topkWrite } from './kernels/pmi';
 import { axisPool, groupConv, groupLift } from './kernels/affine';
+import { spgemm, spmm, sddmm } from './kernels/sparse';
 
 /** The JS kernels of every committed primitive. */
 export const jsKernels: readonly SomeJsKernel[] = [
@@ -48,4 +49,7 @@ export const jsKernels: readonly SomeJsKernel[] = [
   groupLift,
   groupConv,
   axisPool,
+  spgemm,
+  spmm,
+  sddmm,
 ];

@@ -21,3 +21,4 @@ export { attentionLseToProbs } from './kernels/attention';
 export { ABI_VERSION } from './pkg/catoptric_wasm.js';
 // The worker pool: `initWasm({ threads })` (this `initWasm` also takes the single-threaded arguments).
 export * from './pool/index';
+export { wasmSpgemm } from './kernels/sparse';

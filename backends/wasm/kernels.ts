@@ -9,6 +9,7 @@ import { bilinear, concatLast, hadamard, mcb, outerProduct, signedSqrtL2, sumPoo
 import { deltaRule, lastPosition } from './kernels/delta';
 import { outerMemory, topkWrite } from './kernels/pmi';
 import { axisPool, groupConv, groupLift } from './kernels/affine';
+import { spgemm, spmm, sddmm } from './kernels/sparse';
 
 /** The WebAssembly kernels of every committed primitive. */
 export const wasmKernels: readonly SomeWasmKernel[] = [
@@ -47,4 +48,7 @@ export const wasmKernels: readonly SomeWasmKernel[] = [
   groupLift,
   groupConv,
   axisPool,
+  spgemm,
+  spmm,
+  sddmm,
 ];

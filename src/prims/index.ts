@@ -7,3 +7,4 @@ export * from './pooling';
 export * from './delta';
 export * from './pmi';
 export * from './affine';
+export * from './sparse';

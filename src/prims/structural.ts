@@ -14,6 +14,7 @@ export const idDef = definePrimitive({
   attrDocs: { n: { doc: 'number of wires', default: 1 } },
   arity: (a) => ({ inputs: a.n ?? 1, outputs: a.n ?? 1 }),
   shape: (_a, xs) => ok(xs),
+  sparse: true,
   variants: ['none'],
   cost: () => cost(0, 0, 0),
 });
@@ -26,6 +27,7 @@ export const copyDef = definePrimitive({
   attrDocs: { n: { doc: 'number of copies', default: 2 } },
   arity: (a) => ({ inputs: 1, outputs: a.n ?? 2 }),
   shape: (a, xs) => ok(Array.from({ length: a.n ?? 2 }, () => xs[0]!)),
+  sparse: true,
   variants: ['none'],
   cost: (a, xs) => cost(0, ((a.n ?? 2) - 1) * sizeOf(xs[0]!), 0),
 });
@@ -51,6 +53,7 @@ export const discardDef = definePrimitive({
   attrs: NoAttrs,
   arity: () => ({ inputs: 1, outputs: 0 }),
   shape: () => ok([]),
+  sparse: true,
   variants: ['none'],
   cost: () => cost(0, 0, 0),
 });
@@ -68,6 +71,7 @@ export const permuteDef = definePrimitive({
     if (!sorted.every((v, i) => v === i)) return bad(`perm ${showValue(a.perm)} is not a permutation of 0..${a.perm.length - 1}`);
     return ok(a.perm.map((p) => xs[p]!));
   },
+  sparse: true,
   variants: ['none'],
   cost: () => cost(0, 0, 0),
 });

@@ -1,3 +1,4 @@
+import { sizeOf } from './shape';
 /**
  * Seeded pseudo-random numbers (SplitMix32 state update + Box–Muller normals).
  * Every source of randomness in catoptric takes one of these, built from an explicit seed,
@@ -66,9 +67,9 @@ export const rng = (seed: number | string): Rng => {
   };
 };
 
-/** A tensor of standard normals from a generator. */
+/** A tensor of standard normals from a generator (for a CSR wire type, every slot of its storage). */
 export const randn = (shape: readonly number[], r: Rng, dtype: 'float32' | 'float64' = 'float64') => {
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = sizeOf(shape);
   const data = dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
   for (let i = 0; i < n; i++) data[i] = r.normal();
   return { shape: [...shape], data };

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { Shape, shapeEq, showShape } from '../tensor/shape';
+import { Shape, isCsrShape, shapeEq, showShape } from '../tensor/shape';
 import { SpecError } from './error';
 import { formatErrors } from './report';
 import { Arity, Cost, PrimitiveDef, lookupPrimitive } from './primitive';
@@ -281,6 +281,9 @@ const checkPrim = (t: PrimTerm, path: string[], inputs: readonly Shape[], ctx: C
   const { def, attrs, arity } = r.right;
   if (inputs.length !== arity.inputs)
     return E.left(new SpecError(path, `expects ${arity.inputs} input wire(s), got ${inputs.length}`, t.prim));
+  const dense = def.sparse ? -1 : inputs.findIndex(isCsrShape);
+  if (dense >= 0)
+    return E.left(new SpecError(path, `input ${dense} is a sparse wire ${showShape(inputs[dense]!)}, but '${t.prim}' takes dense wires only`, t.prim));
   const variant = t.variant ?? def.variants[0]!;
   if (!def.variants.includes(variant))
     return E.left(new SpecError(path, `unknown variant ${showName(variant)}; expected one of ${def.variants.join(', ')}`, t.prim));

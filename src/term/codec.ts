@@ -26,7 +26,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import type { Shape } from '../tensor/shape';
+import { type Shape, csrDims, csrShape, isValidShape } from '../tensor/shape';
 import { type CheckOptions, type TypedModel, check } from './check';
 import { type PlannedModel, applyPlan, nodesByKey } from '../plan/apply';
 import { limitsOf, shapeProblem } from './limits';
@@ -395,6 +395,30 @@ export const decodeTerm = (u: unknown, prefix: readonly JsonKey[] = []): E.Eithe
 /** A tensor shape: an array of positive integers (`[]` is a scalar). */
 export const ShapeCodec = arrayOf(PosInt, 'shape (array of positive integers)');
 
+const CsrTypeFields = closed('sparse wire type', { csr: arrayOf(PosInt, '[rows, cols]'), nnz: NatInt }, {});
+/**
+ * A wire type in a document: a dense shape, or `{ "csr": [rows, cols], "nnz": bound }` for a CSR
+ * matrix with at most `bound` nonzeros (decoded to `csrShape(rows, cols, bound)`).
+ */
+export const WireTypeCodec = new t.Type<Shape, unknown, unknown>(
+  'wire type (shape, or { "csr": [rows, cols], "nnz": bound })',
+  (u): u is Shape => Array.isArray(u) && isValidShape(u as Shape),
+  (u, c) => {
+    if (!isObj(u)) return ShapeCodec.validate(u, c);
+    const r = CsrTypeFields.validate(u, c);
+    if (E.isLeft(r)) return r;
+    const { csr, nnz } = r.right;
+    if (csr.length !== 2) return fail(csr, [...c, { key: 'csr', type: ShapeCodec, actual: csr }], '[rows, cols] (two positive integers)');
+    if (nnz > csr[0]! * csr[1]!)
+      return fail(nnz, [...c, { key: 'nnz', type: NatInt, actual: nnz }], `a bound at most rows·cols = ${csr[0]! * csr[1]!}`);
+    return t.success(csrShape(csr[0]!, csr[1]!, nnz));
+  },
+  (s) => {
+    const d = csrDims(s);
+    return d ? { csr: [d.rows, d.cols], nnz: d.nnz } : [...s];
+  },
+);
+
 /** One item of a checkpoint schedule: a child index or a nested segment. */
 export type ScheduleItemJson = number | readonly ScheduleItemJson[];
 const ScheduleItemCodec: t.Type<ScheduleItemJson, unknown, unknown> = new t.Type<ScheduleItemJson, unknown, unknown>(
@@ -455,7 +479,7 @@ const docFields = closed(
   {
     catoptric: refine(`format version ${SPEC_VERSION}`, (u): u is 1 => u === SPEC_VERSION),
     name: Str,
-    inputs: arrayOf(ShapeCodec, 'array of input shapes'),
+    inputs: arrayOf(WireTypeCodec, 'array of input shapes'),
     model: TermCodec,
   },
   { $schema: Str, doc: Str, plan: PlanCodec, task: TaskRefCodec, train: TrainCodec },

@@ -4,6 +4,7 @@
  * handle. The defaults are generous; pass larger ones to `check(term, inputs, { limits })`.
  */
 import { showDims } from './show';
+import { csrDims, showShape, sizeOf } from '../tensor/shape';
 
 /** Sizes `check` accepts. */
 export interface Limits {
@@ -50,6 +51,14 @@ export const limitsOf = (given: Partial<Limits> = {}): Limits => {
  */
 export const shapeProblem = (shape: unknown, limits: Limits): string | null => {
   if (!Array.isArray(shape)) return `expected an array of dimensions, got ${showDims(shape)}`;
+  const c = csrDims(shape);
+  if (c) {
+    // A CSR wire type (main's sparse wires): its dimensions and bound, and its storage within the limit.
+    if (![c.rows, c.cols].every((d) => Number.isSafeInteger(d) && d >= 1) || !Number.isSafeInteger(c.nnz) || c.nnz < 0 || c.nnz > c.rows * c.cols)
+      return `a CSR wire type needs positive integer rows and columns of at most 2^53 − 1 and 0 ≤ nnz ≤ rows·cols, got ${showShape(shape)}`;
+    if (sizeOf(shape) > limits.maxElements) return `${showShape(shape)} stores more than ${limits.maxElements} elements, the limit per tensor (limits.maxElements)`;
+    return null;
+  }
   let n = 1;
   for (const d of shape) {
     if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 1)

@@ -73,6 +73,11 @@ export interface PrimitiveDef<A = any> {
   init?(attrs: A, param: string, shape: Shape, rng: Rng): ArrayLike<number>;
   /** Input wires that carry no gradient (integer ids, labels). */
   readonly nondiff?: (attrs: A) => readonly number[];
+  /**
+   * True if the primitive takes CSR wires (see `csrShape`); `check` refuses a CSR wire into any
+   * other primitive, so a dense shape rule never misreads a sparse type.
+   */
+  readonly sparse?: boolean;
 }
 
 const registry = new Map<string, PrimitiveDef>();

@@ -84,7 +84,25 @@ export const specSchema = (): Schema => {
       catoptric: { const: SPEC_VERSION, description: 'format version' },
       name: { type: 'string' },
       doc: { type: 'string' },
-      inputs: { type: 'array', items: shape, description: 'shapes of the input wires' },
+      inputs: {
+        type: 'array',
+        items: {
+          oneOf: [
+            shape,
+            {
+              type: 'object',
+              required: ['csr', 'nnz'],
+              additionalProperties: false,
+              properties: {
+                csr: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 2, maxItems: 2, description: '[rows, cols]' },
+                nnz: { type: 'integer', minimum: 0, description: 'bound on the stored nonzeros (at most rows·cols)' },
+              },
+              description: 'a sparse (CSR) matrix wire',
+            },
+          ],
+        },
+        description: 'types of the input wires: dense shapes or sparse (CSR) matrices',
+      },
       model: { $ref: '#/$defs/term' },
       plan: {
         type: 'object',

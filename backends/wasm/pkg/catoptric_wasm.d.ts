@@ -130,6 +130,20 @@ export interface CatoptricWasmExports {
   cat_topk_write_fwd(q: number, k: number, v: number, s: number, n: number, sq: number, sv: number, dk: number, dv: number, kk: number, o: number, idx: number, w: number): number;
   /** Top-k write backward of one head of one batch row, from the kept `idx` and `w`: writes dq and adds into dk, dv (which must start at zero; strides as q, k, v). Returns 1 if scratch ran out. */
   cat_topk_write_bwd(q: number, k: number, v: number, s: number, sq: number, sv: number, dk: number, dv: number, kk: number, idx: number, w: number, dO: number, dq: number, dkk: number, dvv: number): number;
+  /** C = A·B (A rows × k, B k × n, packed at bounds `ba`, `bb`) by dataflow 0 = rowwise-hash, 1 = inner, 2 = outer, into the zeroed packed wire `c` (bound `bc`); fills `out` (5 counters). Returns C's entries, or −1 when they exceed `bc`. */
+  cat_spgemm(dataflow: number, a: number, b: number, rows: number, k: number, n: number, ba: number, bb: number, c: number, bc: number, out: number): number;
+  /** C's pattern alone (symbolic phase, then each row's columns sorted) into `pat`: `rows + 1` row pointers then `bc` column slots. Returns C's entries, or −1 when they exceed `bc`. */
+  cat_spgemm_pattern(a: number, b: number, rows: number, k: number, ba: number, bb: number, pat: number, bc: number): number;
+  /** VJP of C = A·B over the values: `pat` is C's pattern (as `cat_spgemm_pattern` writes it), `dc` the cotangent's values on it; writes the value slots of the zeroed packed cotangents `da`, `db`. */
+  cat_spgemm_vjp(a: number, b: number, rows: number, k: number, n: number, ba: number, bb: number, pat: number, dc: number, da: number, db: number): void;
+  /** Sparse × dense: `y = A·x` for packed A (rows × k, bound `ba`) and x [k, d]; y [rows, d]. */
+  cat_spmm(a: number, rows: number, k: number, ba: number, x: number, d: number, y: number): void;
+  /** VJP of `y = A·x`: value slots of the zeroed packed `da` get (dy·xᵀ) at A's pattern; dx = Aᵀ·dy. */
+  cat_spmm_vjp(a: number, rows: number, k: number, ba: number, x: number, d: number, dy: number, da: number, dx: number): void;
+  /** SDDMM: value slots of the packed `out` (S's pattern copied by the caller) get s_p·(x_i·y_j). */
+  cat_sddmm(s: number, rows: number, cols: number, bs: number, x: number, y: number, d: number, out: number): void;
+  /** VJP of SDDMM given the cotangent values `g` on S's pattern: dS = g ⊙ (x·yᵀ)|S into the zeroed packed `ds`, dx = (g ⊙ S)·y, dy = (g ⊙ S)ᵀ·x. */
+  cat_sddmm_vjp(s: number, rows: number, cols: number, bs: number, x: number, y: number, d: number, g: number, ds: number, dx: number, dy: number): void;
 }
 
 /** What the loaders accept: bytes, a compiled module, a Response (or its promise), or a URL to fetch. */

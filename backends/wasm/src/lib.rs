@@ -20,6 +20,7 @@ mod nn;
 mod pool;
 mod pmi;
 mod vmath;
+mod sparse;
 
 use std::alloc::{alloc, alloc_zeroed, dealloc, GlobalAlloc, Layout, System};
 
