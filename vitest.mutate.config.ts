@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
 import { alias } from './vitest.config';
 
 // The suite as `npm run mutate` runs it (CONTRIBUTING.md, "Mutation testing"). One worker is reused
@@ -23,7 +24,8 @@ export const endToEnd = [
   'spirals', 'strings', 'strings-cli', 'strings-laws', 'svg-bounds', 'train-data', 'wasm-runtime',
 ].map((name) => `test/${name}.test.ts`);
 export default defineConfig({
-  resolve: { alias },
+  // test/mutate-fast-check.ts says why @fast-check/vitest is replaced in mutation runs.
+  resolve: { alias: { ...alias, '@fast-check/vitest': fileURLToPath(new URL('./test/mutate-fast-check.ts', import.meta.url)) } },
   test: {
     include: ['test/**/*.test.ts'],
     exclude: [...configDefaults.exclude, 'test/browser/**', ...(process.env.MUTATE_ALL_TESTS === '1' ? [] : endToEnd)],
