@@ -9,7 +9,11 @@ const square: AsyncProgram<number> = {
     const r = params['w']!.data[0]! - x!.data[0]!;
     return { outputs: [{ shape: [], data: Float64Array.of(r * r) }], residual: r };
   },
-  backward: async (r, [dy]) => ({ dParams: { w: t([2 * r * dy!.data[0]!]) } }),
+  backward: async (r, [dy]) => {
+    // The seed of the backward pass is a scalar, as a real program would require.
+    if (dy!.shape.length !== 0) throw new Error(`expected a scalar output gradient, got shape [${dy!.shape}]`);
+    return { dParams: { w: t([2 * r * dy!.data[0]!]) } };
+  },
 };
 
 describe('trainAsync', () => {
@@ -30,6 +34,9 @@ describe('trainAsync', () => {
     expect(losses).toEqual([1, 2.25, 3.0625]);
     expect(steps).toEqual([[0, 1], [1, 2.25], [2, 3.0625]]);
     expect([...params['w']!.data]).toEqual([2.125]);
+    // onStep is optional, and leaving it out changes nothing else.
+    const quiet = await trainAsync({ program: square, optimizer: sgd({ lr: 0.25 }), params: { w: t([0]) }, steps: 3, batch: (i) => [t([targets[i]!])] });
+    expect(quiet.losses).toEqual(losses);
   });
 });
 
