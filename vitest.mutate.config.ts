@@ -19,7 +19,7 @@ const isolate = process.env.MUTATE_ISOLATE === '1';
  * score is a lower bound, and such survivors are checked against the full suite by hand.
  */
 export const endToEnd = [
-  'active-learning', 'attention-svm', 'cli', 'codec', 'delta-parity', 'fuzz', 'onnx-proto', 'ort-export', 'ort-laws',
+  'active-learning', 'affine-example', 'attention-svm', 'cli', 'codec', 'delta-parity', 'fuzz', 'onnx-proto', 'ort-export', 'ort-laws',
   'playground', 'quickstart', 'render', 'repo-links', 'search', 'serve', 'smoke', 'spec-errors', 'spec-language',
   'spirals', 'strings', 'strings-cli', 'strings-laws', 'svg-bounds', 'train-data', 'wasm-runtime',
 ].map((name) => `test/${name}.test.ts`);
