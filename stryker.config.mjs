@@ -9,7 +9,9 @@ export default {
   jsonReporter: { fileName: `${reportDir}/mutation.json` },
   htmlReporter: { fileName: `${reportDir}/mutation.html` },
   testRunner: 'vitest',
-  vitest: { configFile: 'vitest.mutate.config.ts' },
+  // related: false — per-test coverage already names each mutant's test files; vitest's "related" search
+  // walks every test file's imports again on each mutant run.
+  vitest: { configFile: 'vitest.mutate.config.ts', related: false },
   plugins: ['@stryker-mutator/vitest-runner'],
   // Per-test coverage: each mutant runs only the tests that reach it.
   coverageAnalysis: 'perTest',

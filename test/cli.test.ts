@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { cli, exampleSpecs } from './cli-harness';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'catoptric-cli-'));
@@ -200,13 +201,16 @@ describe('catoptric train', () => {
 
 describe('the built command entry', () => {
   it('runs as a process: exit 0 with output, exit 1 with a message and no stack trace', () => {
-    const tsx = path.join('node_modules', '.bin', 'tsx');
-    const ok = execFileSync(tsx, ['src/cli/main.ts', 'check', 'examples/spirals/spirals.json', '--quiet'], { encoding: 'utf8' });
+    // tsx's command (what node_modules/.bin/tsx links to), found by module resolution: a mutation
+    // sandbox (.stryker-tmp/…) has no node_modules of its own when the checkout's is a symlink.
+    const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
+    const tsx = (...args: string[]): [string, string[]] => [process.execPath, [tsxCli, ...args]];
+    const ok = execFileSync(...tsx('src/cli/main.ts', 'check', 'examples/spirals/spirals.json', '--quiet'), { encoding: 'utf8' });
     expect(ok).toBe('examples/spirals/spirals.json: ok\n');
     let err = '';
     let status = 0;
     try {
-      execFileSync(tsx, ['src/cli/main.ts', 'check', 'missing.json'], { encoding: 'utf8', stdio: 'pipe' });
+      execFileSync(...tsx('src/cli/main.ts', 'check', 'missing.json'), { encoding: 'utf8', stdio: 'pipe' });
     } catch (e) {
       status = (e as { status: number }).status;
       err = String((e as { stderr: string }).stderr);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { circularConvolve, circularCorrelate, dftNaive, fft, fft2d, fftRealPair, rfft } from '../src/fft/index';
+import { circularConvolve, circularCorrelate, dftNaive, fft, fft2d, fftPlan, fftRealPair, rfft } from '../src/fft/index';
 import { rng } from '../src/tensor/rng';
 
 const randVec = (n: number, seed: number): Float64Array => {
@@ -138,5 +138,29 @@ describe('fft', () => {
   it('bad input is a clear error', () => {
     expect(() => fft(new Float64Array(3), new Float64Array(4))).toThrow(/fft: re has length 3 but im has 4/);
     expect(() => fft2d(new Float64Array(5), new Float64Array(5), 2, 3)).toThrow(/fft2d: 2×3 needs 6 elements/);
+  });
+});
+
+describe('fft edges', () => {
+  it('length 0 and empty 2-D arrays are no-ops; bad lengths name the function and the value', () => {
+    expect(() => fft(new Float64Array(0), new Float64Array(0))).not.toThrow();
+    expect(() => fft2d(new Float64Array(0), new Float64Array(0), 0, 5)).not.toThrow();
+    expect(() => fft2d(new Float64Array(0), new Float64Array(0), 4, 0)).not.toThrow();
+    expect(() => fftPlan(0)).toThrow('fft: length must be a positive integer, got 0');
+    expect(() => fftPlan(2.5)).toThrow('fft: length must be a positive integer, got 2.5');
+    expect(() => fftRealPair([1, 2], [1], new Float64Array(2), new Float64Array(2), new Float64Array(2), new Float64Array(2))).toThrow(
+      'fftRealPair: lengths differ (2 vs 1)',
+    );
+  });
+  it('plans are cached per length, and the oldest is evicted after 64 lengths', () => {
+    // Lengths above 3000, which no other test in this file uses, so each call below inserts a plan.
+    const first = fftPlan(3001);
+    expect(fftPlan(3001)).toBe(first);
+    for (let n = 3002; n < 3002 + 63; n++) fftPlan(n);
+    expect(fftPlan(3001)).toBe(first); // 64 lengths since: still cached
+    fftPlan(3100);
+    const again = fftPlan(3001);
+    expect(again).not.toBe(first); // the oldest, evicted and rebuilt
+    expect(again.n).toBe(3001);
   });
 });

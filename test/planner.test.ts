@@ -99,4 +99,17 @@ describe('planner', () => {
     const c = costSummary(checkOrThrow(prim('linear', { out: 3 }), [[2, 4]]), 4);
     expect(c).toEqual({ fwdFlops: 48, bwdFlops: 96, paramBytes: 60, residualBytes: 32 });
   });
+  it('cost of a composite: each total is the sum of its primitives\' own totals', () => {
+    // Each primitive checked alone at the shape it sees inside the chain.
+    const parts = [
+      costSummary(checkOrThrow(prim('linear', { out: 3 }), [[2, 4]]), 4),
+      costSummary(checkOrThrow(prim('tanh'), [[2, 3]]), 4),
+      costSummary(checkOrThrow(prim('linear', { out: 2 }), [[2, 3]]), 4),
+    ];
+    const total = (k: keyof (typeof parts)[0]) => parts.reduce((a, p) => a + p[k], 0);
+    const whole = costSummary(checkOrThrow(seq(prim('linear', { out: 3 }), prim('tanh'), prim('linear', { out: 2 })), [[2, 4]]), 4);
+    expect(whole).toEqual({ fwdFlops: total('fwdFlops'), bwdFlops: total('bwdFlops'), paramBytes: total('paramBytes'), residualBytes: total('residualBytes') });
+    // The four totals differ, so a field summed from the wrong one cannot pass.
+    expect(new Set(Object.values(whole)).size).toBe(4);
+  });
 });

@@ -86,6 +86,9 @@ describe('the training loop', () => {
     expect(r.losses).toHaveLength(3);
     expect(seen).toEqual([0, 1, 2]);
     expect(r.losses[2]!).toBeLessThan(r.losses[0]!);
+    // onStep is optional, and leaving it out changes nothing else.
+    const quiet = train({ program: prog, backend: be, params: initParams(model, 1, 'float64'), optimizer: sgd({ lr: 0.05 }), steps: 3, batch: () => batch });
+    expect(quiet.losses).toEqual(r.losses);
   });
   it('lossAndGrad: a program with more than one output, or a non-finite loss, is a clear error', () => {
     const two = lowerOrThrow(checkOrThrow(par(prim('mse'), prim('mse')), [[2], [2], [2], [2]]), be);
