@@ -14,6 +14,7 @@ const scripts: readonly { name: string; file: string; bad: string[]; says: RegEx
   { name: 'plan', file: 'examples/plan/main.ts', bad: ['--budget', 'lots'], says: /^plan: --budget expects a size such as 64MiB, 512KiB or 1GB, got "lots"\n$/ },
   { name: 'bidirectional', file: 'examples/bidirectional/main.ts', bad: ['--steps', '0'], says: /^bidirectional: --steps expects a positive integer, got "0"\n$/ },
   { name: 'pmi', file: 'examples/pmi/main.ts', bad: ['--tasks', 'sorting'], says: /^pmi: --tasks expects a comma-separated subset of sort-of-clevr, triangles, got "sorting"\n$/ },
+  { name: 'graph', file: 'examples/graph/main.ts', bad: ['--nodes', '5'], says: /^graph: --nodes expects an integer ≥ 30, got 5\n$/ },
   { name: 'bench', file: 'bench/main.ts', bad: ['--only', 'nope'], says: /^bench: --only: unknown group\(s\) nope; expected wasm/ },
 ];
 
@@ -70,6 +71,7 @@ describe('example scripts: --help, unknown options and bad values', () => {
     { file: 'examples/active-learning/main.ts', argv: ['--seeds', 'lots'], says: /^active-learning: --seeds expects an integer ≥ 1, got "lots"\n$/ },
     { file: 'examples/search/main.ts', argv: ['--frobnicate'], says: /^example:search: unknown option --frobnicate; see `npm run example:search -- --help`\n$/ },
     { file: 'examples/datasets/main.ts', argv: ['--frobnicate'], says: /^unknown option --frobnicate; see --help\n$/ },
+    { file: 'examples/affine/main.ts', argv: ['--steps', 'lots'], says: /^example:affine: --steps expects an integer ≥ 1, got "lots"\n$/ },
     { file: 'fuzz/main.ts', argv: ['--only', 'nope'], says: /^fuzz: --only: no campaign "nope"; expected some of specs, terms/ },
   ];
   it('scripts with their own parsers refuse bad input in one line with exit 1', async () => {
