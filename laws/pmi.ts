@@ -12,6 +12,7 @@ import type { HostTensor } from '../src/tensor/tensor';
 import type { Shape } from '../src/tensor/shape';
 import { closeness, identical } from './compare';
 import type { ConformanceCase } from './conformance';
+import type { DeltaDims } from './delta';
 import { vjpMatchesFiniteDifferences } from './gradient';
 
 /** Report of a PMI law: whether it held and what was seen. */
@@ -21,14 +22,8 @@ export interface PmiReport {
   readonly detail: string;
 }
 
-/** Sizes of an `outer_memory` problem. */
-export interface OuterMemoryDims {
-  readonly B: number;
-  readonly T: number;
-  readonly H: number;
-  readonly dk: number;
-  readonly dv: number;
-}
+/** The sizes of an `outer_memory` call: those of the delta rule it is modelled on. */
+export type OuterMemoryDims = DeltaDims;
 
 /** Input shapes of `outer_memory`: q, k, v, M_0. */
 export const outerMemoryShapes = ({ B, T, H, dk, dv }: OuterMemoryDims): Shape[] => [
