@@ -5,8 +5,6 @@
  */
 import fc from 'fast-check';
 import type { Backend } from '../src/backend/backend';
-import { lowerOrThrow, residualElems } from '../src/lower/program';
-import { checkOrThrow, type TypedPrim } from '../src/term/check';
 import { prim } from '../src/term/term';
 import { rng, randn } from '../src/tensor/rng';
 import type { HostTensor } from '../src/tensor/tensor';
@@ -14,6 +12,7 @@ import type { Shape } from '../src/tensor/shape';
 import { type HeadSeq, wyFactors } from '../backends/js/kernels/delta-core';
 import { closeness } from './compare';
 import type { ConformanceCase } from './conformance';
+import { type PrimRun, runPrim } from './prim-run';
 
 /** Report of a delta-rule law: whether it held and the worst discrepancy seen. */
 export interface DeltaReport {
@@ -55,26 +54,11 @@ export interface DeltaRunAttrs {
 }
 
 /** Outputs, input gradients and residual size of one forward+backward of `delta_rule`. */
-export interface DeltaRun {
-  readonly outputs: HostTensor[];
-  readonly dInputs: HostTensor[];
-  readonly residualElems: number;
-  readonly predictedResidualElems: number;
-}
+export type DeltaRun = PrimRun;
 
 /** Run `delta_rule` forward (and backward with cotangents `dOut`, if given) on a backend. */
-export const runDelta = <T>(be: Backend<T>, attrs: DeltaRunAttrs, variant: string, inputs: readonly HostTensor[], dOut?: readonly HostTensor[]): DeltaRun => {
-  const model = checkOrThrow(prim('delta_rule', { ...attrs }, { variant }), inputs.map((x) => x.shape));
-  const prog = lowerOrThrow(model, be);
-  const { outputs, residual } = prog.forward({}, inputs.map((x) => be.upload(x)));
-  const dInputs = dOut ? prog.backward(residual, dOut.map((x) => be.upload(x))).dInputs.map((g) => be.download(g!)) : [];
-  return {
-    outputs: outputs.map((o) => be.download(o)),
-    dInputs,
-    residualElems: residualElems(be, residual),
-    predictedResidualElems: (model.root as TypedPrim).cost.residualElems,
-  };
-};
+export const runDelta = <T>(be: Backend<T>, attrs: DeltaRunAttrs, variant: string, inputs: readonly HostTensor[], dOut?: readonly HostTensor[]): DeltaRun =>
+  runPrim(be, 'delta_rule', { ...attrs }, variant, inputs, dOut);
 
 const worstOf = (as: readonly HostTensor[], bs: readonly HostTensor[], rtol: number, atol: number): number =>
   as.reduce((w, a, i) => Math.max(w, closeness(a, bs[i]!, rtol, atol)), 0);

@@ -5,7 +5,7 @@
  */
 import type { Backend } from '../src/backend/backend';
 import { lowerOrThrow, residualElems } from '../src/lower/program';
-import { checkOrThrow, type TypedPrim } from '../src/term/check';
+import { checkOrThrow } from '../src/term/check';
 import { prim } from '../src/term/term';
 import { rng, randn } from '../src/tensor/rng';
 import type { HostTensor } from '../src/tensor/tensor';
@@ -13,6 +13,7 @@ import type { Shape } from '../src/tensor/shape';
 import { closeness, identical } from './compare';
 import type { ConformanceCase } from './conformance';
 import type { DeltaDims } from './delta';
+import { type PrimRun, runPrim } from './prim-run';
 import { vjpMatchesFiniteDifferences } from './gradient';
 
 /** Report of a PMI law: whether it held and what was seen. */
@@ -37,27 +38,7 @@ export const outerMemoryShapes = ({ B, T, H, dk, dv }: OuterMemoryDims): Shape[]
 export const outerMemoryInputs = (d: OuterMemoryDims, seed: number): HostTensor[] =>
   outerMemoryShapes(d).map((s, i) => randn(s, rng(seed).fork(`om:${i}`)));
 
-/** One forward (+ backward) of a single primitive: outputs, input gradients, residual sizes. */
-export interface PrimRun {
-  readonly outputs: HostTensor[];
-  readonly dInputs: HostTensor[];
-  readonly residualElems: number;
-  readonly predictedResidualElems: number;
-}
-
-/** Run one primitive node forward and, with cotangents, backward. */
-export const runPrim = <T>(be: Backend<T>, name: string, attrs: Record<string, unknown>, variant: string, inputs: readonly HostTensor[], dOut?: readonly HostTensor[]): PrimRun => {
-  const model = checkOrThrow(prim(name, attrs, { variant }), inputs.map((x) => x.shape));
-  const prog = lowerOrThrow(model, be);
-  const { outputs, residual } = prog.forward({}, inputs.map((x) => be.upload(x)));
-  const dInputs = dOut ? prog.backward(residual, dOut.map((x) => be.upload(x))).dInputs.map((g) => be.download(g!)) : [];
-  return {
-    outputs: outputs.map((o) => be.download(o)),
-    dInputs,
-    residualElems: residualElems(be, residual),
-    predictedResidualElems: (model.root as TypedPrim).cost.residualElems,
-  };
-};
+export { type PrimRun, runPrim };
 
 const VARIANTS = ['all-states', 'chunk-states', 'none'] as const;
 
