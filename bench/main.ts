@@ -39,10 +39,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 const fmt = (x: number | undefined, d = 2) => (typeof x !== 'number' ? '' : x.toFixed(d));
 
 /** The impl cell of a thread-pool row (bench/pool.ts): threads and speedup, or why there is none. */
-const poolCell = (r: BenchRow & { threads?: number; speedupVs1Thread?: number | null; speedupUnderLoad?: number; load?: number[] }): string | undefined =>
+const poolCell = (r: BenchRow & { ms?: number; threads?: number; speedupVs1Thread?: number | null; speedupUnderLoad?: number; load?: number[] }): string | undefined =>
   r.threads === undefined || r.threads === 1
     ? undefined
-    : `${r.impl}, ${r.threads} threads: ${typeof r.speedupVs1Thread === 'number' ? `${r.speedupVs1Thread.toFixed(2)}× one thread` : `no measurement at load ${r.load?.[1]} (${r.speedupUnderLoad?.toFixed(2)}× under load)`}`;
+    : r.speedupVs1Thread === undefined && r.speedupUnderLoad === undefined
+      ? `${r.impl}, ${r.threads} threads: ${r.ms?.toFixed(3)} ms a split costs` // the round-trip row: a cost, not a speedup
+      : `${r.impl}, ${r.threads} threads: ${typeof r.speedupVs1Thread === 'number' ? `${r.speedupVs1Thread.toFixed(2)}× one thread` : `no measurement at load ${r.load?.[1]} (${r.speedupUnderLoad?.toFixed(2)}× under load)`}`;
 
 const table = (rows: readonly BenchRow[]): string => {
   const head = ['op', 'size', 'impl', 'GFLOP/s', '× tfjs-wasm', '× js', '× wasm', 'of peak'];

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freshWasmBackendSync, initWasm, platformSpawner, type ThreadedWasmBackend, type WasmBackend } from '../backends/wasm/index';
 import { embeddedBytes } from '../backends/wasm/pkg/catoptric_wasm.js';
+import { copyRows } from '../backends/wasm/pool/pool';
 import { cli } from './cli-harness';
 
 /**
@@ -91,5 +92,25 @@ describe('--threads on the command line', () => {
     const js = await cli('train', 'examples/spirals/spirals.json', '--threads', '2', '--steps', '1', '--no-save');
     expect(js.code).not.toBe(0);
     expect(js.err).toMatch(/--threads applies to --backend wasm or ort/);
+  });
+});
+
+describe('copyRows (how operands and results cross between a worker and the caller)', () => {
+  it('copies strided rows exactly, by loop (short rows) and by views (long rows), contiguous or not', () => {
+    for (const [rows, cols, ss, ds] of [
+      [1, 5, 5, 5],
+      [7, 1, 4, 1],
+      [5, 31, 40, 33],
+      [5, 32, 40, 32],
+      [3, 300, 301, 300],
+      [4, 16, 16, 16],
+    ] as const) {
+      const src = Float32Array.from({ length: rows * ss + 3 }, (_, i) => i + 0.5);
+      const dst = new Float32Array(rows * ds + 2).fill(-1);
+      copyRows(src, 2, ss, dst, 1, ds, rows, cols);
+      const want = new Float32Array(dst.length).fill(-1);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) want[1 + r * ds + c] = src[2 + r * ss + c]!;
+      expect(Array.from(dst), `${rows}×${cols}, strides ${ss}/${ds}`).toEqual(Array.from(want));
+    }
   });
 });

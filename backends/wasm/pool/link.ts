@@ -5,7 +5,7 @@
 export interface Reply {
   readonly id: number;
   readonly rcs?: readonly (number | undefined)[];
-  /** The written regions, rows packed, in the order the request listed them. */
+  /** The written regions, rows packed, in the order the request listed them (absent when the worker left them in the request's shared stage). */
   readonly outs?: readonly ArrayBuffer[];
   readonly error?: string;
 }

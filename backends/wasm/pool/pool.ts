@@ -32,9 +32,15 @@ interface Request {
   readonly name: SplitExport;
   readonly ptrArgs: readonly number[];
   readonly calls: readonly (readonly number[])[];
-  /** Byte ranges of the caller's memory: with their bytes, or (`bytes` null) written before they are read. */
-  readonly blocks: readonly { start: number; length: number; bytes: ArrayBuffer | null }[];
-  readonly outs: readonly { ptr: number; rows: number; cols: number; stride: number }[];
+  /**
+   * Byte ranges of the caller's memory: with their bytes (`bytes`, or at byte `at` of `stage`), or
+   * neither (`bytes` null, `at` −1) when they are written before they are read.
+   */
+  readonly blocks: readonly { start: number; length: number; bytes: ArrayBuffer | null; at: number }[];
+  /** What the calls write; with a `stage`, the worker leaves each at byte `at` of it. */
+  readonly outs: readonly { ptr: number; rows: number; cols: number; stride: number; at: number }[];
+  /** Memory shared with the worker (Node): operands and results pass through it, not through fresh buffers. */
+  readonly stage?: SharedArrayBuffer;
 }
 
 type Call = readonly number[];
@@ -44,6 +50,8 @@ export class WasmPool {
   readonly threads: number;
   readonly minWork: number;
   private readonly links: WorkerLink[] = [];
+  /** Each worker's staging memory (Node), grown on demand and kept. */
+  private readonly stages: SharedArrayBuffer[] = [];
   private nextId = 0;
   private disposed = false;
 
@@ -120,8 +128,8 @@ export class WasmPool {
     const slices = Array.from({ length: P }, (_, j) => calls.slice(cut(j), j + 1 < P ? cut(j + 1) : calls.length));
     const sent: { link: WorkerLink; req: Request }[] = [];
     for (let j = 1; j < P; j++) {
-      const req = request(rt, name, slices[j]!, this.nextId++, meta);
       const link = this.link(j - 1);
+      const req = request(rt, name, slices[j]!, this.nextId++, meta, this.spawner?.platform === 'node' ? (n) => this.stage(j - 1, n) : undefined);
       link.post(req, req.blocks.flatMap((b) => (b.bytes ? [b.bytes] : [])));
       sent.push({ link, req });
     }
@@ -141,7 +149,7 @@ export class WasmPool {
         else if (r.error !== undefined) failure ??= new Error(`wasm pool: ${name} failed in a worker: ${r.error}`);
         else if (r.id !== req.id) failure ??= new Error(`wasm pool: a worker answered request ${r.id}, expected ${req.id}`);
         else if (failure === undefined) {
-          writeBack(rt, req, r.outs!);
+          writeBack(rt, req, r.outs);
           rest.push(...r.rcs!);
         }
       },
@@ -152,10 +160,20 @@ export class WasmPool {
     };
   }
 
+  /** Worker `i`'s staging memory, at least `bytes` long (a larger one replaces a smaller). */
+  private stage(i: number, bytes: number): SharedArrayBuffer {
+    const have = this.stages[i];
+    if (have && have.byteLength >= bytes) return have;
+    const grown = new SharedArrayBuffer(Math.max(bytes, Math.ceil((have?.byteLength ?? 0) * 1.5), 1 << 16));
+    this.stages[i] = grown;
+    return grown;
+  }
+
   /** Stop every worker; later calls run on the calling thread. */
   async dispose(): Promise<void> {
     this.disposed = true;
     const links = this.links.splice(0);
+    this.stages.splice(0);
     await Promise.all(links.map((l) => l.terminate()));
   }
 }
@@ -174,11 +192,25 @@ const serial = (rt: WasmRuntime, name: SplitExport, calls: readonly Call[]): (nu
 
 const regionsOf = (name: SplitExport, call: Call, meta: readonly number[]): readonly Region[] => splitRules[name](call, meta);
 
-/** The request for one part: the merged byte ranges its calls touch, copied, and what they write. */
-const request = (rt: WasmRuntime, name: SplitExport, calls: readonly Call[], id: number, meta: readonly number[]): Request => {
+/** Round `n` up to a multiple of 16 (staged blocks keep 16-byte alignment). */
+const align16 = (n: number): number => (n + 15) & ~15;
+
+/**
+ * The request for one part: the merged byte ranges its calls touch, copied, and what they write.
+ * With `stage` (Node), the bytes go into staging memory shared with the worker, which leaves the
+ * written regions there too; otherwise each block is a fresh buffer, transferred.
+ */
+const request = (
+  rt: WasmRuntime,
+  name: SplitExport,
+  calls: readonly Call[],
+  id: number,
+  meta: readonly number[],
+  stage?: (bytes: number) => SharedArrayBuffer,
+): Request => {
   // [start, end, whether its bytes must be sent (read by a call), not only written]
   const ranges: [number, number, boolean][] = [];
-  const outs = new Map<string, { ptr: number; rows: number; cols: number; stride: number }>();
+  const written = new Map<string, { ptr: number; rows: number; cols: number; stride: number }>();
   let ptrArgs: number[] = [];
   for (const call of calls) {
     const regions = regionsOf(name, call, meta);
@@ -187,10 +219,7 @@ const request = (rt: WasmRuntime, name: SplitExport, calls: readonly Call[], id:
       const ptr = call[r.arg]!;
       if (ptr === 0) continue;
       ranges.push([ptr, ptr + 4 * extentOf(r), r.mode !== 'out']);
-      if (r.mode !== 'in' && extentOf(r) > 0) {
-        const o = { ptr, rows: r.rows, cols: r.cols, stride: r.stride };
-        outs.set(`${ptr}:${r.rows}:${r.cols}:${r.stride}`, o);
-      }
+      if (r.mode !== 'in' && extentOf(r) > 0) written.set(`${ptr}:${r.rows}:${r.cols}:${r.stride}`, { ptr, rows: r.rows, cols: r.cols, stride: r.stride });
     }
   }
   ranges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
@@ -202,19 +231,76 @@ const request = (rt: WasmRuntime, name: SplitExport, calls: readonly Call[], id:
       last[2] ||= read;
     } else merged.push([s, e, read]);
   }
+  const outs = sideBySide([...written.values()]);
   const mem = new Uint8Array(rt.exports.memory.buffer);
-  // what the calls only write is not sent: a written region is copied back whole, row by row
-  const blocks = merged.map(([s, e, read]) => ({ start: s, length: e - s, bytes: read ? mem.slice(s, e).buffer : null }));
-  return { kind: 'run', id, name, ptrArgs, calls: calls.map((c) => [...c]), blocks, outs: [...outs.values()] };
+  if (!stage) {
+    // what the calls only write is not sent: a written region is copied back whole, row by row
+    const blocks = merged.map(([s, e, read]) => ({ start: s, length: e - s, bytes: read ? mem.slice(s, e).buffer : null, at: -1 }));
+    return { kind: 'run', id, name, ptrArgs, calls: calls.map((c) => [...c]), blocks, outs: outs.map((o) => ({ ...o, at: -1 })) };
+  }
+  let inBytes = 0;
+  const at = merged.map(([s, e, read]) => {
+    if (!read) return -1;
+    const a = inBytes;
+    inBytes += align16(e - s);
+    return a;
+  });
+  let outBytes = 0;
+  const staged = outs.map((o) => {
+    const a = outBytes;
+    outBytes += align16(4 * o.rows * o.cols);
+    return { ...o, at: a };
+  });
+  const sab = stage(Math.max(inBytes, outBytes));
+  const st = new Uint8Array(sab);
+  const blocks = merged.map(([s, e], i) => {
+    if (at[i]! >= 0) st.set(mem.subarray(s, e), at[i]!);
+    return { start: s, length: e - s, bytes: null, at: at[i]! };
+  });
+  return { kind: 'run', id, name, ptrArgs, calls: calls.map((c) => [...c]), blocks, outs: staged, stage: sab };
+};
+
+/**
+ * Written regions with regions beside them in the same rows (one call per head writes one band of
+ * columns) joined into one, so they copy as wider rows.
+ */
+const sideBySide = (
+  regions: { ptr: number; rows: number; cols: number; stride: number }[],
+): { ptr: number; rows: number; cols: number; stride: number }[] => {
+  const sorted = [...regions].sort((a, b) => a.ptr - b.ptr);
+  const out: { ptr: number; rows: number; cols: number; stride: number }[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && last.rows === r.rows && last.stride === r.stride && r.rows > 1 && last.ptr + 4 * last.cols === r.ptr && last.cols + r.cols <= r.stride)
+      last.cols += r.cols;
+    else out.push({ ...r });
+  }
+  return out;
+};
+
+/**
+ * Copy `rows` rows of `cols` floats from `src` (row r at `s0 + r·ss`) to `dst` (at `d0 + r·ds`).
+ * Rows under 32 floats go by a plain loop: there a view per row costs more than the copy (measured
+ * with Node 20: 4096 rows of 8 floats 0.06 ms by loop, 0.19 ms by views; of 64 floats 0.38 against 0.21).
+ */
+export const copyRows = (src: Float32Array, s0: number, ss: number, dst: Float32Array, d0: number, ds: number, rows: number, cols: number): void => {
+  if (rows === 1 || (ss === cols && ds === cols)) dst.set(src.subarray(s0, s0 + rows * cols), d0);
+  else if (cols >= 32) for (let r = 0; r < rows; r++) dst.set(src.subarray(s0 + r * ss, s0 + r * ss + cols), d0 + r * ds);
+  else
+    for (let r = 0; r < rows; r++) {
+      const a = s0 + r * ss;
+      const b = d0 + r * ds;
+      for (let c = 0; c < cols; c++) dst[b + c] = src[a + c]!;
+    }
 };
 
 /** Copy what a worker wrote into the caller's memory, row by row (only the floats it wrote). */
-const writeBack = (rt: WasmRuntime, req: Request, outs: readonly ArrayBuffer[]): void => {
+const writeBack = (rt: WasmRuntime, req: Request, outs: readonly ArrayBuffer[] | undefined): void => {
   const mem = new Float32Array(rt.exports.memory.buffer);
+  const staged = req.stage ? new Float32Array(req.stage) : undefined;
   req.outs.forEach((o, i) => {
-    const data = new Float32Array(outs[i]!);
-    const base = o.ptr / 4;
-    for (let r = 0; r < o.rows; r++) mem.set(data.subarray(r * o.cols, (r + 1) * o.cols), base + r * o.stride);
+    const [data, d0] = staged ? [staged, o.at / 4] : [new Float32Array(outs![i]!), 0];
+    copyRows(data, d0, o.cols, mem, o.ptr / 4, o.stride, o.rows, o.cols);
   });
 };
 

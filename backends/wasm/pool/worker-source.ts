@@ -6,11 +6,24 @@
 
 /**
  * Defines `handle(message, post)`: `init` instantiates the module sent; `run` copies the blocks of
- * main-thread memory into this instance (blocks sent without bytes are only written: space for them), moves every pointer argument onto its copy, makes the calls
- * in order, and posts back the regions they write (rows packed) with the calls' return values.
+ * main-thread memory into this instance (from the message's buffers, or from its shared `stage`;
+ * blocks with neither are only written: space for them), moves every pointer argument onto its
+ * copy, makes the calls in order, and returns the regions they write (rows packed: in buffers
+ * posted back, or left in the stage) with the calls' return values.
  */
 export const workerCore = String.raw`
 let ex;
+// the pool's copyRows: short rows by a plain loop, since a view per row costs more than the copy
+const copyRows = (src, s0, ss, dst, d0, ds, rows, cols) => {
+  if (rows === 1 || (ss === cols && ds === cols)) dst.set(src.subarray(s0, s0 + rows * cols), d0);
+  else if (cols >= 32) for (let r = 0; r < rows; r++) dst.set(src.subarray(s0 + r * ss, s0 + r * ss + cols), d0 + r * ds);
+  else
+    for (let r = 0; r < rows; r++) {
+      const a = s0 + r * ss;
+      const b = d0 + r * ds;
+      for (let c = 0; c < cols; c++) dst[b + c] = src[a + c];
+    }
+};
 const run = (m) => {
   const allocs = [];
   const bases = [];
@@ -23,6 +36,7 @@ const run = (m) => {
       // same address modulo 16 as on the main thread, so aligned loads stay aligned
       const w = p + ((((b.start - p) % 16) + 16) % 16);
       if (b.bytes) new Uint8Array(ex.memory.buffer, w, n).set(new Uint8Array(b.bytes));
+      else if (b.at >= 0) new Uint8Array(ex.memory.buffer, w, n).set(new Uint8Array(m.stage, b.at, n));
       bases.push(w);
     }
     const moved = (ptr) => {
@@ -42,10 +56,14 @@ const run = (m) => {
       rcs.push(f(...a));
     }
     const mem = new Float32Array(ex.memory.buffer);
+    if (m.stage) {
+      const st = new Float32Array(m.stage);
+      for (const o of m.outs) copyRows(mem, moved(o.ptr) / 4, o.stride, st, o.at / 4, o.cols, o.rows, o.cols);
+      return { msg: { id: m.id, rcs }, transfer: [] };
+    }
     const outs = m.outs.map((o) => {
-      const w = moved(o.ptr) / 4;
       const buf = new Float32Array(o.rows * o.cols);
-      for (let r = 0; r < o.rows; r++) buf.set(mem.subarray(w + r * o.stride, w + r * o.stride + o.cols), r * o.cols);
+      copyRows(mem, moved(o.ptr) / 4, o.stride, buf, 0, o.cols, o.rows, o.cols);
       return buf.buffer;
     });
     return { msg: { id: m.id, rcs, outs }, transfer: outs };
