@@ -6,9 +6,13 @@
 // round times every thread count once (the order alternating), the speedup of a round is its
 // 1-thread time over its N-thread time, and a row reports the median of the rounds' speedups with
 // their spread. Each row carries the load average (1 min) before and after it. Single-threaded rows
-// also report CPU time. A threaded wall-clock speedup means something only when the other load
-// leaves the threads their cores: when it did not, the row says so and `speedupVs1Thread` is null
-// (the figure measured anyway is kept as `speedupUnderLoad`).
+// also report CPU time. A threaded wall-clock speedup means something only when the threads have
+// their cores: other load in this machine shows in the load average, but the host may also run
+// this VM's vCPUs on one physical core for seconds at a time, which only a measurement shows. So a
+// probe (a 512³ gemm split across the threads against one thread) runs between rounds, and only
+// rounds with a clear probe on both sides count. When the load or the probe did not allow a
+// measurement, the row says so and `speedupVs1Thread` is null (the figure measured anyway is kept
+// as `speedupUnderLoad`; `speedupAllRounds` is every round's median either way).
 import { availableParallelism, loadavg } from 'node:os';
 import { checkOrThrow, initParams, lowerOrThrow, prim, randn, rng, type Term, type TypedPrim } from '../src/index';
 import { deltaShapes } from '../laws/delta';
@@ -191,7 +195,8 @@ export const loadAllows = (load: number, threads: number, cores: number): boolea
 export const run = async (opts: PoolBenchOptions = {}): Promise<PoolBenchRow[]> => {
   const counts = [1, ...(opts.threads ?? [2]).filter((t) => t > 1)];
   const rounds = opts.rounds ?? (opts.quick ? 3 : 7);
-  const minMs = opts.quick ? 60 : 250;
+  // short rounds: the host's clear windows last seconds, and a round counts only when it fits in one
+  const minMs = opts.quick ? 60 : 120;
   const cores = availableParallelism();
   const log = (s: string) => {
     if (!opts.json) process.stderr.write(`${s}\n`);
@@ -214,10 +219,10 @@ export const run = async (opts: PoolBenchOptions = {}): Promise<PoolBenchRow[]> 
       const cpu: number[][] = counts.map(() => []);
       const load0 = loadavg()[0]!;
       // Rounds run until `rounds` of them are clear (the probe saw the threads on cores of their
-      // own before and after), or three times that many have run.
+      // own before and after), or six times that many have run.
       const clear: boolean[] = [];
       let before = probe();
-      for (let r = 0; clear.filter(Boolean).length < rounds && r < 3 * rounds; r++) {
+      for (let r = 0; clear.filter(Boolean).length < rounds && r < 6 * rounds; r++) {
         for (let j = 0; j < counts.length; j++) {
           const i = r % 2 ? counts.length - 1 - j : j;
           const c0 = cpuSeconds();

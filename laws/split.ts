@@ -52,8 +52,8 @@ const delta = (algorithm: 'recurrent' | 'chunkwise', B: number, T: number, H: nu
 
 /**
  * Cases for the split law: every kernel a threaded wasm backend splits (linear and matmul by row
- * blocks, attention by batch and head, the delta rule by batch and head, the Gaunt product's forward
- * grids by samples or channels) at awkward sizes (row
+ * blocks, attention by batch and head, the delta rule by batch and head, the Gaunt and dense tensor
+ * products by samples or channels, MCB by rows) at awkward sizes (row
  * counts that are not multiples of the tile height or of the thread count, odd head counts, ragged
  * chunks), then the shared attention and delta-rule conformance cases.
  */
@@ -98,6 +98,26 @@ export const splitCases: readonly ConformanceCase[] = [
     variants: [{ '': 'inputs' }, { '': 'grids' }],
   },
   { name: 'gaunt_tensor_product none, 2 × 4 rows', term: prim('gaunt_tensor_product', { l1: 2, l2: 1, weights: 'none' }), inputs: [[2, 4, 9], [2, 4, 4]] },
+  {
+    name: 'tensor_product cg/path, one sample of 7 channels (forward and backward by channel)',
+    term: prim('tensor_product', { l1: 2, l2: 1 }),
+    inputs: [[7, 9], [7, 4]],
+    params: randomParams,
+  },
+  {
+    name: 'tensor_product gaunt/degree, 5 samples × 3 channels (forward by sample; backward sums channels: one call)',
+    term: prim('tensor_product', { l1: 2, l2: 2, lout: 3, coupling: 'gaunt', weights: 'degree' }),
+    inputs: [[5, 3, 9], [5, 3, 9]],
+    params: randomParams,
+  },
+  { name: 'tensor_product none, 11 rows', term: prim('tensor_product', { l1: 1, l2: 3, lout: 2, weights: 'none' }), inputs: [[11, 4], [11, 16]] },
+  {
+    name: 'mcb d=16, 13 rows (by rows)',
+    term: prim('mcb', { d: 16, seed: 3 }),
+    inputs: [[13, 5], [13, 6]],
+    variants: [{}, { '': 'input' }, { '': 'spectra' }],
+  },
+  { name: 'mcb d=13 (Bluestein), rank 3, 3 × 3 rows', term: prim('mcb', { d: 13, seed: 11 }), inputs: [[3, 3, 7], [3, 3, 4]], variants: [{}, { '': 'spectra' }] },
   ...attentionCases,
   ...deltaCases,
 ];

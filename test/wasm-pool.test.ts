@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { freshWasmBackendSync, initWasm, platformSpawner, type ThreadedWasmBackend, type WasmBackend } from '../backends/wasm/index';
 import { embeddedBytes } from '../backends/wasm/pkg/catoptric_wasm.js';
 import { copyRows } from '../backends/wasm/pool/pool';
+import { splitRules } from '../backends/wasm/pool/regions';
 import { cli } from './cli-harness';
 
 /**
@@ -30,8 +31,9 @@ describe('wasm worker pool: split kernels are bit-identical to one thread', () =
           be.scope(() => serial.scope(() => expect(splitIdentical(c, be, serial, 11, v), `${be.threads} threads, ${JSON.stringify(v)}`).toBeUndefined()));
     });
 
-  it('the pool really ran parts in workers (threads − 1 of them)', () => {
+  it('the pool really ran parts in workers (threads − 1 of them), and split every export it has a rule for', () => {
     expect(threaded.map((be) => be.pool.started)).toEqual([0, 1, 2, 3]);
+    for (const be of threaded.slice(1)) expect([...be.pool.splitCounts.keys()].sort(), `${be.threads} threads`).toEqual(Object.keys(splitRules).sort());
   });
 
   it('without minWork 0 a small call stays on the calling thread', async () => {

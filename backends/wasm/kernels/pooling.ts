@@ -7,6 +7,7 @@ import { sizeOf } from '../../../src/tensor/shape';
 import { wasmKernel } from '../kernel';
 import type { WasmRuntime, WasmTensor } from '../runtime';
 import { gemm } from './basic';
+import { pooledRows } from '../pool/split';
 
 const lastOf = (t: WasmTensor): number => t.shape[t.shape.length - 1]!;
 const rowsOf = (t: WasmTensor): number => (lastOf(t) === 0 ? 0 : sizeOf(t.shape) / lastOf(t));
@@ -185,7 +186,9 @@ export const mcb = wasmKernel(mcbDef, (rt: WasmRuntime) => {
       const spec = spectra ? [0, 1, 2, 3].map(() => rt.tensor([...lead, halfSpectrum(d)])) : [];
       const z = rt.tensor(n.outputs[0]!);
       const sp = spectra ? spec.map((t) => t.buf.ptr) : [0, 0, 0, 0];
-      rt.exports.cat_mcb_fwd(rt.ptr(x!), rt.ptr(y!), rows, dx, dy, d, hs, psi1.buf.ptr, psi2.buf.ptr, sp[0]!, sp[1]!, sp[2]!, sp[3]!, z.buf.ptr);
+      const args = [rt.ptr(x!), rt.ptr(y!), rows, dx, dy, d, hs, psi1.buf.ptr, psi2.buf.ptr, sp[0]!, sp[1]!, sp[2]!, sp[3]!, z.buf.ptr];
+      const h = halfSpectrum(d);
+      pooledRows(rt, 'cat_mcb_fwd', args, { rows: 2, perRow: [[0, dx], [1, dy], [7, d], [8, d], [9, h], [10, h], [11, h], [12, h], [13, d]] }, n.cost.fwdFlops);
       if (n.variant === 'sketch') return { outputs: [z], residual: { psi1, psi2 } };
       rt.release(psi1);
       rt.release(psi2);
@@ -203,7 +206,10 @@ export const mcb = wasmKernel(mcbDef, (rt: WasmRuntime) => {
       const res = r as Record<string, WasmTensor>;
       const p = (k: string): number => (res[k] ? rt.ptr(res[k]!) : 0);
       const mode = n.variant === 'sketch' ? 0 : n.variant === 'input' ? 1 : 2;
-      rt.exports.cat_mcb_bwd(mode, p('x'), p('y'), p('psi1'), p('psi2'), p('aRe'), p('aIm'), p('bRe'), p('bIm'), rt.ptr(g!), gx.buf.ptr, gy.buf.ptr, rows, dx, dy, a.d, hs);
+      const args = [mode, p('x'), p('y'), p('psi1'), p('psi2'), p('aRe'), p('aIm'), p('bRe'), p('bIm'), rt.ptr(g!), gx.buf.ptr, gy.buf.ptr, rows, dx, dy, a.d, hs];
+      const [d, h] = [a.d, halfSpectrum(a.d)];
+      const perRow = [[1, dx], [2, dy], [3, d], [4, d], [5, h], [6, h], [7, h], [8, h], [9, d], [10, dx], [11, dy]] as const;
+      pooledRows(rt, 'cat_mcb_bwd', args, { rows: 12, perRow }, n.cost.bwdFlops);
       return { dInputs: [gx, gy], dParams: {} };
     },
     twoCells: {

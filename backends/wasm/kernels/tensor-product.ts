@@ -10,8 +10,7 @@ import type { FourierTable } from '../../../src/equivariant/fourier';
 import { sizeOf } from '../../../src/tensor/shape';
 import { wasmKernel } from '../kernel';
 import type { WasmRuntime, WasmTensor } from '../runtime';
-import { partsFor, runCalls } from '../pool/pool';
-import { gauntRowBlocks } from '../pool/split';
+import { gauntBwdLayout, gauntFwdLayout, pooledRows } from '../pool/split';
 
 /** Copy u32 words into a module allocation that lives as long as the runtime (a cached table). */
 const uploadWords = (rt: WasmRuntime, w: Uint32Array): number => {
@@ -135,7 +134,9 @@ export const tensorProduct = wasmKernel(tensorProductDef, (rt) => {
       const tab = tableOf(a);
       const w = weff(a, paths, g.C, p);
       const y = rt.tensor(n.outputs[0]!);
-      rt.exports.cat_tp_dense_fwd(rt.ptr(x1!), rt.ptr(x2!), y.buf.ptr, g.rows, g.C, g.n1, g.n2, g.n3, rt.ptr(w.t), tab);
+      const args = [rt.ptr(x1!), rt.ptr(x2!), y.buf.ptr, g.rows, g.C, g.n1, g.n2, g.n3, rt.ptr(w.t), tab];
+      const rowsOfTp = { rows: 3, ch: 4, perRow: [[0, g.n1], [1, g.n2], [2, g.n3]], perChannel: [[8, paths.length]] } as const;
+      pooledRows(rt, 'cat_tp_dense_fwd', args, rowsOfTp, n.cost.fwdFlops, [paths.length, wordsOfTables.get(rt)!.get(tab)!]);
       if (w.temp) rt.release(w.t);
       return { outputs: [y], residual: { x1: x1!, x2: x2! } };
     },
@@ -150,7 +151,12 @@ export const tensorProduct = wasmKernel(tensorProductDef, (rt) => {
       const dx1 = rt.tensor(x1.shape);
       const dx2 = rt.tensor(x2.shape);
       const sp = rt.tensor([g.C, P]);
-      rt.exports.cat_tp_dense_bwd(rt.ptr(x1), rt.ptr(x2), rt.ptr(dy!), dx1.buf.ptr, dx2.buf.ptr, sp.buf.ptr, g.rows, g.C, g.n1, g.n2, g.n3, rt.ptr(w.t), tab);
+      const args = [rt.ptr(x1), rt.ptr(x2), rt.ptr(dy!), dx1.buf.ptr, dx2.buf.ptr, sp.buf.ptr, g.rows, g.C, g.n1, g.n2, g.n3, rt.ptr(w.t), tab];
+      // sp sums over the rows of each channel: split only with one row per channel (blocks of channels)
+      if (g.rows === g.C) {
+        const rowsOfTp = { rows: 6, ch: 7, perRow: [[0, g.n1], [1, g.n2], [2, g.n3], [3, g.n1], [4, g.n2]], perChannel: [[5, P], [11, P]] } as const;
+        pooledRows(rt, 'cat_tp_dense_bwd', args, rowsOfTp, n.cost.bwdFlops, [P, wordsOfTables.get(rt)!.get(tab)!]);
+      } else rt.exports.cat_tp_dense_bwd(...(args as Parameters<typeof rt.exports.cat_tp_dense_bwd>));
       if (w.temp) rt.release(w.t);
       const mode = a.weights ?? 'path';
       const dParams: Record<string, WasmTensor> = {};
@@ -181,6 +187,11 @@ export const tensorProduct = wasmKernel(tensorProductDef, (rt) => {
   };
 });
 
+/** The pool's meta for the Gaunt product's exports: [plan words, n1, n2, n3, W1, W2, weights per channel of w1, w2, w3]. */
+const gauntMeta = (rt: WasmRuntime, a: GauntTPAttrs, g: ReturnType<typeof layout>, plan: number): number[] => [
+  wordsOfTables.get(rt)!.get(plan)!, g.n1, g.n2, g.n3, 2 * a.l1 + 1, 2 * a.l2 + 1, a.l1 + 1, a.l2 + 1, g.L3 + 1,
+];
+
 export const gauntTensorProduct = wasmKernel(gauntTensorProductDef, (rt) => {
   const table = tableCache(rt);
   const tableOf = (a: GauntTPAttrs) => table(`${a.l1},${a.l2},${loutOf(a)}`, () => gauntTable(a.l1, a.l2, loutOf(a)));
@@ -203,13 +214,7 @@ export const gauntTensorProduct = wasmKernel(gauntTensorProductDef, (rt) => {
     const args = [plan, rt.ptr(x1), rt.ptr(x2), w1, w2, w3, g.rows, g.C, st.f1re.buf.ptr, st.f1im.buf.ptr, st.f2re.buf.ptr, st.f2im.buf.ptr, st.b.buf.ptr, yy.buf.ptr];
     // by blocks of rows across the runtime's worker pool, if it has one and the product is large
     const perChannel = [a.l1 + 1, a.l2 + 1, g.L3 + 1] as const;
-    const parts = partsFor(rt, work, g.rows);
-    if (parts < 2) rt.exports.cat_gaunt_fwd(...(args as Parameters<typeof rt.exports.cat_gaunt_fwd>));
-    else {
-      const calls = gauntRowBlocks(parts, args, perChannel, [g.n1, g.n2, W1 * W1, W2 * W2, g.n3]);
-      const meta = [wordsOfTables.get(rt)!.get(plan)!, g.n1, g.n2, g.n3, W1, W2, ...perChannel];
-      runCalls(rt, 'cat_gaunt_fwd', calls, work, undefined, meta);
-    }
+    pooledRows(rt, 'cat_gaunt_fwd', args, gauntFwdLayout(perChannel, [g.n1, g.n2, W1 * W1, W2 * W2, g.n3]), work, gauntMeta(rt, a, g, plan));
     if (!y) rt.release(yy);
     return st;
   };
@@ -240,11 +245,19 @@ export const gauntTensorProduct = wasmKernel(gauntTensorProductDef, (rt) => {
       const dx2 = rt.tensor(x2.shape);
       const dw = degreeW ? { w1: rt.tensor(p.w1!.shape), w2: rt.tensor(p.w2!.shape), w3: rt.tensor(p.w3!.shape) } : null;
       const [w1, w2, w3] = degreeW ? [rt.ptr(p.w1!), rt.ptr(p.w2!), rt.ptr(p.w3!)] : [0, 0, 0];
-      rt.exports.cat_gaunt_bwd(
-        tableOf(a), rt.ptr(x1), rt.ptr(x2), w1, w2, w3, g.rows, g.C,
+      const plan = tableOf(a);
+      const args = [
+        plan, rt.ptr(x1), rt.ptr(x2), w1, w2, w3, g.rows, g.C,
         rt.ptr(st.f1re), rt.ptr(st.f1im), rt.ptr(st.f2re), rt.ptr(st.f2im), degreeW ? rt.ptr(st.b!) : 0, rt.ptr(dy!),
         dx1.buf.ptr, dx2.buf.ptr, dw ? dw.w1.buf.ptr : 0, dw ? dw.w2.buf.ptr : 0, dw ? dw.w3.buf.ptr : 0,
-      );
+      ];
+      // The weight gradients sum over the rows of each channel: split only where a block's sums are
+      // whole (one row per channel, blocks of channels) or there are none (no weights).
+      if (g.rows === g.C || !degreeW) {
+        const W1 = 2 * a.l1 + 1, W2 = 2 * a.l2 + 1;
+        const rowsOfG = gauntBwdLayout([a.l1 + 1, a.l2 + 1, g.L3 + 1], [g.n1, g.n2, W1 * W1, W2 * W2, g.n3]);
+        pooledRows(rt, 'cat_gaunt_bwd', args, rowsOfG, n.cost.bwdFlops, gauntMeta(rt, a, g, plan));
+      } else rt.exports.cat_gaunt_bwd(...(args as Parameters<typeof rt.exports.cat_gaunt_bwd>));
       if (fresh) for (const t of Object.values(st)) if (t) rt.release(t);
       return { dInputs: [dx1, dx2], dParams: dw ?? {} };
     },

@@ -43,8 +43,10 @@ const compile = (m: WasmThreadOptions['module']): WebAssembly.Module =>
 /**
  * A threaded wasm backend, synchronously: its own module instance for the calling thread, and up to
  * `threads − 1` workers with theirs, started on first use. In Node, `matmul`/`linear` (row blocks),
- * attention (per batch and head) and the delta rule (per batch and head) split across them; results
- * are bit for bit those of one thread. A browser's main thread cannot wait for workers, so there the
+ * attention (per batch and head), the delta rule (per batch and head), the Gaunt and dense tensor
+ * products (by samples, or by channels for one sample; their backward sums weight gradients over
+ * samples, so it splits only by channels) and MCB (by rows) split across them; results are bit for
+ * bit those of one thread. A browser's main thread cannot wait for workers, so there the
  * kernels run on the calling thread (`pool.splits` says which).
  *
  * @example

@@ -50,6 +50,8 @@ export class WasmPool {
   readonly threads: number;
   readonly minWork: number;
   private readonly links: WorkerLink[] = [];
+  /** Call lists split across workers so far, by export (what a law can check was really split). */
+  readonly splitCounts = new Map<SplitExport, number>();
   /** Each worker's staging memory (Node), grown on demand and kept. */
   private readonly stages: SharedArrayBuffer[] = [];
   private nextId = 0;
@@ -124,6 +126,7 @@ export class WasmPool {
   private dispatch(rt: WasmRuntime, name: SplitExport, calls: readonly Call[], parts: number, groups: readonly number[] | undefined, meta: readonly number[]) {
     const units = unitsOf(calls.length, groups);
     const P = Math.max(1, Math.min(parts, units.length, this.threads));
+    if (P > 1) this.splitCounts.set(name, (this.splitCounts.get(name) ?? 0) + 1);
     const cut = (j: number) => units[Math.floor((j * units.length) / P)] ?? calls.length;
     const slices = Array.from({ length: P }, (_, j) => calls.slice(cut(j), j + 1 < P ? cut(j + 1) : calls.length));
     const sent: { link: WorkerLink; req: Request }[] = [];

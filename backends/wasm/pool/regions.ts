@@ -26,7 +26,12 @@ export type SplitExport =
   | 'cat_delta_bwd'
   | 'cat_delta_chunk_fwd'
   | 'cat_delta_chunk_bwd'
-  | 'cat_gaunt_fwd';
+  | 'cat_gaunt_fwd'
+  | 'cat_gaunt_bwd'
+  | 'cat_tp_dense_fwd'
+  | 'cat_tp_dense_bwd'
+  | 'cat_mcb_fwd'
+  | 'cat_mcb_bwd';
 
 /** Floats spanned by a region, from its first to its last element. */
 export const extentOf = (r: Region): number => (r.rows <= 0 || r.cols <= 0 ? 0 : (r.rows - 1) * r.stride + r.cols);
@@ -36,6 +41,9 @@ const flat = (arg: number, n: number, mode: Region['mode']): Region => ({ arg, r
 /** A strided matrix read through row and column strides (a transposed operand reads every row). */
 const strided = (arg: number, m: number, k: number, rs: number, cs: number): Region =>
   m <= 0 || k <= 0 ? flat(arg, 0, 'in') : flat(arg, (m - 1) * rs + (k - 1) * cs + 1, 'in');
+
+/** Floats of a half spectrum of a length-d real signal. */
+const halfOf = (d: number): number => Math.floor(d / 2) + 1;
 
 /** Kept delta-rule states: one every `every` steps, from step 0. */
 const keptStates = (T: number, every: number): number => (every <= 0 ? 0 : Math.ceil(T / every));
@@ -139,6 +147,68 @@ export const splitRules: Readonly<Record<SplitExport, (a: readonly number[], met
     flat(11, rows! * W2! * W2!, 'out'),
     flat(12, rows! * n3!, 'out'),
     flat(13, rows! * n3!, 'out'),
+  ],
+  // cat_gaunt_bwd(plan, x1, x2, w1, w2, w3, rows, ch, f1re, f1im, f2re, f2im, b, dy, dx1, dx2, dw1, dw2, dw3),
+  // with the meta of cat_gaunt_fwd
+  cat_gaunt_bwd: ([, , , , , , rows, ch], [words, n1, n2, n3, W1, W2, e1, e2, e3]) => [
+    flat(0, words!, 'in'),
+    flat(1, rows! * n1!, 'in'),
+    flat(2, rows! * n2!, 'in'),
+    flat(3, ch! * e1!, 'in'),
+    flat(4, ch! * e2!, 'in'),
+    flat(5, ch! * e3!, 'in'),
+    flat(8, rows! * W1! * W1!, 'in'),
+    flat(9, rows! * W1! * W1!, 'in'),
+    flat(10, rows! * W2! * W2!, 'in'),
+    flat(11, rows! * W2! * W2!, 'in'),
+    flat(12, rows! * n3!, 'in'),
+    flat(13, rows! * n3!, 'in'),
+    flat(14, rows! * n1!, 'out'),
+    flat(15, rows! * n2!, 'out'),
+    flat(16, ch! * e1!, 'out'),
+    flat(17, ch! * e2!, 'out'),
+    flat(18, ch! * e3!, 'out'),
+  ],
+  // cat_tp_dense_fwd(x1, x2, y, rows, ch, n1, n2, n3, weff, table), with meta [paths, table words]
+  cat_tp_dense_fwd: ([, , , rows, ch, n1, n2, n3], [P, words]) => [
+    flat(0, rows! * n1!, 'in'),
+    flat(1, rows! * n2!, 'in'),
+    flat(2, rows! * n3!, 'out'),
+    flat(8, ch! * P!, 'in'),
+    flat(9, words!, 'in'),
+  ],
+  // cat_tp_dense_bwd(x1, x2, dy, dx1, dx2, sp, rows, ch, n1, n2, n3, weff, table), meta as the forward's
+  cat_tp_dense_bwd: ([, , , , , , rows, ch, n1, n2, n3], [P, words]) => [
+    flat(0, rows! * n1!, 'in'),
+    flat(1, rows! * n2!, 'in'),
+    flat(2, rows! * n3!, 'in'),
+    flat(3, rows! * n1!, 'out'),
+    flat(4, rows! * n2!, 'out'),
+    flat(5, ch! * P!, 'out'),
+    flat(11, ch! * P!, 'in'),
+    flat(12, words!, 'in'),
+  ],
+  // cat_mcb_fwd(x, y, rows, dx, dy, d, hs, psi1, psi2, sar, sai, sbr, sbi, z); hs: 2(dx + dy) words
+  cat_mcb_fwd: ([, , rows, dx, dy, d]) => [
+    flat(0, rows! * dx!, 'in'),
+    flat(1, rows! * dy!, 'in'),
+    flat(6, 2 * (dx! + dy!), 'in'),
+    flat(7, rows! * d!, 'out'),
+    flat(8, rows! * d!, 'out'),
+    ...[9, 10, 11, 12].map((arg) => flat(arg, rows! * halfOf(d!), 'out')),
+    flat(13, rows! * d!, 'out'),
+  ],
+  // cat_mcb_bwd(mode, x, y, psi1, psi2, sar, sai, sbr, sbi, g, gx, gy, rows, dx, dy, d, hs)
+  cat_mcb_bwd: ([, , , , , , , , , , , , rows, dx, dy, d]) => [
+    flat(1, rows! * dx!, 'in'),
+    flat(2, rows! * dy!, 'in'),
+    flat(3, rows! * d!, 'in'),
+    flat(4, rows! * d!, 'in'),
+    ...[5, 6, 7, 8].map((arg) => flat(arg, rows! * halfOf(d!), 'in')),
+    flat(9, rows! * d!, 'in'),
+    flat(10, rows! * dx!, 'out'),
+    flat(11, rows! * dy!, 'out'),
+    flat(16, 2 * (dx! + dy!), 'in'),
   ],
 };
 
