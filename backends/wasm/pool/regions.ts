@@ -45,6 +45,24 @@ const strided = (arg: number, m: number, k: number, rs: number, cs: number): Reg
 /** Floats of a half spectrum of a length-d real signal. */
 const halfOf = (d: number): number => Math.floor(d / 2) + 1;
 
+/**
+ * The arguments 0–12 the Gaunt product's forward and backward share: plan, x1, x2, w1, w2, w3, then
+ * the grids f1re, f1im, f2re, f2im and b, which the forward writes (`grids`: 'out') and the backward reads.
+ */
+const gauntOperands = (rows: number, ch: number, [words, n1, n2, n3, W1, W2, e1, e2, e3]: readonly number[], grids: Region['mode']): Region[] => [
+  flat(0, words!, 'in'),
+  flat(1, rows * n1!, 'in'),
+  flat(2, rows * n2!, 'in'),
+  flat(3, ch * e1!, 'in'),
+  flat(4, ch * e2!, 'in'),
+  flat(5, ch * e3!, 'in'),
+  flat(8, rows * W1! * W1!, grids),
+  flat(9, rows * W1! * W1!, grids),
+  flat(10, rows * W2! * W2!, grids),
+  flat(11, rows * W2! * W2!, grids),
+  flat(12, rows * n3!, grids),
+];
+
 /** Kept delta-rule states: one every `every` steps, from step 0. */
 const keptStates = (T: number, every: number): number => (every <= 0 ? 0 : Math.ceil(T / every));
 
@@ -134,41 +152,21 @@ export const splitRules: Readonly<Record<SplitExport, (a: readonly number[], met
   ],
   // cat_gaunt_fwd(plan, x1, x2, w1, w2, w3, rows, ch, f1re, f1im, f2re, f2im, b, y), with meta
   // [plan words, n1, n2, n3, W1, W2, weights per channel of w1, w2, w3]
-  cat_gaunt_fwd: ([, , , , , , rows, ch], [words, n1, n2, n3, W1, W2, e1, e2, e3]) => [
-    flat(0, words!, 'in'),
-    flat(1, rows! * n1!, 'in'),
-    flat(2, rows! * n2!, 'in'),
-    flat(3, ch! * e1!, 'in'),
-    flat(4, ch! * e2!, 'in'),
-    flat(5, ch! * e3!, 'in'),
-    flat(8, rows! * W1! * W1!, 'out'),
-    flat(9, rows! * W1! * W1!, 'out'),
-    flat(10, rows! * W2! * W2!, 'out'),
-    flat(11, rows! * W2! * W2!, 'out'),
-    flat(12, rows! * n3!, 'out'),
-    flat(13, rows! * n3!, 'out'),
-  ],
+  cat_gaunt_fwd: ([, , , , , , rows, ch], meta) => [...gauntOperands(rows!, ch!, meta, 'out'), flat(13, rows! * meta[3]!, 'out')],
   // cat_gaunt_bwd(plan, x1, x2, w1, w2, w3, rows, ch, f1re, f1im, f2re, f2im, b, dy, dx1, dx2, dw1, dw2, dw3),
   // with the meta of cat_gaunt_fwd
-  cat_gaunt_bwd: ([, , , , , , rows, ch], [words, n1, n2, n3, W1, W2, e1, e2, e3]) => [
-    flat(0, words!, 'in'),
-    flat(1, rows! * n1!, 'in'),
-    flat(2, rows! * n2!, 'in'),
-    flat(3, ch! * e1!, 'in'),
-    flat(4, ch! * e2!, 'in'),
-    flat(5, ch! * e3!, 'in'),
-    flat(8, rows! * W1! * W1!, 'in'),
-    flat(9, rows! * W1! * W1!, 'in'),
-    flat(10, rows! * W2! * W2!, 'in'),
-    flat(11, rows! * W2! * W2!, 'in'),
-    flat(12, rows! * n3!, 'in'),
-    flat(13, rows! * n3!, 'in'),
-    flat(14, rows! * n1!, 'out'),
-    flat(15, rows! * n2!, 'out'),
-    flat(16, ch! * e1!, 'out'),
-    flat(17, ch! * e2!, 'out'),
-    flat(18, ch! * e3!, 'out'),
-  ],
+  cat_gaunt_bwd: ([, , , , , , rows, ch], meta) => {
+    const [, n1, n2, n3, , , e1, e2, e3] = meta as number[];
+    return [
+      ...gauntOperands(rows!, ch!, meta, 'in'),
+      flat(13, rows! * n3!, 'in'),
+      flat(14, rows! * n1!, 'out'),
+      flat(15, rows! * n2!, 'out'),
+      flat(16, ch! * e1!, 'out'),
+      flat(17, ch! * e2!, 'out'),
+      flat(18, ch! * e3!, 'out'),
+    ];
+  },
   // cat_tp_dense_fwd(x1, x2, y, rows, ch, n1, n2, n3, weff, table), with meta [paths, table words]
   cat_tp_dense_fwd: ([, , , rows, ch, n1, n2, n3], [P, words]) => [
     flat(0, rows! * n1!, 'in'),

@@ -103,14 +103,12 @@ export const gauntFwdLayout = (perChannel: readonly [number, number, number], pe
   };
 };
 
-/** The row layout of `cat_gaunt_bwd` (sizes as for `gauntFwdLayout`; `perRow` with dy and dx1, dx2 too). */
+/** The row layout of `cat_gaunt_bwd`: the forward's (dy where y was), with dx1, dx2 and dw1, dw2, dw3 beside. */
 export const gauntBwdLayout = (perChannel: readonly [number, number, number], perRow: readonly [x1: number, x2: number, f1: number, f2: number, b: number]): RowLayout => {
-  const [e1, e2, e3] = perChannel;
-  const [n1, n2, g1, g2, n3] = perRow;
+  const fwd = gauntFwdLayout(perChannel, perRow);
   return {
-    rows: 6,
-    ch: 7,
-    perRow: [[1, n1], [2, n2], [8, g1], [9, g1], [10, g2], [11, g2], [12, n3], [13, n3], [14, n1], [15, n2]],
-    perChannel: [[3, e1], [4, e2], [5, e3], [16, e1], [17, e2], [18, e3]],
+    ...fwd,
+    perRow: [...fwd.perRow, [14, perRow[0]], [15, perRow[1]]],
+    perChannel: [...fwd.perChannel!, [16, perChannel[0]], [17, perChannel[1]], [18, perChannel[2]]],
   };
 };
