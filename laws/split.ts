@@ -52,7 +52,7 @@ const delta = (algorithm: 'recurrent' | 'chunkwise', B: number, T: number, H: nu
 
 /**
  * Cases for the split law: every kernel a threaded wasm backend splits (linear and matmul by row
- * blocks, attention by batch and head, the delta rule by batch and head, the Gaunt and dense tensor
+ * blocks, attention by batch and head (the forward also by query blocks when heads are few), the delta rule by batch and head, the Gaunt and dense tensor
  * products by samples or channels, MCB by rows) at awkward sizes (row
  * counts that are not multiples of the tile height or of the thread count, odd head counts, ragged
  * chunks), then the shared attention and delta-rule conformance cases.
@@ -72,6 +72,13 @@ export const splitCases: readonly ConformanceCase[] = [
     term: prim('attention', { heads: 1, dk: 4, dv: 4, causal: true, mask: true }),
     inputs: [[3, 70, 5], [3, 70]],
     sample: (s: number) => [randn([3, 70, 5], rng(s).fork('x')), sampleKeyMask(3, 70, s)],
+    variants: [{ '': 'probs' }, { '': 'lse' }],
+  },
+  {
+    name: 'attention causal + mask, 1 head, T 150 (the forward split by query blocks: 64, 64, 22)',
+    term: prim('attention', { heads: 1, dk: 3, dv: 2, causal: true, mask: true }),
+    inputs: [[1, 150, 4], [1, 150]],
+    sample: (s: number) => [randn([1, 150, 4], rng(s).fork('x')), sampleKeyMask(1, 150, s)],
     variants: [{ '': 'probs' }, { '': 'lse' }],
   },
   {

@@ -9,9 +9,32 @@ import { type TypedPrim, primNodeOrThrow } from '../../../src/term/check';
 import { wasmKernel } from '../kernel';
 import type { WasmBackend, WasmRuntime, WasmTensor } from '../runtime';
 import { gemm } from './basic';
-import { runCalls } from '../pool/pool';
+import { partsFor, runCalls } from '../pool/pool';
 
 /** Flops of the attention core's forward over every batch and head (what the pool weighs against its threshold). */
+/** Queries per block of the Rust forward (`BQ` in src/attn.rs): ranges start on its blocks, so each block is computed as in the whole head's call. */
+const QUERY_BLOCK = 64;
+
+/** Blocks of queries to cut each head's forward into: 1 when the heads alone fill the pool. */
+const queryBlocksPerHead = (rt: WasmRuntime, heads: number, Tq: number, work: number): number => {
+  const blocks = Math.ceil(Tq / QUERY_BLOCK);
+  const parts = partsFor(rt, work, heads * blocks);
+  return heads >= parts ? 1 : Math.min(blocks, Math.ceil(parts / heads));
+};
+
+/** `parts` ranges [first query, count] covering Tq queries, each starting on a query block. */
+export const queryRanges = (Tq: number, parts: number): [number, number][] => {
+  if (parts <= 1) return [[0, Tq]];
+  const blocks = Math.ceil(Tq / QUERY_BLOCK);
+  const out: [number, number][] = [];
+  for (let j = 0; j < parts; j++) {
+    const q0 = QUERY_BLOCK * Math.floor((j * blocks) / parts);
+    const q1 = Math.min(Tq, QUERY_BLOCK * Math.floor(((j + 1) * blocks) / parts));
+    if (q1 > q0) out.push([q0, q1 - q0]);
+  }
+  return out;
+};
+
 const headWork = (g: AttentionDims): number => 2 * g.B * g.H * g.Tq * g.Tk * (g.dkey + g.dv);
 
 const dims = (node: TypedPrim<AttentionAttrs>): AttentionDims => {
@@ -71,23 +94,27 @@ export const attention = wasmKernel(attentionDef, (rt) => ({
     const p = probs ? rt.tensor([g.B, g.H, g.Tq, g.Tk]) : undefined;
     const qStride = g.H * g.dkey;
     const oStride = g.H * g.dv;
-    // one call per (batch, head), spread over the runtime's worker pool if it has one
+    // one call per (batch, head), spread over the runtime's worker pool if it has one; with fewer
+    // heads than the pool has threads, one call per block of 64 queries (the kernel's own blocks)
+    const perHead = queryBlocksPerHead(rt, g.B * g.H, g.Tq, headWork(g));
     const calls: number[][] = [];
     for (let b = 0; b < g.B; b++)
       for (let h = 0; h < g.H; h++) {
         const bh = b * g.H + h;
-        calls.push([
-          q.buf.ptr + 4 * (b * g.Tq * qStride + h * g.dkey), qStride,
-          kv.ptr + 4 * (b * g.Tk * kv.stride + h * kv.head), kv.stride,
-          vv.ptr + 4 * (b * g.Tk * vv.stride + h * vv.head), vv.stride,
-          mask ? rt.ptr(mask) + 4 * b * g.Tk : 0,
-          g.Tq, g.Tk, g.dkey, g.dv, g.scale, g.causal ? 1 : 0,
-          o.buf.ptr + 4 * (b * g.Tq * oStride + h * g.dv), oStride,
-          lse.buf.ptr + 4 * bh * g.Tq,
-          p ? p.buf.ptr + 4 * bh * g.Tq * g.Tk : 0,
-        ]);
+        for (const [q0, n] of queryRanges(g.Tq, perHead))
+          calls.push([
+            q.buf.ptr + 4 * ((b * g.Tq + q0) * qStride + h * g.dkey), qStride,
+            kv.ptr + 4 * (b * g.Tk * kv.stride + h * kv.head), kv.stride,
+            vv.ptr + 4 * (b * g.Tk * vv.stride + h * vv.head), vv.stride,
+            mask ? rt.ptr(mask) + 4 * b * g.Tk : 0,
+            n, g.Tk, g.dkey, g.dv, g.scale, g.causal ? 1 : 0,
+            o.buf.ptr + 4 * ((b * g.Tq + q0) * oStride + h * g.dv), oStride,
+            lse.buf.ptr + 4 * (bh * g.Tq + q0),
+            p ? p.buf.ptr + 4 * (bh * g.Tq + q0) * g.Tk : 0,
+            ...(perHead > 1 ? [q0] : []),
+          ]);
       }
-    if (runCalls(rt, 'cat_attn_fwd', calls, headWork(g)).some((rc) => rc !== 0)) fail(rt, 'forward');
+    if (runCalls(rt, perHead > 1 ? 'cat_attn_fwd_at' : 'cat_attn_fwd', calls, headWork(g)).some((rc) => rc !== 0)) fail(rt, 'forward');
     let y: WasmTensor;
     if (g.project) {
       y = rt.tensor(node.outputs[0]!);

@@ -8,7 +8,7 @@
 import { wasmBase64 } from './catoptric_wasm_bytes.js';
 
 /** The ABI version this loader speaks; the module must report the same from cat_abi_version(). */
-export const ABI_VERSION = 4;
+export const ABI_VERSION = 5;
 
 let current;
 

@@ -21,6 +21,7 @@ export interface Region {
 export type SplitExport =
   | 'cat_gemm'
   | 'cat_attn_fwd'
+  | 'cat_attn_fwd_at'
   | 'cat_attn_bwd'
   | 'cat_delta_fwd'
   | 'cat_delta_bwd'
@@ -63,6 +64,17 @@ const gauntOperands = (rows: number, ch: number, [words, n1, n2, n3, W1, W2, e1,
   flat(12, rows * n3!, grids),
 ];
 
+/** What one head's attention forward touches (`cat_attn_fwd`, and `cat_attn_fwd_at` on its query rows). */
+const attnFwdRegions = ([, qs, , ks, , vs, , tq, tk, dkey, dv, , , , os]: readonly number[]): Region[] => [
+    rows(0, tq!, dkey!, qs!, 'in'),
+    rows(2, tk!, dkey!, ks!, 'in'),
+    rows(4, tk!, dv!, vs!, 'in'),
+    flat(6, tk!, 'in'),
+    rows(13, tq!, dv!, os!, 'out'),
+    flat(15, tq!, 'out'),
+    flat(16, tq! * tk!, 'out'),
+  ];
+
 /** Kept delta-rule states: one every `every` steps, from step 0. */
 const keptStates = (T: number, every: number): number => (every <= 0 ? 0 : Math.ceil(T / every));
 
@@ -79,15 +91,9 @@ export const splitRules: Readonly<Record<SplitExport, (a: readonly number[], met
     rows(9, m!, n!, ldc!, acc ? 'inout' : 'out'),
   ],
   // cat_attn_fwd(q, qs, k, ks, v, vs, mask, tq, tk, dkey, dv, scale, causal, o, os, lse, p)
-  cat_attn_fwd: ([, qs, , ks, , vs, , tq, tk, dkey, dv, , , , os]) => [
-    rows(0, tq!, dkey!, qs!, 'in'),
-    rows(2, tk!, dkey!, ks!, 'in'),
-    rows(4, tk!, dv!, vs!, 'in'),
-    flat(6, tk!, 'in'),
-    rows(13, tq!, dv!, os!, 'out'),
-    flat(15, tq!, 'out'),
-    flat(16, tq! * tk!, 'out'),
-  ],
+  cat_attn_fwd: (a) => attnFwdRegions(a),
+  // cat_attn_fwd_at(…the same…, q0): q, o, lse and p already point at query q0's row
+  cat_attn_fwd_at: (a) => attnFwdRegions(a),
   // cat_attn_bwd(q, qs, k, ks, v, vs, mask, tq, tk, dkey, dv, scale, causal, o, os, dO, lse, p, dq, dqs, dk, dks, dvv, dvs)
   cat_attn_bwd: ([, qs, , ks, , vs, , tq, tk, dkey, dv, , , , os, , , , , dqs, , dks, , dvs]) => [
     rows(0, tq!, dkey!, qs!, 'in'),

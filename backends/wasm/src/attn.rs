@@ -85,6 +85,34 @@ pub unsafe extern "C" fn cat_attn_fwd(
     lse: *mut f32,
     p: *mut f32,
 ) -> i32 {
+    cat_attn_fwd_at(q, qs, k, ks, v, vs, mask, tq, tk, dkey, dv, scale, causal, o, os, lse, p, 0)
+}
+
+/// `cat_attn_fwd` on the `tq` queries from query `q0` on: `q`, `o`, `lse` and `p` point at that
+/// query's row, and `q0` places the rows for the causal mask. Each row is the same k-ordered sums
+/// as in the whole head's call, so the rows come out bit for bit the same (the pool starts ranges
+/// on multiples of 64, this loop's query blocks).
+#[no_mangle]
+pub unsafe extern "C" fn cat_attn_fwd_at(
+    q: *const f32,
+    qs: usize,
+    k: *const f32,
+    ks: usize,
+    v: *const f32,
+    vs: usize,
+    mask: *const f32,
+    tq: usize,
+    tk: usize,
+    dkey: usize,
+    dv: usize,
+    scale: f32,
+    causal: u32,
+    o: *mut f32,
+    os: usize,
+    lse: *mut f32,
+    p: *mut f32,
+    q0: usize,
+) -> i32 {
     let causal = causal != 0;
     let sbuf = match scratch(&mut SCR_S, BQ * tk.max(1)) {
         Some(x) => x,
@@ -94,14 +122,14 @@ pub unsafe extern "C" fn cat_attn_fwd(
     while t0 < tq {
         let t1 = (t0 + BQ).min(tq);
         let bq = t1 - t0;
-        let kend = if causal { t1.min(tk) } else { tk };
+        let kend = if causal { (q0 + t1).min(tk) } else { tk };
         let s = if p.is_null() { sbuf } else { p.add(t0 * tk) };
         if cat_gemm(bq, kend, dkey, q.add(t0 * qs), qs, 1, k, 1, ks, s, tk, 0) != 0 {
             return -1;
         }
         for i in 0..bq {
             let t = t0 + i;
-            *lse.add(t) = softmax_row(s.add(i * tk), kend, tk, mask, causal, t, scale);
+            *lse.add(t) = softmax_row(s.add(i * tk), kend, tk, mask, causal, q0 + t, scale);
         }
         if cat_gemm(bq, dv, kend, s, tk, 1, v, vs, 1, o.add(t0 * os), os, 0) != 0 {
             return -1;
