@@ -164,3 +164,36 @@ describe('fft edges', () => {
     expect(again.n).toBe(3001);
   });
 });
+
+describe('fft: which algorithm, default direction, both operands checked', () => {
+  it('a power-of-two length takes the radix-2 path: an impulse transforms to exact ones (Bluestein rounds)', () => {
+    for (const n of [2, 8, 64]) {
+      const re = new Float64Array(n);
+      const im = new Float64Array(n);
+      re[0] = 1;
+      fft(re, im, false);
+      expect([...re].every((v) => v === 1) && [...im].every((v) => v === 0), `n ${n}`).toBe(true);
+    }
+  });
+
+  it('the direction defaults to forward (X_1 of an impulse at 1 is e^{−2πi/n}) in fft, fft2d and dftNaive', () => {
+    const n = 6;
+    const impulse = () => {
+      const re = new Float64Array(n);
+      re[1] = 1;
+      return re;
+    };
+    const [re, im] = [impulse(), new Float64Array(n)];
+    fft(re, im);
+    expect(im[1]).toBeCloseTo(-Math.sin((2 * Math.PI) / n), 12);
+    const [r2, i2] = [impulse(), new Float64Array(n)];
+    fft2d(r2, i2, 1, n);
+    expect(i2[1]).toBeCloseTo(-Math.sin((2 * Math.PI) / n), 12);
+    expect(dftNaive(impulse(), new Float64Array(n)).im[1]).toBeCloseTo(-Math.sin((2 * Math.PI) / n), 12);
+  });
+
+  it('fft2d refuses a wrong length in either operand alone', () => {
+    expect(() => fft2d(new Float64Array(6), new Float64Array(5), 2, 3)).toThrow(/fft2d: 2×3 needs 6 elements, got re 6, im 5/);
+    expect(() => fft2d(new Float64Array(5), new Float64Array(6), 2, 3)).toThrow(/fft2d: 2×3 needs 6 elements, got re 5, im 6/);
+  });
+});
