@@ -14,7 +14,7 @@
 // measurement, the row says so and `speedupVs1Thread` is null (the figure measured anyway is kept
 // as `speedupUnderLoad`; `speedupAllRounds` is every round's median either way).
 import { availableParallelism, loadavg } from 'node:os';
-import { checkOrThrow, initParams, lowerOrThrow, prim, randn, rng, type Term, type TypedPrim } from '../src/index';
+import { adam, checkOrThrow, initParams, lowerOrThrow, prim, randn, rng, type Term, type TypedPrim } from '../src/index';
 import { deltaShapes } from '../laws/delta';
 import type { Shape } from '../src/tensor/shape';
 import { shDim } from '../src/equivariant/sh';
@@ -141,6 +141,39 @@ const parityStepCase = (B: number, T: number): Case => {
   };
 };
 
+/**
+ * One whole training step of the parity demo as it trains (examples/parity: batch B, a length drawn
+ * from 3–T each step, loss and gradients, then an AdamW step on the parameters), each thread count
+ * with its own parameters and data stream: training steps per second, not a repeated call on one batch.
+ */
+const parityTrainCase = (B: number, T: number): Case => {
+  const opts = { width: 32, heads: 2, betaRange: '[0,2]' as const, vocab: 2, classes: 2, mlp: 32 };
+  const term = withLoss(deltaNetClassifierBody(opts));
+  const zeros = () => ({ shape: deltaNetStateShape(B, opts), data: new Float32Array(sizeOf(deltaNetStateShape(B, opts))) });
+  const model = checkOrThrow(term, [[B, T], deltaNetStateShape(B, opts), [B]]);
+  const c = costOf(model);
+  return {
+    op: 'parity training step (AdamW)',
+    size: `B=${B} T=3–${T}`,
+    // the work of a step at the mean length (costs are linear in T)
+    flops: ((c.fwdFlops + c.bwdFlops) * (3 + T)) / 2 / T,
+    impl: 'data parallel',
+    make: (_be, threads, one) => {
+      const dp = new DataParallel({ workers: threads, term, backend: one });
+      disposers.push(() => dp.dispose());
+      let params = initParams(model, 1, 'float32');
+      let state = adam({ lr: 1e-3, weightDecay: 0.01 }).init(params);
+      const data = rng(6).fork('parity');
+      return () => {
+        const t = 3 + data.int(T - 2);
+        const { ids, labels } = parityBatch(data, B, t);
+        const { grads } = dp.lossAndGrad(params, [ids, zeros(), labels]);
+        [state, params] = adam({ lr: 1e-3, weightDecay: 0.01 }).put([state, params], grads) as [typeof state, typeof params];
+      };
+    },
+  };
+};
+
 const disposers: (() => Promise<void>)[] = [];
 
 const cases = (quick: boolean): Case[] => {
@@ -159,6 +192,7 @@ const cases = (quick: boolean): Case[] => {
     ),
     programCase('gaunt', `L=${L} C=16`, prim('gaunt_tensor_product', { l1: L, l2: L, lout: L }), [[16, shDim(L)], [16, shDim(L)]], false),
     parityStepCase(32, quick ? 20 : 40),
+    parityTrainCase(32, quick ? 20 : 40),
   ];
 };
 
