@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { type PlanPoint, frontierSvg, frontierTable, parseBytes, showPlan, showPoint } from '../src/plan';
 
 // The planner's printed forms, on hand-made frontier points (no model needed), against values worked
@@ -41,7 +41,11 @@ describe('frontierTable', () => {
 
 describe('frontierSvg', () => {
   const f = [pt(100, 1000, 0, 'store <all>'), pt(300, 600, 0, 'mid & more'), pt(500, 200, 0, 'lens')];
-  const svg = frontierSvg(f, f[1], 'a<b & c>d');
+  // Drawn in each test, not once for the file: mutation testing credits a mutant only to the tests that run it.
+  let svg = '';
+  beforeEach(() => {
+    svg = frontierSvg(f, f[1], 'a<b & c>d');
+  });
   it('canvas, title (escaped), axes and axis labels with the ranges', () => {
     expect(svg.split('\n').slice(0, 7)).toEqual([
       '<svg xmlns="http://www.w3.org/2000/svg" width="640" height="420" viewBox="0 0 640 420" font-family="sans-serif" font-size="12">',

@@ -45,6 +45,8 @@ describe('schedules', () => {
   });
   it('slots and recomputations of hand-written schedules', () => {
     expect([scheduleSlots([0, 1, 2]), scheduleSlots([[0, 1], 2]), scheduleSlots([[0, [1, 2]], [3], 4]), scheduleSlots([[[[0]]], 1])]).toEqual([0, 1, 2, 1]);
+    // A trailing segment holds its checkpoint; a segment whose re-run needs 2 slots on top of 1 held needs 3.
+    expect([scheduleSlots([0, [1]]), scheduleSlots([[0], [[1], [2], 3]])]).toEqual([1, 3]);
     expect([scheduleRecomputations([0, 1, 2]), scheduleRecomputations([[0, 1], 2]), scheduleRecomputations([[0, [1, 2]], [3], 4])]).toEqual([0, 2, 6]);
   });
   it('depth: one slot nests l − 1 deep; a limit stops the walk at limit + 1', () => {
