@@ -84,12 +84,20 @@ describe('frontierSvg', () => {
   });
 });
 
+describe('frontierTable at the unit thresholds themselves', () => {
+  it('exactly 2^30 bytes is 1.00 GiB and exactly 1e9 flops 1.000 G (the larger unit from its first value)', () => {
+    const table = frontierTable([pt(2 ** 30, 1e9, 1e9, 'x')]).split('\n')[2]!;
+    expect(table).toContain('1.00 GiB');
+    expect(table.match(/1\.000 G/g)).toHaveLength(2);
+  });
+});
+
 describe('parseBytes', () => {
   it('reads plain numbers and binary units in any case, with spaces, rounding down', () => {
     const cases: [string, number][] = [
       ['65536', 65536], ['  12 B ', 12], ['12b', 12], ['.5KiB', 512], ['1.5 kib', 1536], ['2KB', 2048], ['3k', 3072],
       ['64MiB', 64 * 2 ** 20], ['2 mb', 2 * 2 ** 20], ['1M', 2 ** 20], ['1.5GiB', 1.5 * 2 ** 30], ['1gb', 2 ** 30], ['2G', 2 ** 31],
-      ['1.9', 1], ['0.3k', 307],
+      ['1.9', 1], ['0.3k', 307], ['1.25KiB', 1280], ['0.125 MiB', 131072],
     ];
     expect(cases.map(([s]) => parseBytes(s))).toEqual(cases.map(([, n]) => n));
   });
