@@ -55,3 +55,12 @@ describe('schedules', () => {
     expect(revolveDepth(300, 1, 256)).toBe(257);
   });
 });
+
+describe('binom and repetitions at their edges', () => {
+  it('C(0, 0) = C(5, 0) = 1, and a negative or too large k gives 0', () => {
+    expect([binom(0, 0), binom(5, 0), binom(5, 5), binom(5, 6), binom(5, -1)]).toEqual([1, 1, 1, 0, 0]);
+  });
+  it('repetitions refuses zero slots (with none, no number of repetitions reverses a chain)', () => {
+    expect(() => repetitions(5, 0)).toThrow('repetitions: need s ≥ 1 slot, got 0');
+  });
+});
