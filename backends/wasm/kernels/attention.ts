@@ -111,10 +111,10 @@ export const attention = wasmKernel(attentionDef, (rt) => ({
             o.buf.ptr + 4 * ((b * g.Tq + q0) * oStride + h * g.dv), oStride,
             lse.buf.ptr + 4 * (bh * g.Tq + q0),
             p ? p.buf.ptr + 4 * (bh * g.Tq + q0) * g.Tk : 0,
-            ...(perHead > 1 ? [q0] : []),
+            q0,
           ]);
       }
-    if (runCalls(rt, perHead > 1 ? 'cat_attn_fwd_at' : 'cat_attn_fwd', calls, headWork(g)).some((rc) => rc !== 0)) fail(rt, 'forward');
+    if (runCalls(rt, 'cat_attn_fwd', calls, headWork(g)).some((rc) => rc !== 0)) fail(rt, 'forward');
     let y: WasmTensor;
     if (g.project) {
       y = rt.tensor(node.outputs[0]!);

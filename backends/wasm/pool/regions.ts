@@ -21,7 +21,6 @@ export interface Region {
 export type SplitExport =
   | 'cat_gemm'
   | 'cat_attn_fwd'
-  | 'cat_attn_fwd_at'
   | 'cat_attn_bwd'
   | 'cat_delta_fwd'
   | 'cat_delta_bwd'
@@ -64,16 +63,13 @@ const gauntOperands = (rows: number, ch: number, [words, n1, n2, n3, W1, W2, e1,
   flat(12, rows * n3!, grids),
 ];
 
-/** What one head's attention forward touches (`cat_attn_fwd`, and `cat_attn_fwd_at` on its query rows). */
-const attnFwdRegions = ([, qs, , ks, , vs, , tq, tk, dkey, dv, , , , os]: readonly number[]): Region[] => [
-    rows(0, tq!, dkey!, qs!, 'in'),
-    rows(2, tk!, dkey!, ks!, 'in'),
-    rows(4, tk!, dv!, vs!, 'in'),
-    flat(6, tk!, 'in'),
-    rows(13, tq!, dv!, os!, 'out'),
-    flat(15, tq!, 'out'),
-    flat(16, tq! * tk!, 'out'),
-  ];
+/** q, k, v and β, arguments 0–3 of every delta-rule export: T rows each, strided. */
+const deltaOperands = (T: number, dk: number, dv: number, sk: number, sv: number, sb: number): Region[] => [
+  rows(0, T, dk, sk, 'in'),
+  rows(1, T, dk, sk, 'in'),
+  rows(2, T, dv, sv, 'in'),
+  rows(3, T, 1, sb, 'in'),
+];
 
 /** Kept delta-rule states: one every `every` steps, from step 0. */
 const keptStates = (T: number, every: number): number => (every <= 0 ? 0 : Math.ceil(T / every));
@@ -90,10 +86,17 @@ export const splitRules: Readonly<Record<SplitExport, (a: readonly number[], met
     strided(6, k!, n!, rsb!, csb!),
     rows(9, m!, n!, ldc!, acc ? 'inout' : 'out'),
   ],
-  // cat_attn_fwd(q, qs, k, ks, v, vs, mask, tq, tk, dkey, dv, scale, causal, o, os, lse, p)
-  cat_attn_fwd: (a) => attnFwdRegions(a),
-  // cat_attn_fwd_at(…the same…, q0): q, o, lse and p already point at query q0's row
-  cat_attn_fwd_at: (a) => attnFwdRegions(a),
+  // cat_attn_fwd(q, qs, k, ks, v, vs, mask, tq, tk, dkey, dv, scale, causal, o, os, lse, p, q0): q, o,
+  // lse and p point at query q0's row
+  cat_attn_fwd: ([, qs, , ks, , vs, , tq, tk, dkey, dv, , , , os]) => [
+    rows(0, tq!, dkey!, qs!, 'in'),
+    rows(2, tk!, dkey!, ks!, 'in'),
+    rows(4, tk!, dv!, vs!, 'in'),
+    flat(6, tk!, 'in'),
+    rows(13, tq!, dv!, os!, 'out'),
+    flat(15, tq!, 'out'),
+    flat(16, tq! * tk!, 'out'),
+  ],
   // cat_attn_bwd(q, qs, k, ks, v, vs, mask, tq, tk, dkey, dv, scale, causal, o, os, dO, lse, p, dq, dqs, dk, dks, dvv, dvs)
   cat_attn_bwd: ([, qs, , ks, , vs, , tq, tk, dkey, dv, , , , os, , , , , dqs, , dks, , dvs]) => [
     rows(0, tq!, dkey!, qs!, 'in'),
@@ -110,20 +113,14 @@ export const splitRules: Readonly<Record<SplitExport, (a: readonly number[], met
   ],
   // cat_delta_fwd(q, k, v, beta, sk, sv, sb, T, dk, dv, s, o, keep, every)
   cat_delta_fwd: ([, , , , sk, sv, sb, T, dk, dv, , , , every]) => [
-    rows(0, T!, dk!, sk!, 'in'),
-    rows(1, T!, dk!, sk!, 'in'),
-    rows(2, T!, dv!, sv!, 'in'),
-    rows(3, T!, 1, sb!, 'in'),
+    ...deltaOperands(T!, dk!, dv!, sk!, sv!, sb!),
     flat(10, dk! * dv!, 'inout'),
     rows(11, T!, dv!, sv!, 'out'),
     flat(12, keptStates(T!, every!) * dk! * dv!, 'out'),
   ],
   // cat_delta_bwd(q, k, v, beta, sk, sv, sb, T, dk, dv, kept, every, mode, dO, ds, dq, dkk, dvv, dbeta)
   cat_delta_bwd: ([, , , , sk, sv, sb, T, dk, dv, , every, mode]) => [
-    rows(0, T!, dk!, sk!, 'in'),
-    rows(1, T!, dk!, sk!, 'in'),
-    rows(2, T!, dv!, sv!, 'in'),
-    rows(3, T!, 1, sb!, 'in'),
+    ...deltaOperands(T!, dk!, dv!, sk!, sv!, sb!),
     flat(10, (mode === 1 ? 1 : keptStates(T!, every!)) * dk! * dv!, 'in'),
     rows(13, T!, dv!, sv!, 'in'),
     flat(14, dk! * dv!, 'inout'),
@@ -134,20 +131,14 @@ export const splitRules: Readonly<Record<SplitExport, (a: readonly number[], met
   ],
   // cat_delta_chunk_fwd(q, k, v, beta, sk, sv, sb, T, dk, dv, chunk, st, o, keep, every)
   cat_delta_chunk_fwd: ([, , , , sk, sv, sb, T, dk, dv, , , , , every]) => [
-    rows(0, T!, dk!, sk!, 'in'),
-    rows(1, T!, dk!, sk!, 'in'),
-    rows(2, T!, dv!, sv!, 'in'),
-    rows(3, T!, 1, sb!, 'in'),
+    ...deltaOperands(T!, dk!, dv!, sk!, sv!, sb!),
     flat(11, dk! * dv!, 'inout'),
     rows(12, T!, dv!, sv!, 'out'),
     flat(13, keptStates(T!, every!) * dk! * dv!, 'out'),
   ],
   // cat_delta_chunk_bwd(q, k, v, beta, sk, sv, sb, T, dk, dv, chunk, kept, mode, dO, ds, dq, dkk, dvv, dbeta)
   cat_delta_chunk_bwd: ([, , , , sk, sv, sb, T, dk, dv, chunk, , mode]) => [
-    rows(0, T!, dk!, sk!, 'in'),
-    rows(1, T!, dk!, sk!, 'in'),
-    rows(2, T!, dv!, sv!, 'in'),
-    rows(3, T!, 1, sb!, 'in'),
+    ...deltaOperands(T!, dk!, dv!, sk!, sv!, sb!),
     flat(11, (mode === 1 ? 1 : mode === 2 ? T! : keptStates(T!, chunk!)) * dk! * dv!, 'in'),
     rows(13, T!, dv!, sv!, 'in'),
     flat(14, dk! * dv!, 'inout'),

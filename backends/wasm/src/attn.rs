@@ -62,38 +62,14 @@ unsafe fn softmax_row(row: *mut f32, kend: usize, tk: usize, mask: *const f32, c
     m + l.ln()
 }
 
-/// Forward of one head: `o` rows (stride `os`), `lse` (Tq), and P into `p` (Tq × Tk) if not null.
-/// q, k, v rows are strided (`qs`, `ks`, `vs`); `mask` is Tk floats (0/1) or null.
-/// Returns 0, or −1 when scratch cannot be allocated.
+/// Forward of one head's `tq` queries from query `q0` on (0: the whole head): `o` rows (stride
+/// `os`), `lse` (Tq), and P into `p` (Tq × Tk) if not null; `q`, `o`, `lse` and `p` point at query
+/// `q0`'s row, and `q0` places the rows for the causal mask. Each row is the same k-ordered sums as
+/// in the whole head's call, so a range gives its rows bit for bit (the pool starts ranges on
+/// multiples of 64, this loop's query blocks). q, k, v rows are strided (`qs`, `ks`, `vs`); `mask`
+/// is Tk floats (0/1) or null. Returns 0, or −1 when scratch cannot be allocated.
 #[no_mangle]
 pub unsafe extern "C" fn cat_attn_fwd(
-    q: *const f32,
-    qs: usize,
-    k: *const f32,
-    ks: usize,
-    v: *const f32,
-    vs: usize,
-    mask: *const f32,
-    tq: usize,
-    tk: usize,
-    dkey: usize,
-    dv: usize,
-    scale: f32,
-    causal: u32,
-    o: *mut f32,
-    os: usize,
-    lse: *mut f32,
-    p: *mut f32,
-) -> i32 {
-    cat_attn_fwd_at(q, qs, k, ks, v, vs, mask, tq, tk, dkey, dv, scale, causal, o, os, lse, p, 0)
-}
-
-/// `cat_attn_fwd` on the `tq` queries from query `q0` on: `q`, `o`, `lse` and `p` point at that
-/// query's row, and `q0` places the rows for the causal mask. Each row is the same k-ordered sums
-/// as in the whole head's call, so the rows come out bit for bit the same (the pool starts ranges
-/// on multiples of 64, this loop's query blocks).
-#[no_mangle]
-pub unsafe extern "C" fn cat_attn_fwd_at(
     q: *const f32,
     qs: usize,
     k: *const f32,

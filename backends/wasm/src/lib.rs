@@ -27,7 +27,7 @@ use std::alloc::{alloc, alloc_zeroed, dealloc, GlobalAlloc, Layout, System};
 /// Bumped whenever an exported signature or its meaning changes; the loader refuses a mismatch.
 /// 3: `cat_alloc_failure` and the exported `__stack_pointer`, so a kernel that runs out of memory
 /// inside Rust (which aborts) is reported as out of memory and leaves the instance usable.
-/// 5: `cat_attn_fwd_at`, the attention forward from a query offset (the pool splits heads by query blocks).
+/// 5: `cat_attn_fwd` takes a query offset `q0` (the pool splits heads by query blocks).
 pub const ABI_VERSION: u32 = 5;
 
 /// Size of the last allocation the system allocator refused (0: none since the last read).
