@@ -114,18 +114,25 @@ const matmulCase = (n: number): Case => ({
   },
 });
 
+/** The parity demo's loss model (DeltaNet width 32, 2 heads, MLP 32) at batch B and length T, and a zero initial state. */
+const parityModel = (B: number, T: number) => {
+  const opts = { width: 32, heads: 2, betaRange: '[0,2]' as const, vocab: 2, classes: 2, mlp: 32 };
+  const term = withLoss(deltaNetClassifierBody(opts));
+  const model = checkOrThrow(term, [[B, T], deltaNetStateShape(B, opts), [B]]);
+  const zeros = () => ({ shape: deltaNetStateShape(B, opts), data: new Float32Array(sizeOf(deltaNetStateShape(B, opts))) });
+  return { term, model, zeros };
+};
+
 /**
  * One training step (loss and gradients) of the parity demo's model (examples/parity: DeltaNet width
  * 32, 2 heads, MLP 32) on a batch of B bit strings of length T: on one thread, or data parallel on
  * `threads` threads (`DataParallel`, plain wasm backends in every thread).
  */
 const parityStepCase = (B: number, T: number): Case => {
-  const opts = { width: 32, heads: 2, betaRange: '[0,2]' as const, vocab: 2, classes: 2, mlp: 32 };
-  const term = withLoss(deltaNetClassifierBody(opts));
-  const model = checkOrThrow(term, [[B, T], deltaNetStateShape(B, opts), [B]]);
+  const { term, model, zeros } = parityModel(B, T);
   const params = initParams(model, 1, 'float32');
   const { ids, labels } = parityBatch(rng(5), B, T);
-  const inputs = [ids, { shape: deltaNetStateShape(B, opts), data: new Float32Array(sizeOf(deltaNetStateShape(B, opts))) }, labels];
+  const inputs = [ids, zeros(), labels];
   const c = costOf(model);
   const flops = c.fwdFlops + c.bwdFlops;
   return {
@@ -147,10 +154,7 @@ const parityStepCase = (B: number, T: number): Case => {
  * with its own parameters and data stream: training steps per second, not a repeated call on one batch.
  */
 const parityTrainCase = (B: number, T: number): Case => {
-  const opts = { width: 32, heads: 2, betaRange: '[0,2]' as const, vocab: 2, classes: 2, mlp: 32 };
-  const term = withLoss(deltaNetClassifierBody(opts));
-  const zeros = () => ({ shape: deltaNetStateShape(B, opts), data: new Float32Array(sizeOf(deltaNetStateShape(B, opts))) });
-  const model = checkOrThrow(term, [[B, T], deltaNetStateShape(B, opts), [B]]);
+  const { term, model, zeros } = parityModel(B, T);
   const c = costOf(model);
   return {
     op: 'parity training step (AdamW)',
