@@ -60,12 +60,15 @@ export const sgd = (o: { lr: number; momentum?: number; weightDecay?: number }):
     const nextV: Record<string, HostTensor> = {};
     const nextP: Record<string, HostTensor> = {};
     for (const [k, p] of Object.entries(ps)) {
+      // Arrays in locals: the loops run every step over every parameter, and property reads in them cost
+      // more than the arithmetic.
       const g = gradOf(grads, k).data;
       const v = zerosLike(p);
       const np = zerosLike(p);
-      for (let i = 0; i < p.data.length; i++) {
-        v.data[i] = mu * vel[k]!.data[i]! + g[i]!;
-        np.data[i] = p.data[i]! * (1 - o.lr * wd) - o.lr * v.data[i]!;
+      const pd = p.data, v0 = vel[k]!.data, vd = v.data, npd = np.data;
+      for (let i = 0; i < pd.length; i++) {
+        vd[i] = mu * v0[i]! + g[i]!;
+        npd[i] = pd[i]! * (1 - o.lr * wd) - o.lr * vd[i]!;
       }
       nextV[k] = v;
       nextP[k] = np;
@@ -105,12 +108,13 @@ export const adam = (o: { lr: number; beta1?: number; beta2?: number; eps?: numb
       const mk = zerosLike(p);
       const vk = zerosLike(p);
       const np = zerosLike(p);
-      for (let i = 0; i < p.data.length; i++) {
+      const pd = p.data, m0 = s.m[k]!.data, v0 = s.v[k]!.data, md = mk.data, vd = vk.data, npd = np.data;
+      for (let i = 0; i < pd.length; i++) {
         const gi = g[i]!;
-        mk.data[i] = b1 * s.m[k]!.data[i]! + (1 - b1) * gi;
-        vk.data[i] = b2 * s.v[k]!.data[i]! + (1 - b2) * gi * gi;
-        const step = mk.data[i]! / c1 / (Math.sqrt(vk.data[i]! / c2) + eps);
-        np.data[i] = p.data[i]! - o.lr * (step + wd * p.data[i]!);
+        md[i] = b1 * m0[i]! + (1 - b1) * gi;
+        vd[i] = b2 * v0[i]! + (1 - b2) * gi * gi;
+        const step = md[i]! / c1 / (Math.sqrt(vd[i]! / c2) + eps);
+        npd[i] = pd[i]! - o.lr * (step + wd * pd[i]!);
       }
       m[k] = mk;
       v[k] = vk;
