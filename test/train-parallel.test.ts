@@ -1,6 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adam, checkOrThrow, combineShards, id, initParams, lowerOrThrow, par, prim, randn, rng, seq, shardBatch, train, type Batch } from '../src/index';
 import { initWasm, type WasmBackend } from '../backends/wasm/index';
+import { DataParallel } from '../src/train/parallel';
+import { lossAndGrad } from '../src/train/loop';
+import { inputBytes, layoutFits, makeLayout, readReply, readRequest, writeReply, writeRequest } from '../src/train/shard-channel';
 
 /**
  * Data-parallel training (`train({ workers })`, src/train/parallel.ts): the same seed and worker count
@@ -50,5 +53,60 @@ describe('data-parallel training', () => {
     expect(run(2)).toEqual(two);
     two.forEach((l, i) => expect(Math.abs(l - one[i]!) / one[i]!, `step ${i}: ${l} vs ${one[i]}`).toBeLessThan(1e-5));
     if (process.env.SHOW_DP) console.log(two.map((l, i) => Math.abs(l - one[i]!) / one[i]!));
+  });
+});
+
+describe('the shared-memory channel of data-parallel training', () => {
+  it('carries parameters, inputs of either dtype, the loss and gradients through its buffer unchanged', () => {
+    const params = { a: { shape: [2, 3], data: Float32Array.of(1, 2, 3, 4, 5, 6) }, b: { shape: [1], data: Float64Array.of(Math.PI) } };
+    const inputs = [
+      { shape: [2, 2], data: Float64Array.of(0.1, -0.2, 1e-300, 7) },
+      { shape: [3], data: Float32Array.of(9, 8, 7) },
+    ];
+    const layout = makeLayout(1, params, inputBytes(inputs));
+    expect(layoutFits(layout, params, inputs)).toBe(true);
+    writeRequest(layout, params, inputs);
+    const got = readRequest(layout);
+    expect(got.params).toEqual(params);
+    expect(got.inputs).toEqual(inputs);
+    expect(got.inputs[0]!.data).toBeInstanceOf(Float64Array);
+    writeReply(layout, 0.25, { a: { shape: [2, 3], data: Float32Array.of(6, 5, 4, 3, 2, 1) }, b: { shape: [1], data: Float64Array.of(-1) } });
+    const reply = readReply(layout);
+    expect(reply.loss).toBe(0.25);
+    expect(Array.from(reply.grads.a!.data)).toEqual([6, 5, 4, 3, 2, 1]);
+    expect(Array.from(reply.grads.b!.data)).toEqual([-1]);
+    // a parameter of another shape, or inputs beyond the buffer, need a new layout
+    expect(layoutFits(layout, { ...params, a: { shape: [3, 2], data: params.a.data } }, inputs)).toBe(false);
+    expect(layoutFits(layout, params, [{ shape: [10_000], data: new Float32Array(10_000) }])).toBe(false);
+    expect(() => writeReply(layout, 0, { a: params.a })).toThrow(/no gradient of the right size for parameter 'b'/);
+  });
+
+  it('a worker that fails reports its error and keeps serving; larger batches get a new buffer', async () => {
+    const dp = new DataParallel({ workers: 2, term, backend: wasm });
+    try {
+      const prog = lowerOrThrow(model, wasm);
+      const [x, y] = batch(1);
+      const bad = { shape: y!.shape, data: y!.data.slice() };
+      bad.data[B - 1] = Number.NaN; // a row of the second shard only
+      expect(() => dp.lossAndGrad(params, [x!, bad])).toThrow(/worker 1 failed on shard 1: .*not a number/s);
+      // the next request is served, and agrees with one thread on the same batch
+      const one = lossAndGrad(prog, wasm, params, [x!, y!]);
+      const two = dp.lossAndGrad(params, [x!, y!]);
+      expect(Math.abs(two.loss - one.loss) / one.loss).toBeLessThan(1e-5);
+      // 40 times the rows: the inputs outgrow the first buffer
+      const big = 40 * B;
+      const xb = randn([big, 4], rng(9).fork('x'), 'float32');
+      const yb = randn([big, 1], rng(9).fork('y'), 'float32');
+      const oneBig = lossAndGrad(lowerOrThrow(checkOrThrow(term, [[big, 4], [big, 1]]), wasm), wasm, params, [xb, yb]);
+      const twoBig = dp.lossAndGrad(params, [xb, yb]);
+      expect(Math.abs(twoBig.loss - oneBig.loss) / oneBig.loss).toBeLessThan(1e-5);
+    } finally {
+      await dp.dispose();
+    }
+  });
+
+  it('refuses a negative or infinite spin', () => {
+    expect(() => new DataParallel({ workers: 1, term, backend: wasm, spinMs: -1 })).toThrow(/spinMs must be a finite number ≥ 0, got -1/);
+    expect(() => new DataParallel({ workers: 1, term, backend: wasm, spinMs: Infinity })).toThrow(/spinMs/);
   });
 });

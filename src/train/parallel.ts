@@ -2,7 +2,9 @@
 // calling thread computes the loss and gradients of the first shard and n − 1 worker threads those of
 // the others, each with its own copy of the parameters and its own backend; the gradients are
 // combined in shard order and one optimiser step follows (what distributed data parallelism does
-// with an all-reduce). Node only: the calling thread waits for its workers synchronously.
+// with an all-reduce). Node only: the calling thread waits for its workers synchronously. Each step
+// crosses to a worker through shared memory (src/train/shard-channel.ts), not messages, and both sides
+// spin briefly rather than sleep between steps.
 import type { Backend } from '../backend/backend';
 import { lowerOrThrow, type Program } from '../lower/program';
 import type { Plan } from '../plan/plan';
@@ -10,13 +12,19 @@ import { checkOrThrow } from '../term/check';
 import type { Term } from '../term/term';
 import { showShape } from '../tensor/shape';
 import type { HostTensor } from '../tensor/tensor';
-import type { Reply, WorkerLink } from '../../backends/wasm/pool/link';
+import type { WorkerLink } from '../../backends/wasm/pool/link';
 import { startNodeWorker } from '../../backends/wasm/pool/node-link';
 import { lossAndGrad, type Batch } from './loop';
 import type { HostParams } from './optim';
+import { awaitChange, CONTROL_INTS, DONE, FAILED, inputBytes, LAYOUT, layoutFits, makeLayout, readReply, REQ, STOP, writeRequest, type Layout } from './shard-channel';
 
 /** Milliseconds a worker may take over one shard before it is given up for lost. */
 const SHARD_MS = 600_000;
+/**
+ * Milliseconds a waiting thread spins before it sleeps (`DataParallelOptions.spinMs`): longer than the
+ * gap between two steps (the optimiser step and the next batch), so neither side sleeps mid-training.
+ */
+const SPIN_MS = 5;
 
 export interface DataParallelOptions {
   /** Threads in all, the calling one included (≥ 1). */
@@ -26,11 +34,12 @@ export interface DataParallelOptions {
   readonly plan?: Plan;
   /** The calling thread's backend; workers make their own of the same kind ('js' or 'wasm'), with the default kernels. */
   readonly backend: Backend<any>;
-}
-
-interface ShardReply extends Reply {
-  readonly loss?: number;
-  readonly grads?: Record<string, HostTensor>;
+  /**
+   * Milliseconds a thread waiting for the other side spins before sleeping (default 5; 0 sleeps at
+   * once). Spinning keeps both threads awake across the short gaps of a training loop: a thread that
+   * sleeps between steps wakes late and computes its next shard slower (src/train/shard-channel.ts).
+   */
+  readonly spinMs?: number;
 }
 
 /**
@@ -80,10 +89,13 @@ export const combineShards = (parts: readonly { rows: number; loss: number; grad
       const g = p.grads[k];
       if (!g || g.data.length !== acc.length) throw new Error(`data-parallel training: shard gradients disagree on parameter '${k}'`);
       const w = p.rows / N;
-      for (let i = 0; i < acc.length; i++) acc[i]! += w * g.data[i]!;
+      const gd = g.data; // a local: this loop runs over every parameter every step
+      for (let i = 0; i < acc.length; i++) acc[i]! += w * gd[i]!;
     }
     const Ctor = g0.data.constructor as Float32ArrayConstructor | Float64ArrayConstructor;
-    grads[k] = { shape: g0.shape, data: Ctor.from(acc) };
+    const out = new Ctor(acc.length);
+    out.set(acc);
+    grads[k] = { shape: g0.shape, data: out };
   }
   return { loss, grads };
 };
@@ -126,19 +138,30 @@ const tsx = ${JSON.stringify(tsx)};
 export class DataParallel {
   readonly workers: number;
   private readonly links: WorkerLink[] = [];
+  private readonly controls: Int32Array[] = [];
+  private readonly layouts: (Layout | undefined)[] = [];
   private readonly programs = new Map<string, Program<any>>();
-  private nextId = 0;
+  private readonly spinMs: number;
+  private seq = 0;
 
   constructor(private readonly o: DataParallelOptions) {
     if (!Number.isInteger(o.workers) || o.workers < 1) throw new RangeError(`data-parallel training: workers must be a whole number ≥ 1, got ${o.workers}`);
+    const spin = o.spinMs ?? SPIN_MS;
+    if (!(spin >= 0) || !Number.isFinite(spin)) throw new RangeError(`data-parallel training: spinMs must be a finite number ≥ 0, got ${spin}`);
+    this.spinMs = spin;
     const name = o.backend.name;
     if (o.workers > 1 && name !== 'js' && name !== 'wasm')
       throw new RangeError(`data-parallel training: workers can make 'js' or 'wasm' backends, not '${name}'`);
     this.workers = o.workers;
     if (o.workers > 1) {
       const source = workerSource();
-      const init = { kind: 'init', backend: name, dtype: o.backend.dtype, term: o.term, plan: o.plan ?? {} };
-      for (let i = 1; i < o.workers; i++) this.links.push(startNodeWorker(source, init, 'data-parallel training worker'));
+      for (let i = 1; i < o.workers; i++) {
+        const control = new SharedArrayBuffer(CONTROL_INTS * 4);
+        const init = { kind: 'init', backend: name, dtype: o.backend.dtype, term: o.term, plan: o.plan ?? {}, control, spinMs: spin };
+        this.links.push(startNodeWorker(source, init, 'data-parallel training worker'));
+        this.controls.push(new Int32Array(control));
+        this.layouts.push(undefined);
+      }
     }
   }
 
@@ -152,14 +175,26 @@ export class DataParallel {
     return p;
   }
 
+  /** Give worker `j` the request: a new layout first when the old one does not hold it. */
+  private send(j: number, seq: number, params: HostParams, inputs: readonly HostTensor[]): void {
+    const ctl = this.controls[j]!;
+    let layout = this.layouts[j];
+    if (!layout || !layoutFits(layout, params, inputs)) {
+      layout = makeLayout((layout?.version ?? 0) + 1, params, inputBytes(inputs));
+      this.layouts[j] = layout;
+      this.links[j]!.post({ kind: 'layout', layout }, []);
+      Atomics.store(ctl, LAYOUT, layout.version);
+    }
+    writeRequest(layout, params, inputs);
+    Atomics.store(ctl, REQ, seq);
+    Atomics.notify(ctl, REQ);
+  }
+
   /** Loss and gradients of `batch` at `params`: shard 0 here, the others in the workers, combined in shard order. */
   lossAndGrad(params: HostParams, batch: Batch): { loss: number; grads: Record<string, HostTensor> } {
     const shards = shardBatch(batch, this.workers);
-    const sent = shards.slice(1).map((s, j) => {
-      const id = this.nextId++;
-      this.links[j]!.post({ kind: 'step', id, params, inputs: s.inputs }, s.inputs.map((x) => x.data.buffer as ArrayBuffer));
-      return { id, link: this.links[j]! };
-    });
+    const seq = ++this.seq;
+    shards.slice(1).forEach((s, j) => this.send(j, seq, params, s.inputs));
     let first: { loss: number; grads: Record<string, HostTensor> } | undefined;
     let failure: unknown;
     try {
@@ -168,12 +203,20 @@ export class DataParallel {
       failure = e;
     }
     const parts: { rows: number; loss: number; grads: HostParams }[] = first ? [{ rows: shards[0]!.rows, ...first }] : [];
-    sent.forEach(({ id, link }, j) => {
-      const r = link.takeSync!(SHARD_MS) as ShardReply | undefined;
-      if (!r) failure ??= new Error(`data-parallel training: worker ${j + 1} did not answer within ${SHARD_MS / 1000} s`);
-      else if (r.error !== undefined) failure ??= new Error(`data-parallel training: worker ${j + 1} failed on shard ${j + 1}: ${r.error}`);
-      else if (r.id !== id) failure ??= new Error(`data-parallel training: worker ${j + 1} answered request ${r.id}, expected ${id}`);
-      else parts.push({ rows: shards[j + 1]!.rows, loss: r.loss!, grads: r.grads! });
+    const deadline = performance.now() + SHARD_MS;
+    shards.slice(1).forEach((s, j) => {
+      const ctl = this.controls[j]!;
+      let done = Atomics.load(ctl, DONE);
+      while (done !== seq) {
+        const v = awaitChange(ctl, DONE, done, this.spinMs, deadline);
+        if (v === undefined) break;
+        done = v;
+      }
+      if (done !== seq) failure ??= new Error(`data-parallel training: worker ${j + 1} did not answer within ${SHARD_MS / 1000} s`);
+      else if (Atomics.load(ctl, FAILED) === 1) {
+        const r = this.links[j]!.takeSync!(1000);
+        failure ??= new Error(`data-parallel training: worker ${j + 1} failed on shard ${j + 1}: ${r?.error ?? '(no message)'}`);
+      } else parts.push({ rows: s.rows, ...readReply(this.layouts[j]!) });
     });
     if (failure !== undefined) throw failure;
     return combineShards(parts);
@@ -181,6 +224,11 @@ export class DataParallel {
 
   /** Stop the workers. */
   async dispose(): Promise<void> {
+    for (const ctl of this.controls) {
+      Atomics.store(ctl, STOP, 1);
+      Atomics.notify(ctl, REQ);
+    }
+    this.controls.splice(0);
     await Promise.all(this.links.splice(0).map((l) => l.terminate()));
   }
 }
