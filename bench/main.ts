@@ -19,6 +19,7 @@ const o = exampleArgs({
     quick: { type: 'bool', doc: 'smaller sizes' },
     only: { type: 'string', arg: 'LIST', doc: `comma-separated groups to run (wasm, ${modules.join(', ')})` },
     threads: { type: 'int', arg: 'N', doc: 'the thread count the pool rows compare with one thread (bench/pool.ts; default 2, at least 2)' },
+    rows: { type: 'string', arg: 'LIST', doc: 'pool rows only: run just the rows whose name contains one of these (comma-separated), e.g. --only=pool --rows=parity' },
   },
 });
 const json = o.json === true;
@@ -34,6 +35,7 @@ if (threads < 2) {
   process.stderr.write(`bench: --threads expects an integer ≥ 2, got ${threads}\n`);
   process.exit(1);
 }
+const ops = (o.rows as string | undefined)?.split(',').filter((x) => x !== '');
 const here = dirname(fileURLToPath(import.meta.url));
 
 const fmt = (x: number | undefined, d = 2) => (typeof x !== 'number' ? '' : x.toFixed(d));
@@ -74,12 +76,13 @@ const main = async () => {
     if (only && !only.includes(m)) continue;
     const file = join(here, `${m}.ts`);
     if (!existsSync(file)) continue;
-    const mod = (await import(pathToFileURL(file).href)) as { run?: (o: { json?: boolean; quick?: boolean; threads?: number[] }) => Promise<BenchRow[]> };
+    const mod = (await import(pathToFileURL(file).href)) as { run?: (o: { json?: boolean; quick?: boolean; threads?: number[]; ops?: string[] }) => Promise<BenchRow[]> };
     if (typeof mod.run !== 'function') continue;
     try {
-      rows.push(...withRatios(await mod.run({ json, quick, threads: [threads] }), peak));
+      rows.push(...withRatios(await mod.run({ json, quick, threads: [threads], ops }), peak));
     } catch (e) {
-      console.error(`bench/${m}.ts failed: ${(e as Error).stack ?? e}`);
+      // a RangeError is a bad option (say so in a line); anything else is a fault (show where)
+      console.error(`bench/${m}.ts failed: ${e instanceof RangeError ? e.message : ((e as Error).stack ?? e)}`);
       process.exitCode = 1;
     }
   }

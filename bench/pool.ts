@@ -220,6 +220,8 @@ export interface PoolBenchOptions {
   /** Thread counts to compare with 1 (default [2]). */
   threads?: readonly number[];
   rounds?: number;
+  /** Run only the rows whose op contains one of these strings (default: every row). */
+  ops?: readonly string[];
 }
 
 /**
@@ -239,13 +241,16 @@ export const run = async (opts: PoolBenchOptions = {}): Promise<PoolBenchRow[]> 
   const log = (s: string) => {
     if (!opts.json) process.stderr.write(`${s}\n`);
   };
+  const all = cases(!!opts.quick);
+  const chosen = all.filter((c) => !opts.ops || opts.ops.some((o) => c.op.includes(o)));
+  if (chosen.length === 0) throw new RangeError(`--rows ${opts.ops!.join(',')} names no row; the rows are: ${all.map((c) => c.op).join('; ')}`);
   const bes = await Promise.all(counts.map((threads) => initWasm({ threads })));
   const top = counts[counts.length - 1]!;
   const probe = capacityProbe(bes[0]!, initWasmThreadsSync({ threads: top, minWork: 0 }));
   disposers.push(() => probe.dispose());
   const rows: PoolBenchRow[] = [];
   try {
-    for (const c of cases(!!opts.quick)) {
+    for (const c of chosen) {
       const fs = bes.map((be, i) => c.make(be, counts[i]!, bes[0]!));
       // warm-up, round-robin for a while: worker start, scratch growth, and every thread's JIT
       // reaching its top tier (a worker's code warms only as it runs; a call or two leaves it cold)
@@ -263,6 +268,9 @@ export const run = async (opts: PoolBenchOptions = {}): Promise<PoolBenchRow[]> 
       for (let r = 0; clear.filter(Boolean).length < rounds && r < 6 * rounds; r++) {
         for (let j = 0; j < counts.length; j++) {
           const i = r % 2 ? counts.length - 1 - j : j;
+          // one untimed call first: its threads slept while the other count ran, and a thread that
+          // wakes from sleep runs its first call late and slow (src/train/shard-channel.ts)
+          fs[i]!();
           const c0 = cpuSeconds();
           const t0 = performance.now();
           for (let k = 0; k < reps; k++) fs[i]!();
