@@ -3,7 +3,7 @@ import { adam, checkOrThrow, combineShards, id, initParams, lowerOrThrow, par, p
 import { initWasm, type WasmBackend } from '../backends/wasm/index';
 import { DataParallel } from '../src/train/parallel';
 import { lossAndGrad } from '../src/train/loop';
-import { inputBytes, layoutFits, makeLayout, readReply, readRequest, writeReply, writeRequest } from '../src/train/shard-channel';
+import { awaitChange, CALM_WAITS, SpinPolicy, inputBytes, layoutFits, makeLayout, readReply, readRequest, writeReply, writeRequest } from '../src/train/shard-channel';
 
 /**
  * Data-parallel training (`train({ workers })`, src/train/parallel.ts): the same seed and worker count
@@ -103,6 +103,26 @@ describe('the shared-memory channel of data-parallel training', () => {
     } finally {
       await dp.dispose();
     }
+  });
+
+  it('spins up to the last shard time, and after a wait that ran out of spin sleeps at once for a while', () => {
+    const p = new SpinPolicy(5);
+    expect(p.budget(1.6)).toBe(1.6);
+    expect(p.budget(0.1)).toBe(0.5);
+    expect(p.budget(30)).toBe(5);
+    p.after(1.6, false);
+    expect(p.budget(1.6)).toBe(1.6);
+    p.after(0, true); // a wait that never spun says nothing about the other thread
+    expect(p.budget(1.6)).toBe(1.6);
+    p.after(1.6, true);
+    const calm = Array.from({ length: CALM_WAITS }, () => p.budget(1.6));
+    expect(calm.every((b) => b === 0)).toBe(true);
+    expect(p.budget(1.6)).toBe(1.6);
+    // a wait that spun out reports that it slept
+    const ctl = new Int32Array(new SharedArrayBuffer(8));
+    const out = { slept: false };
+    expect(awaitChange(ctl, 0, 0, 0.2, performance.now() + 5, undefined, out)).toBeUndefined();
+    expect(out.slept).toBe(true);
   });
 
   it('refuses a negative or infinite spin', () => {

@@ -15,7 +15,7 @@ import { checkOrThrow } from '../term/check';
 import type { Term } from '../term/term';
 import type { DType, HostTensor } from '../tensor/tensor';
 import { lossAndGrad } from './loop';
-import { awaitChange, DONE, FAILED, LAYOUT, readRequest, REQ, STOP, writeReply, type Layout } from './shard-channel';
+import { awaitChange, SpinPolicy, DONE, FAILED, LAYOUT, readRequest, REQ, STOP, writeReply, type Layout } from './shard-channel';
 
 interface Init {
   readonly kind: 'init';
@@ -64,8 +64,14 @@ if (parentPort && data?.port && data.bell) {
       return layout;
     };
     let seen = 0;
+    let lastMs = init.spinMs;
+    const policy = new SpinPolicy(init.spinMs);
     for (;;) {
-      const req = awaitChange(ctl, REQ, seen, init.spinMs, Infinity, () => Atomics.load(ctl, STOP) === 1);
+      const spin = policy.budget(lastMs);
+      const waited = { slept: false };
+      const req = awaitChange(ctl, REQ, seen, spin, Infinity, () => Atomics.load(ctl, STOP) === 1, waited);
+      policy.after(spin, waited.slept);
+      const t0 = performance.now();
       if (req === undefined) return;
       seen = req;
       try {
@@ -79,6 +85,7 @@ if (parentPort && data?.port && data.bell) {
         post({ id: req, error: String((e as Error).stack ?? e) });
         Atomics.store(ctl, FAILED, 1);
       }
+      lastMs = performance.now() - t0;
       Atomics.store(ctl, DONE, req);
       Atomics.notify(ctl, DONE);
     }
