@@ -3,7 +3,7 @@ import { adam, checkOrThrow, combineShards, id, initParams, lowerOrThrow, par, p
 import { initWasm, type WasmBackend } from '../backends/wasm/index';
 import { DataParallel } from '../src/train/parallel';
 import { lossAndGrad } from '../src/train/loop';
-import { awaitChange, CALM_WAITS, SpinPolicy, inputBytes, layoutFits, makeLayout, readReply, readRequest, writeReply, writeRequest } from '../src/train/shard-channel';
+import { awaitChange, spinBudget, inputBytes, layoutFits, makeLayout, readReply, readRequest, writeReply, writeRequest } from '../src/train/shard-channel';
 
 /**
  * Data-parallel training (`train({ workers })`, src/train/parallel.ts): the same seed and worker count
@@ -105,24 +105,17 @@ describe('the shared-memory channel of data-parallel training', () => {
     }
   });
 
-  it('spins up to the last shard time, and after a wait that ran out of spin sleeps at once for a while', () => {
-    const p = new SpinPolicy(5);
-    expect(p.budget(1.6)).toBe(1.6);
-    expect(p.budget(0.1)).toBe(0.5);
-    expect(p.budget(30)).toBe(5);
-    p.after(1.6, false);
-    expect(p.budget(1.6)).toBe(1.6);
-    p.after(0, true); // a wait that never spun says nothing about the other thread
-    expect(p.budget(1.6)).toBe(1.6);
-    p.after(1.6, true);
-    const calm = Array.from({ length: CALM_WAITS }, () => p.budget(1.6));
-    expect(calm.every((b) => b === 0)).toBe(true);
-    expect(p.budget(1.6)).toBe(1.6);
-    // a wait that spun out reports that it slept
+  it('spins no longer than the last shard took, and a wait ends at its deadline or when the counter moves', () => {
+    expect(spinBudget(5, 1.6)).toBe(1.6);
+    expect(spinBudget(5, 0.1)).toBe(0.5);
+    expect(spinBudget(5, 30)).toBe(5);
+    expect(spinBudget(0, 30)).toBe(0);
     const ctl = new Int32Array(new SharedArrayBuffer(8));
-    const out = { slept: false };
-    expect(awaitChange(ctl, 0, 0, 0.2, performance.now() + 5, undefined, out)).toBeUndefined();
-    expect(out.slept).toBe(true);
+    const t0 = performance.now();
+    expect(awaitChange(ctl, 0, 0, 0.2, t0 + 5)).toBeUndefined();
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(5);
+    ctl[0] = 3;
+    expect(awaitChange(ctl, 0, 0, 0.2, t0 + 5)).toBe(3);
   });
 
   it('refuses a negative or infinite spin', () => {

@@ -16,7 +16,7 @@ import type { WorkerLink } from '../../backends/wasm/pool/link';
 import { startNodeWorker } from '../../backends/wasm/pool/node-link';
 import { lossAndGrad, type Batch } from './loop';
 import type { HostParams } from './optim';
-import { awaitChange, SpinPolicy, CONTROL_INTS, DONE, FAILED, inputBytes, LAYOUT, layoutFits, makeLayout, readReply, REQ, STOP, writeRequest, type Layout } from './shard-channel';
+import { awaitChange, spinBudget, CONTROL_INTS, DONE, FAILED, inputBytes, LAYOUT, layoutFits, makeLayout, readReply, REQ, STOP, writeRequest, type Layout } from './shard-channel';
 
 /** Milliseconds a worker may take over one shard before it is given up for lost. */
 const SHARD_MS = 600_000;
@@ -141,14 +141,14 @@ export class DataParallel {
   private readonly controls: Int32Array[] = [];
   private readonly layouts: (Layout | undefined)[] = [];
   private readonly programs = new Map<string, Program<any>>();
-  private readonly spin: SpinPolicy;
+  private readonly spinMs: number;
   private seq = 0;
 
   constructor(private readonly o: DataParallelOptions) {
     if (!Number.isInteger(o.workers) || o.workers < 1) throw new RangeError(`data-parallel training: workers must be a whole number ≥ 1, got ${o.workers}`);
     const spin = o.spinMs ?? SPIN_MS;
     if (!(spin >= 0) || !Number.isFinite(spin)) throw new RangeError(`data-parallel training: spinMs must be a finite number ≥ 0, got ${spin}`);
-    this.spin = new SpinPolicy(spin);
+    this.spinMs = spin;
     const name = o.backend.name;
     if (o.workers > 1 && name !== 'js' && name !== 'wasm')
       throw new RangeError(`data-parallel training: workers can make 'js' or 'wasm' backends, not '${name}'`);
@@ -209,15 +209,11 @@ export class DataParallel {
     shards.slice(1).forEach((s, j) => {
       const ctl = this.controls[j]!;
       let done = Atomics.load(ctl, DONE);
-      if (done !== seq) {
-        const spin = this.spin.budget(ownMs);
-        const waited = { slept: false };
-        while (done !== seq) {
-          const v = awaitChange(ctl, DONE, done, spin, deadline, undefined, waited);
-          if (v === undefined) break;
-          done = v;
-        }
-        this.spin.after(spin, waited.slept);
+      const spin = spinBudget(this.spinMs, ownMs);
+      while (done !== seq) {
+        const v = awaitChange(ctl, DONE, done, spin, deadline);
+        if (v === undefined) break;
+        done = v;
       }
       if (done !== seq) failure ??= new Error(`data-parallel training: worker ${j + 1} did not answer within ${SHARD_MS / 1000} s`);
       else if (Atomics.load(ctl, FAILED) === 1) {

@@ -123,36 +123,18 @@ export const readReply = (layout: Layout): { loss: number; grads: Record<string,
 };
 
 /**
- * How long a thread spins before it sleeps, wait by wait. A healthy wait is a fraction of a shard, so
- * the budget is `spinMs` but no longer than the last shard took (at least 0.5 ms). A wait that runs out
- * of spin means the other thread lost its core (a host that runs both threads on one, for a while: seen
- * here for tens of seconds at a time), and spinning then takes the time the other thread needs (a
- * step went from 2 to 6–8 ms): so after one, the next `CALM_WAITS` waits sleep at once. (Short: a
- * healthy host also stalls a thread for a few ms now and then, and 64 calm waits after each such stall
- * cost more than they saved.)
+ * How long a thread spins before it sleeps: `spinMs`, but no longer than the last shard took (at least
+ * 0.5 ms). A healthy wait is a fraction of a shard. A longer one means the other thread has lost its
+ * core (a host that runs both threads on one for a while, seen here for tens of seconds at a time), and
+ * spinning then takes the time the other thread needs: in such a spell a parity step took 8 ms with 5 ms
+ * of spin and 4.5–6 ms with this budget, against 3 ms on one thread.
  */
-export class SpinPolicy {
-  private calm = 0;
-  constructor(private readonly spinMs: number) {}
-  /** The spin budget of the next wait. */
-  budget(lastShardMs: number): number {
-    if (this.calm > 0) {
-      this.calm--;
-      return 0;
-    }
-    return Math.min(this.spinMs, Math.max(0.5, lastShardMs));
-  }
-  /** Record how a wait with budget `spun` ended. */
-  after(spun: number, slept: boolean): void {
-    if (spun > 0 && slept) this.calm = CALM_WAITS;
-  }
-}
-export const CALM_WAITS = 8;
+export const spinBudget = (spinMs: number, lastShardMs: number): number => Math.min(spinMs, Math.max(0.5, lastShardMs));
 
 /**
  * Wait until `ctl[slot]` is no longer `seen`, or `stop()` holds, or `deadline` (ms, performance.now)
  * passes: spinning for `spinMs`, then sleeping in Atomics.wait a second at a time. Returns the new
- * value, or undefined at the deadline or on stop; `out.slept` says whether it slept.
+ * value, or undefined at the deadline or on stop.
  */
 export const awaitChange = (
   ctl: Int32Array,
@@ -161,7 +143,6 @@ export const awaitChange = (
   spinMs: number,
   deadline: number,
   stop: () => boolean = () => false,
-  out?: { slept: boolean },
 ): number | undefined => {
   const spinUntil = performance.now() + spinMs;
   for (let i = 0; ; i++) {
@@ -172,9 +153,6 @@ export const awaitChange = (
     if (stop()) return undefined;
     const now = performance.now();
     if (now >= deadline) return undefined;
-    if (now >= spinUntil) {
-      if (out) out.slept = true;
-      Atomics.wait(ctl, slot, seen, Math.min(1000, deadline - now));
-    }
+    if (now >= spinUntil) Atomics.wait(ctl, slot, seen, Math.min(1000, deadline - now));
   }
 };

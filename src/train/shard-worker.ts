@@ -15,7 +15,7 @@ import { checkOrThrow } from '../term/check';
 import type { Term } from '../term/term';
 import type { DType, HostTensor } from '../tensor/tensor';
 import { lossAndGrad } from './loop';
-import { awaitChange, SpinPolicy, DONE, FAILED, LAYOUT, readRequest, REQ, STOP, writeReply, type Layout } from './shard-channel';
+import { awaitChange, spinBudget, DONE, FAILED, LAYOUT, readRequest, REQ, STOP, writeReply, type Layout } from './shard-channel';
 
 interface Init {
   readonly kind: 'init';
@@ -65,12 +65,8 @@ if (parentPort && data?.port && data.bell) {
     };
     let seen = 0;
     let lastMs = init.spinMs;
-    const policy = new SpinPolicy(init.spinMs);
     for (;;) {
-      const spin = policy.budget(lastMs);
-      const waited = { slept: false };
-      const req = awaitChange(ctl, REQ, seen, spin, Infinity, () => Atomics.load(ctl, STOP) === 1, waited);
-      policy.after(spin, waited.slept);
+      const req = awaitChange(ctl, REQ, seen, spinBudget(init.spinMs, lastMs), Infinity, () => Atomics.load(ctl, STOP) === 1);
       const t0 = performance.now();
       if (req === undefined) return;
       seen = req;
