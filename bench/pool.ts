@@ -78,6 +78,10 @@ interface Case {
   readonly make: (be: ThreadedWasmBackend, threads: number, one: ThreadedWasmBackend) => () => void;
   /** What the threads do (default: the wasm backend's worker pool). */
   readonly impl?: string;
+  /** Untimed calls at the start of each round (default 1). */
+  readonly settleCalls?: number;
+  /** Milliseconds of calls per round (default 120; 60 with --quick). */
+  readonly roundMs?: number;
 }
 
 const programCase = (op: string, size: string, term: Term, inputs: readonly Shape[], backward: boolean): Case => {
@@ -162,6 +166,11 @@ const parityTrainCase = (B: number, T: number): Case => {
     // the work of a step at the mean length (costs are linear in T)
     flops: ((c.fwdFlops + c.bwdFlops) * (3 + T)) / 2 / T,
     impl: 'data parallel',
+    // A training run steps without pause; a round here follows the other thread count's round, in
+    // which these threads slept, and a woken thread runs its first steps late and slow (a few of ~40
+    // in a 120 ms round). So each round settles for 20 steps and then times ~0.5 s of them.
+    settleCalls: 20,
+    roundMs: 500,
     make: (_be, threads, one) => {
       const dp = new DataParallel({ workers: threads, term, backend: one });
       disposers.push(() => dp.dispose());
@@ -257,7 +266,7 @@ export const run = async (opts: PoolBenchOptions = {}): Promise<PoolBenchRow[]> 
       const warmUntil = performance.now() + (opts.quick ? 150 : 600);
       do fs.forEach((f) => f());
       while (performance.now() < warmUntil);
-      const reps = repsFor(fs[0]!, minMs);
+      const reps = repsFor(fs[0]!, c.roundMs ?? minMs);
       const wall: number[][] = counts.map(() => []);
       const cpu: number[][] = counts.map(() => []);
       const load0 = loadavg()[0]!;
@@ -270,7 +279,7 @@ export const run = async (opts: PoolBenchOptions = {}): Promise<PoolBenchRow[]> 
           const i = r % 2 ? counts.length - 1 - j : j;
           // one untimed call first: its threads slept while the other count ran, and a thread that
           // wakes from sleep runs its first call late and slow (src/train/shard-channel.ts)
-          fs[i]!();
+          for (let k = 0; k < (c.settleCalls ?? 1); k++) fs[i]!();
           const c0 = cpuSeconds();
           const t0 = performance.now();
           for (let k = 0; k < reps; k++) fs[i]!();
