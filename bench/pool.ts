@@ -82,6 +82,8 @@ interface Case {
   readonly settleCalls?: number;
   /** Milliseconds of calls per round (default 120; 60 with --quick). */
   readonly roundMs?: number;
+  /** Milliseconds of round-robin warm-up before the rounds (default 600; 150 with --quick). */
+  readonly warmMs?: number;
 }
 
 const programCase = (op: string, size: string, term: Term, inputs: readonly Shape[], backward: boolean): Case => {
@@ -171,6 +173,10 @@ const parityTrainCase = (B: number, T: number): Case => {
     // in a 120 ms round). So each round settles for 20 steps and then times ~0.5 s of them.
     settleCalls: 20,
     roundMs: 500,
+    // Each length T has its own program, and a step's speed settles only once the steps have met every
+    // length a few times: in the demo, two-thread steps took 2.4–3.1 ms over steps 100–300 and 1.7–2.2 ms
+    // after, one-thread steps 2.9–3.3 ms throughout. So 4 s of warm-up (about 700 steps each).
+    warmMs: 4000,
     make: (_be, threads, one) => {
       const dp = new DataParallel({ workers: threads, term, backend: one });
       disposers.push(() => dp.dispose());
@@ -263,7 +269,7 @@ export const run = async (opts: PoolBenchOptions = {}): Promise<PoolBenchRow[]> 
       const fs = bes.map((be, i) => c.make(be, counts[i]!, bes[0]!));
       // warm-up, round-robin for a while: worker start, scratch growth, and every thread's JIT
       // reaching its top tier (a worker's code warms only as it runs; a call or two leaves it cold)
-      const warmUntil = performance.now() + (opts.quick ? 150 : 600);
+      const warmUntil = performance.now() + (opts.quick ? 150 : (c.warmMs ?? 600));
       do fs.forEach((f) => f());
       while (performance.now() < warmUntil);
       const reps = repsFor(fs[0]!, c.roundMs ?? minMs);
