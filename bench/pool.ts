@@ -146,6 +146,9 @@ const parityStepCase = (B: number, T: number): Case => {
     size: `B=${B} T=${T}`,
     flops,
     impl: 'data parallel',
+    // as the row below: steps follow each other without pause in training
+    settleCalls: 20,
+    roundMs: 500,
     make: (_be, threads, one) => {
       const dp = new DataParallel({ workers: threads, term, backend: one });
       disposers.push(() => dp.dispose());
