@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adam, checkOrThrow, combineShards, id, initParams, lowerOrThrow, par, prim, randn, rng, seq, shardBatch, train, type Batch } from '../src/index';
 import { initWasm, type WasmBackend } from '../backends/wasm/index';
+import { jsBackend } from '../backends/js/backend';
 import { DataParallel } from '../src/train/parallel';
 import { lossAndGrad } from '../src/train/loop';
-import { awaitChange, spinBudget, inputBytes, layoutFits, makeLayout, readReply, readRequest, writeReply, writeRequest } from '../src/train/shard-channel';
+import { awaitChange, spinBudget, MAX_INPUTS, inputBytes, layoutFits, makeLayout, readReply, readRequest, writeReply, writeRequest } from '../src/train/shard-channel';
 
 /**
  * Data-parallel training (`train({ workers })`, src/train/parallel.ts): the same seed and worker count
@@ -50,9 +51,69 @@ describe('data-parallel training', () => {
   it('two workers: bit-identical losses on a second run, and within 1e-5 of one thread', () => {
     const one = run(1);
     const two = run(2);
+    expect(two).toHaveLength(5);
     expect(run(2)).toEqual(two);
     two.forEach((l, i) => expect(Math.abs(l - one[i]!) / one[i]!, `step ${i}: ${l} vs ${one[i]}`).toBeLessThan(1e-5));
     if (process.env.SHOW_DP) console.log(two.map((l, i) => Math.abs(l - one[i]!) / one[i]!));
+  });
+});
+
+describe('data-parallel training: refusals and edges', () => {
+  const other = { ...({} as object), name: 'onnx', dtype: 'float32' } as unknown as WasmBackend;
+
+  it('refuses bad worker counts, timeouts, a backend it cannot copy, an empty batch and inputs without a batch axis', () => {
+    expect(() => new DataParallel({ workers: 0, term, backend: wasm })).toThrow(/workers must be a whole number ≥ 1, got 0/);
+    expect(() => new DataParallel({ workers: 1.5, term, backend: wasm })).toThrow(/whole number ≥ 1, got 1.5/);
+    expect(() => new DataParallel({ workers: 1, term, backend: wasm, timeoutMs: 0 })).toThrow(/timeoutMs must be a number > 0, got 0/);
+    expect(() => new DataParallel({ workers: 2, term, backend: { ...wasm, name: 'onnx' } })).toThrow(/workers can make 'js', 'js-f64' or 'wasm' backends, not 'onnx'/);
+    expect(() =>
+      train({ program: lowerOrThrow(model, wasm), backend: { ...wasm, name: 'onnx' }, optimizer: adam({ lr: 1e-2 }), params, steps: 1, batch, workers: 2 }),
+    ).toThrow(/not 'onnx'/);
+    // one thread copies no backend, and spinning may be turned off
+    expect(new DataParallel({ workers: 1, term, backend: other }).workers).toBe(1);
+    expect(new DataParallel({ workers: 1, term, backend: wasm, spinMs: 0 }).workers).toBe(1);
+    expect(() => shardBatch([], 2)).toThrow(/a batch needs at least one input/);
+    expect(() => shardBatch([{ shape: [], data: Float32Array.of(1) }], 2)).toThrow(/input 0 has shape \[\]; every input must have the batch's \(none\) rows/);
+  });
+
+  it('returns one shard as it is (a fresh record), and refuses shards whose gradients disagree', () => {
+    const grads = { w: { shape: [2], data: Float32Array.of(1, 2) } };
+    const c = combineShards([{ rows: 4, loss: 0.5, grads }]);
+    expect(c.loss).toBe(0.5);
+    expect(c.grads).toEqual(grads);
+    expect(c.grads).not.toBe(grads);
+    const part = (g: Record<string, { shape: number[]; data: Float32Array }>) => ({ rows: 1, loss: 0, grads: g });
+    expect(() => combineShards([part(grads), part({})])).toThrow(/shard gradients disagree on parameter 'w'/);
+    expect(() => combineShards([part(grads), part({ w: { shape: [3], data: new Float32Array(3) } })])).toThrow(/disagree on parameter 'w'/);
+  });
+
+  it('a js backend trains in its workers too, one worker per extra thread; a disposed trainer refuses work', async () => {
+    const js = jsBackend('float64');
+    const dp = new DataParallel({ workers: 3, term, backend: js });
+    try {
+      expect((dp as unknown as { links: unknown[] }).links).toHaveLength(2);
+      const b = batch(2);
+      const one = lossAndGrad(lowerOrThrow(checkOrThrow(term, b.map((x) => x.shape)), js), js, params, b);
+      const three = dp.lossAndGrad(params, b);
+      expect(Math.abs(three.loss - one.loss) / one.loss).toBeLessThan(1e-12);
+      const w = Object.keys(one.grads)[0]!;
+      Array.from(three.grads[w]!.data).forEach((g, i) => expect(g).toBeCloseTo(one.grads[w]!.data[i]!, 12));
+    } finally {
+      await dp.dispose();
+    }
+    expect(() => dp.lossAndGrad(params, batch(2))).toThrow(/has been disposed/);
+  });
+
+  it('gives up on a worker that does not answer within timeoutMs', async () => {
+    const dp = new DataParallel({ workers: 2, term, backend: wasm, timeoutMs: 300 });
+    try {
+      await (dp as unknown as { links: { terminate(): Promise<void> }[] }).links[0]!.terminate();
+      const t0 = performance.now();
+      expect(() => dp.lossAndGrad(params, batch(3))).toThrow(/worker 1 did not answer within 0.3 s/);
+      expect(performance.now() - t0).toBeLessThan(5000);
+    } finally {
+      await dp.dispose();
+    }
   });
 });
 
@@ -79,6 +140,41 @@ describe('the shared-memory channel of data-parallel training', () => {
     expect(layoutFits(layout, { ...params, a: { shape: [3, 2], data: params.a.data } }, inputs)).toBe(false);
     expect(layoutFits(layout, params, [{ shape: [10_000], data: new Float32Array(10_000) }])).toBe(false);
     expect(() => writeReply(layout, 0, { a: params.a })).toThrow(/no gradient of the right size for parameter 'b'/);
+    expect(() => writeReply(layout, 0, { a: params.a, b: { shape: [2], data: new Float64Array(2) } })).toThrow(/no gradient of the right size for parameter 'b'/);
+  });
+
+  it('a layout holds only the same parameters (names, order, dtypes, shapes) and inputs that fit', () => {
+    const p = { a: { shape: [2, 3], data: new Float32Array(6) }, b: { shape: [4], data: new Float32Array(4) } };
+    const x = [{ shape: [5], data: new Float32Array(5) }];
+    const layout = makeLayout(1, p, inputBytes(x));
+    expect(layoutFits(layout, p, x)).toBe(true);
+    expect(layoutFits(layout, { a: p.a }, x)).toBe(false);
+    expect(layoutFits(layout, { b: p.b, a: p.a }, x)).toBe(false);
+    expect(layoutFits(layout, { a: p.a, c: p.b }, x)).toBe(false);
+    expect(layoutFits(layout, { a: p.a, b: { shape: [4], data: new Float64Array(4) } }, x)).toBe(false);
+    expect(layoutFits(layout, { a: p.a, b: { shape: [4, 1], data: p.b.data } }, x)).toBe(false);
+    expect(layoutFits(layout, { a: { shape: [3, 2], data: p.a.data }, b: p.b }, x)).toBe(false);
+    // inputs that fill the room exactly fit; 8 bytes more do not
+    const room = layout.data.byteLength - layout.inputsAt;
+    expect(layoutFits(layout, p, [{ shape: [room / 4], data: new Float32Array(room / 4) }])).toBe(true);
+    expect(layoutFits(layout, p, [{ shape: [room / 4 + 2], data: new Float32Array(room / 4 + 2) }])).toBe(false);
+  });
+
+  it('takes up to MAX_INPUTS inputs of rank up to 8, and reads copies, not views of the buffer', () => {
+    const p = { a: { shape: [1], data: Float32Array.of(1) } };
+    const many = Array.from({ length: MAX_INPUTS }, () => ({ shape: [1], data: Float32Array.of(2) }));
+    const layout = makeLayout(1, p, inputBytes([...many, ...many]));
+    writeRequest(layout, p, many);
+    expect(readRequest(layout).inputs).toHaveLength(MAX_INPUTS);
+    expect(() => writeRequest(layout, p, [...many, many[0]!])).toThrow(new RegExp(`at most ${MAX_INPUTS} inputs, got ${MAX_INPUTS + 1}`));
+    const rank8 = { shape: [1, 1, 1, 1, 1, 1, 1, 2], data: Float32Array.of(3, 4) };
+    writeRequest(layout, p, [rank8]);
+    const got = readRequest(layout);
+    expect(got.inputs[0]).toEqual(rank8);
+    expect(() => writeRequest(layout, p, [{ shape: [1, 1, 1, 1, 1, 1, 1, 1, 2], data: Float32Array.of(3, 4) }])).toThrow(/input 0 has rank 9; at most 8/);
+    writeRequest(layout, { a: { shape: [1], data: Float32Array.of(9) } }, [{ shape: [1, 1, 1, 1, 1, 1, 1, 2], data: Float32Array.of(7, 7) }]);
+    expect(Array.from(got.params.a!.data)).toEqual([1]);
+    expect(Array.from(got.inputs[0]!.data)).toEqual([3, 4]);
   });
 
   it('a worker that fails reports its error and keeps serving; larger batches get a new buffer', async () => {
@@ -114,6 +210,12 @@ describe('the shared-memory channel of data-parallel training', () => {
     const t0 = performance.now();
     expect(awaitChange(ctl, 0, 0, 0.2, t0 + 5)).toBeUndefined();
     expect(performance.now() - t0).toBeGreaterThanOrEqual(5);
+    expect(performance.now() - t0).toBeLessThan(500); // it sleeps no further than the deadline
+    // a sleeping wait ends at its deadline too, and stops when told to
+    const t1 = performance.now();
+    expect(awaitChange(ctl, 0, 0, 0, t1 + 20)).toBeUndefined();
+    expect(performance.now() - t1).toBeLessThan(500);
+    expect(awaitChange(ctl, 0, 0, 0.2, performance.now() + 60_000, () => true)).toBeUndefined();
     ctl[0] = 3;
     expect(awaitChange(ctl, 0, 0, 0.2, t0 + 5)).toBe(3);
   });

@@ -40,6 +40,8 @@ export interface DataParallelOptions {
    * sleeps between steps wakes late and computes its next shard slower (src/train/shard-channel.ts).
    */
   readonly spinMs?: number;
+  /** Milliseconds a worker may take over one shard before it is given up for lost (default 600,000). */
+  readonly timeoutMs?: number;
 }
 
 /**
@@ -142,6 +144,8 @@ export class DataParallel {
   private readonly layouts: (Layout | undefined)[] = [];
   private readonly programs = new Map<string, Program<any>>();
   private readonly spinMs: number;
+  private readonly timeoutMs: number;
+  private disposed = false;
   private seq = 0;
 
   constructor(private readonly o: DataParallelOptions) {
@@ -149,15 +153,20 @@ export class DataParallel {
     const spin = o.spinMs ?? SPIN_MS;
     if (!(spin >= 0) || !Number.isFinite(spin)) throw new RangeError(`data-parallel training: spinMs must be a finite number ≥ 0, got ${spin}`);
     this.spinMs = spin;
+    const timeout = o.timeoutMs ?? SHARD_MS;
+    if (!(timeout > 0)) throw new RangeError(`data-parallel training: timeoutMs must be a number > 0, got ${timeout}`);
+    this.timeoutMs = timeout;
     const name = o.backend.name;
-    if (o.workers > 1 && name !== 'js' && name !== 'wasm')
-      throw new RangeError(`data-parallel training: workers can make 'js' or 'wasm' backends, not '${name}'`);
+    // the JS backend is 'js' (float32) or 'js-f64'; workers make theirs from the dtype
+    const kind = name === 'wasm' ? 'wasm' : name === 'js' || name === 'js-f64' ? 'js' : undefined;
+    if (o.workers > 1 && kind === undefined)
+      throw new RangeError(`data-parallel training: workers can make 'js', 'js-f64' or 'wasm' backends, not '${name}'`);
     this.workers = o.workers;
     if (o.workers > 1) {
       const source = workerSource();
       for (let i = 1; i < o.workers; i++) {
         const control = new SharedArrayBuffer(CONTROL_INTS * 4);
-        const init = { kind: 'init', backend: name, dtype: o.backend.dtype, term: o.term, plan: o.plan ?? {}, control, spinMs: spin };
+        const init = { kind: 'init', backend: kind, dtype: o.backend.dtype, term: o.term, plan: o.plan ?? {}, control, spinMs: spin };
         this.links.push(startNodeWorker(source, init, 'data-parallel training worker'));
         this.controls.push(new Int32Array(control));
         this.layouts.push(undefined);
@@ -192,6 +201,7 @@ export class DataParallel {
 
   /** Loss and gradients of `batch` at `params`: shard 0 here, the others in the workers, combined in shard order. */
   lossAndGrad(params: HostParams, batch: Batch): { loss: number; grads: Record<string, HostTensor> } {
+    if (this.disposed) throw new Error('data-parallel training: this DataParallel has been disposed');
     const shards = shardBatch(batch, this.workers);
     const seq = ++this.seq;
     shards.slice(1).forEach((s, j) => this.send(j, seq, params, s.inputs));
@@ -205,7 +215,7 @@ export class DataParallel {
     }
     const ownMs = performance.now() - t0;
     const parts: { rows: number; loss: number; grads: HostParams }[] = first ? [{ rows: shards[0]!.rows, ...first }] : [];
-    const deadline = performance.now() + SHARD_MS;
+    const deadline = performance.now() + this.timeoutMs;
     shards.slice(1).forEach((s, j) => {
       const ctl = this.controls[j]!;
       let done = Atomics.load(ctl, DONE);
@@ -215,7 +225,7 @@ export class DataParallel {
         if (v === undefined) break;
         done = v;
       }
-      if (done !== seq) failure ??= new Error(`data-parallel training: worker ${j + 1} did not answer within ${SHARD_MS / 1000} s`);
+      if (done !== seq) failure ??= new Error(`data-parallel training: worker ${j + 1} did not answer within ${this.timeoutMs / 1000} s`);
       else if (Atomics.load(ctl, FAILED) === 1) {
         const r = this.links[j]!.takeSync!(1000);
         failure ??= new Error(`data-parallel training: worker ${j + 1} failed on shard ${j + 1}: ${r?.error ?? '(no message)'}`);
@@ -227,6 +237,7 @@ export class DataParallel {
 
   /** Stop the workers. */
   async dispose(): Promise<void> {
+    this.disposed = true;
     for (const ctl of this.controls) {
       Atomics.store(ctl, STOP, 1);
       Atomics.notify(ctl, REQ);

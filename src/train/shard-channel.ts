@@ -50,11 +50,13 @@ export const inputBytes = (inputs: readonly HostTensor[]): number =>
  */
 export const makeLayout = (version: number, params: Readonly<Record<string, HostTensor>>, inputBytesNeeded: number): Layout => {
   let at = FIRST_AT;
+  // Gradients travel as float64 whatever the parameters' dtype: a float64 backend's gradients of float32
+  // parameters lose nothing, and float32 ones convert exactly.
   const entries = Object.entries(params).map(([name, t]) => {
     const dtype = dtypeOfArray(t.data);
     const n = align8(t.data.length * bytesOf(dtype));
     const e = { name, shape: [...t.shape], dtype, at, grad: at + n };
-    at += 2 * n;
+    at += n + t.data.length * 8;
     return e;
   });
   return { version, data: new SharedArrayBuffer(at + 2 * inputBytesNeeded + 64), params: entries, inputsAt: at };
@@ -105,20 +107,20 @@ export const readRequest = (layout: Layout): { params: Record<string, HostTensor
   return { params, inputs };
 };
 
-/** Write a reply: the loss and the gradients, in the parameters' layout. */
+/** Write a reply: the loss and the gradients (as float64), in the parameters' layout. */
 export const writeReply = (layout: Layout, loss: number, grads: Readonly<Record<string, HostTensor>>): void => {
   new Float64Array(layout.data, LOSS_AT, 1)[0] = loss;
   for (const p of layout.params) {
     const g = grads[p.name];
     if (!g || g.data.length !== sizeOf(p.shape)) throw new Error(`data-parallel training: no gradient of the right size for parameter '${p.name}'`);
-    view(layout.data, p.dtype, p.grad, g.data.length).set(g.data);
+    new Float64Array(layout.data, p.grad, g.data.length).set(g.data);
   }
 };
 
-/** Read a reply (views into the buffer: use them before the next request). */
+/** Read a reply (float64 views into the buffer: use them before the next request). */
 export const readReply = (layout: Layout): { loss: number; grads: Record<string, HostTensor> } => {
   const grads: Record<string, HostTensor> = {};
-  for (const p of layout.params) grads[p.name] = { shape: p.shape, data: view(layout.data, p.dtype, p.grad, sizeOf(p.shape)) };
+  for (const p of layout.params) grads[p.name] = { shape: p.shape, data: new Float64Array(layout.data, p.grad, sizeOf(p.shape)) };
   return { loss: new Float64Array(layout.data, LOSS_AT, 1)[0]!, grads };
 };
 
