@@ -2,9 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { adam, checkOrThrow, combineShards, id, initParams, lowerOrThrow, par, prim, randn, rng, seq, shardBatch, train, type Batch } from '../src/index';
 import { initWasm, type WasmBackend } from '../backends/wasm/index';
 import { jsBackend } from '../backends/js/backend';
+import { serveShards } from '../src/train/shard-serve';
 import { DataParallel } from '../src/train/parallel';
 import { lossAndGrad } from '../src/train/loop';
-import { awaitChange, spinBudget, MAX_INPUTS, inputBytes, layoutFits, makeLayout, readReply, readRequest, writeReply, writeRequest } from '../src/train/shard-channel';
+import { awaitChange, spinBudget, MAX_INPUTS, CONTROL_INTS, DONE, FAILED, LAYOUT, REQ, STOP, inputBytes, layoutFits, makeLayout, readReply, readRequest, writeReply, writeRequest } from '../src/train/shard-channel';
 
 /**
  * Data-parallel training (`train({ workers })`, src/train/parallel.ts): the same seed and worker count
@@ -225,3 +226,56 @@ describe('the shared-memory channel of data-parallel training', () => {
     expect(() => new DataParallel({ workers: 1, term, backend: wasm, spinMs: Infinity })).toThrow(/spinMs/);
   });
 });
+
+describe("a data-parallel worker's serving loop, run on this thread", () => {
+  const request = (version: number, b: Batch) => {
+    const control = new SharedArrayBuffer(CONTROL_INTS * 4);
+    const ctl = new Int32Array(control);
+    const layout = makeLayout(version, params, inputBytes(b));
+    writeRequest(layout, params, b);
+    ctl[LAYOUT] = version;
+    ctl[REQ] = 7;
+    ctl[STOP] = 1; // serve this request, then leave
+    return { control, ctl, layout };
+  };
+
+  it('answers a request with the loss and gradients one thread computes, bit for bit, and leaves at STOP', () => {
+    const b = batch(4);
+    const { control, ctl, layout } = request(3, b);
+    const inbox: unknown[] = [{ kind: 'other' }, { kind: 'layout', layout: makeLayout(2, params, inputBytes(b)) }, { kind: 'layout', layout }];
+    const posted: unknown[] = [];
+    serveShards({ term, plan: {}, control, spinMs: 0 }, wasm, { nextMessage: () => inbox.shift(), post: (m) => posted.push(m) });
+    expect([ctl[DONE], ctl[FAILED], posted.length, inbox.length]).toEqual([7, 0, 0, 0]);
+    const got = readReply(layout);
+    const want = lossAndGrad(lowerOrThrow(model, wasm), wasm, params, b);
+    expect(got.loss).toBe(want.loss);
+    for (const [k, g] of Object.entries(want.grads)) expect(Array.from(got.grads[k]!.data)).toEqual(Array.from(g.data));
+  });
+
+  it('reports a failed shard (its text first, then FAILED) and a layout that never came', () => {
+    const b = batch(5);
+    const bad = { shape: b[1]!.shape, data: b[1]!.data.slice() };
+    bad.data[0] = Number.NaN;
+    const one = request(1, [b[0]!, bad]);
+    const posted: { id: number; error: string }[] = [];
+    serveShards({ term, plan: {}, control: one.control, spinMs: 0 }, wasm, {
+      nextMessage: (() => {
+        const q: unknown[] = [{ kind: 'layout', layout: one.layout }];
+        return () => q.shift();
+      })(),
+      post: (m) => posted.push(m as { id: number; error: string }),
+    });
+    expect([one.ctl[DONE], one.ctl[FAILED]]).toEqual([7, 1]);
+    expect(posted).toHaveLength(1);
+    expect(posted[0]!.id).toBe(7);
+    expect(posted[0]!.error).toMatch(/loss is not a number/);
+    const two = request(4, b);
+    const late: { error: string }[] = [];
+    const t0 = performance.now();
+    serveShards({ term, plan: {}, control: two.control, spinMs: 0, layoutMs: 30 }, wasm, { nextMessage: () => undefined, post: (m) => late.push(m as { error: string }) });
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(30);
+    expect([two.ctl[DONE], two.ctl[FAILED]]).toEqual([7, 1]);
+    expect(late[0]!.error).toMatch(/layout 4 was announced but did not arrive within 0.03 s/);
+  });
+});
+
