@@ -51,6 +51,10 @@ describe('wigner3j and triangle', () => {
     expect(wigner3j(2, 1, 1, 0, 2, -2)).toBe(0);
     expect(wigner3j(1, 1, 1, 0, -2, 2)).toBe(0);
     expect(wigner3j(1, 1, 1, 0, 2, -2)).toBe(0);
+    // Exactly one |m| too large (the m still sum to zero, the triangle holds): each bound on its own.
+    expect(wigner3j(1, 2, 2, 2, -1, -1)).toBe(0);
+    expect(wigner3j(2, 1, 2, -1, 2, -1)).toBe(0);
+    expect(wigner3j(2, 2, 1, 1, 1, -2)).toBe(0);
     expect(wigner3j(1, 1, 3, 0, 0, 0)).toBe(0);
     expect(wigner3j(3, 1, 1, 0, 0, 0)).toBe(0);
   });
