@@ -46,6 +46,9 @@ const shValue = (L: number, x: Float64Array, th: number, ph: number) => {
 };
 
 const sortedBySh = (t: FourierTable) => {
+  // Four parallel arrays, one entry each.
+  if (t.cell.length !== t.sh.length || t.re.length !== t.sh.length || t.im.length !== t.sh.length)
+    return `lengths sh ${t.sh.length}, cell ${t.cell.length}, re ${t.re.length}, im ${t.im.length}`;
   for (let e = 1; e < t.sh.length; e++) {
     const ok = t.sh[e - 1]! < t.sh[e]! || (t.sh[e - 1] === t.sh[e] && t.cell[e - 1]! < t.cell[e]!);
     if (!ok) return `entry ${e}: (${t.sh[e - 1]}, ${t.cell[e - 1]}) before (${t.sh[e]}, ${t.cell[e]})`;
