@@ -10,7 +10,8 @@ import { csrShape, sizeOf } from '../src/tensor/shape';
  * this only the memory laws pinned the residual sizes, so a cost formula could drift unseen. Each case
  * also checks that the parameter count equals the parameter shapes the shape rule gives.
  */
-type Case = [name: string, attrs: Record<string, unknown>, inputs: number[][], variant: string, cost: [fwd: number, bwd: number, residual: number, params: number], out?: number[][]];
+type Shapes = readonly (readonly number[])[];
+type Case = [name: string, attrs: Record<string, unknown>, inputs: Shapes, variant: string, cost: [fwd: number, bwd: number, residual: number, params: number], out?: Shapes];
 
 const A = csrShape(3, 4, 5); // 3 × 4, 5 stored: 4 + 2·5 = 14 elements
 const cases: Case[] = [
