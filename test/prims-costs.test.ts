@@ -104,6 +104,30 @@ const cases: Case[] = [
   ['gaunt_tensor_product', { l1: 1, l2: 1, lout: 2 }, [[2, 3, 4], [2, 3, 4]], 'inputs', [32232, 87648, 48, 21], [[2, 3, 9]]],
   ['gaunt_tensor_product', { l1: 1, l2: 1, lout: 2 }, [[2, 3, 4], [2, 3, 4]], 'grids', [32232, 55416, 318, 21]],
   ['gaunt_tensor_product', { l1: 1, l2: 1, weights: 'none' }, [[2, 3, 4], [2, 3, 4]], 'grids', [32232, 55416, 264, 0]],
+  // Batch 2 (terms that multiply by B), rank-3 and rank-1 inputs (rules that cut the last axis off).
+  ['attention', { heads: 2, dk: 3, dv: 4 }, [[2, 5, 6]], 'probs', [5460, 9820, 440, 168], [[2, 5, 6]]],
+  ['topk_write', { heads: 2, k: 3 }, [[2, 4, 6], [2, 5, 6], [2, 5, 4]], 'selected', [912, 960, 244, 0], [[2, 4, 4]]],
+  // 'none' keeps one state whatever the chunk (chunk 2 would keep 3).
+  ['delta_rule', { heads: 2, chunk: 2 }, [[1, 5, 6], [1, 5, 6], [1, 5, 4], [1, 5, 2], [1, 2, 3, 2]], 'none', [640, 1360, 122, 0]],
+  ['outer_memory', { heads: 2, chunk: 2 }, [[1, 5, 6], [1, 5, 6], [1, 5, 4], [1, 2, 3, 2]], 'none', [240, 840, 92, 0]],
+  ['outer_memory', { heads: 2 }, [[1, 1, 6], [1, 1, 6], [1, 1, 4], [1, 2, 3, 2]], 'all-states', [48, 120, 28, 0], [[1, 1, 4], [1, 2, 3, 2]]],
+  ['softmax_xent', {}, [[2, 4, 3], [2, 4]], 'probabilities', [144, 48, 32, 0], [[]]],
+  ['outer_product', {}, [[2, 2, 3], [2, 2, 4]], 'input', [48, 192, 28, 0], [[2, 2, 12]]],
+  ['outer_product', {}, [[3], [4]], 'input', [12, 48, 7, 0], [[12]]],
+  ['signed_sqrt_l2', {}, [[3]], 'normalised', [18, 24, 4, 0], [[3]]],
+  ['mcb', { d: 8, seed: 1 }, [[2, 2, 3], [2, 2, 4]], 'input', [1308, 2072, 28, 0], [[2, 2, 8]]],
+  ['bilinear', { out: 6, blocks: 2 }, [[2, 2, 4], [2, 2, 2]], 'input', [112, 256, 24, 12], [[2, 2, 6]]],
+  ['hadamard', {}, [[2, 2, 3], [2, 2, 3]], 'input', [12, 24, 24, 0], [[2, 2, 3]]],
+  ['sum_pool', { k: 3 }, [[2, 2, 6]], 'none', [24, 24, 0, 0], [[2, 2, 2]]],
+  ['sum_pool', { k: 2 }, [[6]], 'none', [6, 6, 0, 0], [[3]]],
+  ['concat_last', {}, [[2, 2, 3], [2, 2, 4]], 'none', [0, 0, 0, 0], [[2, 2, 7]]],
+  ['concat_last', {}, [[3], [4]], 'none', [0, 0, 0, 0], [[7]]],
+  // A 3 × 4 with 1 stored, B 4 × 6 with 7: bound min(18, 1·min(6, 7), 7·min(3, 1)) = 6.
+  ['spgemm', {}, [csrShape(3, 4, 1), csrShape(4, 6, 7)], 'inner', [12, 30, 25, 0], [csrShape(3, 6, 6)]],
+  ['tensor_product', { l1: 1, l2: 1, coupling: 'gaunt' }, [[2, 3, 4], [2, 3, 4]], 'inputs', [876, 2628, 48, 15], [[2, 3, 9]]],
+  // l1 = 2, l2 = 1, lout 3: G = 3, N = 8; slots 61 + 16 and 28·7; rows 5, 3, 7: 6276 and 10380 flops per row.
+  // Grids 2·6·(25 + 9), b 6·16.
+  ['gaunt_tensor_product', { l1: 2, l2: 1 }, [[2, 3, 9], [2, 3, 4]], 'grids', [37656, 62280, 78 + 408 + 96, 27], [[2, 3, 16]]],
 ];
 
 describe('primitive costs, worked out by hand', () => {
@@ -124,6 +148,11 @@ describe('primitive costs, worked out by hand', () => {
       const declared = Object.values(shapes.right.params).reduce((s, p) => s + sizeOf(p), 0);
       expect(declared, `${name}: parameter shapes`).toBe(params);
     });
+
+  it('attention on shapes its rule refuses costs nothing (the checker reports the error instead)', () => {
+    const c = lookupPrimitive('attention')!.cost({ heads: 1, dk: 1, dv: 1 }, [[5]], 'probs');
+    expect([c.fwdFlops, c.bwdFlops, c.residualElems, c.paramElems]).toEqual([0, 0, 0, 0]);
+  });
 
   it('fftFlops: 0 up to length 1, 5·n·log₂n for powers of two, three padded FFTs (Bluestein) otherwise', () => {
     expect([fftFlops(0), fftFlops(1), fftFlops(2), fftFlops(8)]).toEqual([0, 0, 10, 120]);

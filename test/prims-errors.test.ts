@@ -32,6 +32,7 @@ const cases: Case[] = [
   ['attention', { heads: 1, dk: 1, dv: 1, cross: true, mask: true }, [[2, 3]], 'expects 3 input(s) (xq, xkv, mask), got 1'],
   ['attention', { heads: 1, dk: 1, dv: 1, mask: true }, [[2, 3]], 'expects 2 input(s) (x, mask), got 1'],
   ['attention', { heads: 1, dk: 1, dv: 1 }, [[5]], 'input x needs rank ≥ 2 ([..., T, d]), got [5]'],
+  ['attention', { heads: 1, dk: 1, dv: 1, cross: true }, [[5], [2, 3]], 'input xq needs rank ≥ 2 ([..., T, d]), got [5]'],
   ['attention', { heads: 1, dk: 1, dv: 1, cross: true }, [[2, 3], [5]], 'input xkv needs rank ≥ 2 ([..., T, d]), got [5]'],
   ['attention', { heads: 1, dk: 1, dv: 1, cross: true }, [[2, 3, 4], [3, 5, 6]], 'batch dimensions of xq [2,3,4] and xkv [3,5,6] differ'],
   ['attention', { heads: 1, dk: 1, dv: 1, cross: true, mask: true }, [[2, 3, 4], [2, 5, 6], [2, 4]], 'mask must have shape [2,5] (batch dims, key length), got [2,4]'],
@@ -67,6 +68,7 @@ const cases: Case[] = [
   ['outer_memory', { heads: 4 }, [q, q, v, s0], 'q/k features 6 are not divisible by heads=4'],
   ['outer_memory', { heads: 2 }, [q, q, [1, 5, 5], s0], 'v features 5 are not divisible by heads=2'],
   ['outer_memory', { heads: 2 }, [q, q, v, [1, 2, 2, 3]], 'initial memory must be [1,2,3,2], got [1,2,2,3]'],
+  ['outer_memory', { heads: 2 }, [q, q, v, [1, 2, 3]], 'initial memory must be [1,2,3,2], got [1,2,3]'],
   ['outer_memory', { heads: 2 }, [q, q, v, [1, 2, 3, 2, 1]], 'initial memory must be [1,2,3,2], got [1,2,3,2,1]'],
   // top-k write: q [1, 4, 6], k [1, 5, 6], v [1, 5, 4]
   ['topk_write', { heads: 2, k: 2 }, [[1, 4, 6], [5, 6], v], 'k must be [B, rows, features], got [5,6]'],
@@ -122,6 +124,7 @@ const cases: Case[] = [
   ['group_lift', { out: 2 }, [[2, 3, 4], [6, 4]], 'group_lift: input 1 (group samples) must be [K, 4, 4] to act on points of dimension 4, got [6,4]'],
   ['group_lift', { out: 2 }, [[2, 3, 4], [6, 3, 4]], 'group_lift: input 1 (group samples) must be [K, 4, 4] to act on points of dimension 4, got [6,3,4]'],
   ['group_lift', { out: 2 }, [[2, 3, 4], [6, 4, 3]], 'group_lift: input 1 (group samples) must be [K, 4, 4] to act on points of dimension 4, got [6,4,3]'],
+  ['group_lift', { out: 2 }, [[2, 3, 4], [6, 4, 4, 1]], 'group_lift: input 1 (group samples) must be [K, 4, 4] to act on points of dimension 4, got [6,4,4,1]'],
   ['group_conv', {}, [[3, 4], [3, 3, 4, 5]], 'group_conv: input 0 (features on the samples) must be [B, K, C], got [3,4]'],
   ['group_conv', {}, [[2, 3, 4], [3, 3, 4]], 'group_conv: input 1 (kernel values) must be [3, 3, 4, D] for features [2,3,4], got [3,3,4]'],
   ['group_conv', {}, [[2, 3, 4], [2, 3, 4, 5]], 'got [2,3,4,5]'],
