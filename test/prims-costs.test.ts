@@ -128,6 +128,8 @@ const cases: Case[] = [
   // l1 = 2, l2 = 1, lout 3: G = 3, N = 8; slots 61 + 16 and 28·7; rows 5, 3, 7: 6276 and 10380 flops per row.
   // Grids 2·6·(25 + 9), b 6·16.
   ['gaunt_tensor_product', { l1: 2, l2: 1 }, [[2, 3, 9], [2, 3, 4]], 'grids', [37656, 62280, 78 + 408 + 96, 27], [[2, 3, 16]]],
+  // The same with the degrees swapped (l2 = 2: its grid is 5 × 5).
+  ['gaunt_tensor_product', { l1: 1, l2: 2 }, [[2, 3, 4], [2, 3, 9]], 'grids', [37656, 62280, 78 + 408 + 96, 27], [[2, 3, 16]]],
 ];
 
 describe('primitive costs, worked out by hand', () => {

@@ -27,6 +27,7 @@ const cases: Case[] = [
   ['mse', {}, [[2, 3], [3, 2]], 'input 1 has shape [3,2] but input 0 has [2,3]'],
   ['softmax_xent', {}, [[], []], 'logits needs rank ≥ 1, got []'],
   ['softmax_xent', {}, [[2, 3], [3]], 'labels must have shape [2] (logits without the class axis), got [3]'],
+  ['softmax_xent', {}, [[2, 4, 3], [2, 3]], 'labels must have shape [2,4] (logits without the class axis), got [2,3]'],
   // attention
   ['attention', { heads: 1, dk: 1, dv: 1 }, [[2, 3], [2, 3]], 'expects 1 input(s) (x), got 2'],
   ['attention', { heads: 1, dk: 1, dv: 1, cross: true, mask: true }, [[2, 3]], 'expects 3 input(s) (xq, xkv, mask), got 1'],
