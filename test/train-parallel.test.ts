@@ -90,15 +90,15 @@ describe('data-parallel training: refusals and edges', () => {
 
   it('a js backend trains in its workers too, one worker per extra thread; a disposed trainer refuses work', async () => {
     const js = jsBackend('float64');
-    const dp = new DataParallel({ workers: 3, term, backend: js });
+    const dp = new DataParallel({ workers: 2, term, backend: js });
     try {
-      expect((dp as unknown as { links: unknown[] }).links).toHaveLength(2);
+      expect((dp as unknown as { links: unknown[] }).links).toHaveLength(1);
       const b = batch(2);
       const one = lossAndGrad(lowerOrThrow(checkOrThrow(term, b.map((x) => x.shape)), js), js, params, b);
-      const three = dp.lossAndGrad(params, b);
-      expect(Math.abs(three.loss - one.loss) / one.loss).toBeLessThan(1e-12);
+      const two = dp.lossAndGrad(params, b);
+      expect(Math.abs(two.loss - one.loss) / one.loss).toBeLessThan(1e-12);
       const w = Object.keys(one.grads)[0]!;
-      Array.from(three.grads[w]!.data).forEach((g, i) => expect(g).toBeCloseTo(one.grads[w]!.data[i]!, 12));
+      Array.from(two.grads[w]!.data).forEach((g, i) => expect(g).toBeCloseTo(one.grads[w]!.data[i]!, 12));
     } finally {
       await dp.dispose();
     }
