@@ -105,6 +105,25 @@ describe('data-parallel training: refusals and edges', () => {
     expect(() => dp.lossAndGrad(params, batch(2))).toThrow(/has been disposed/);
   });
 
+  it("each worker's shard is bit for bit the calling thread's on the same backend kind; a failing first shard is reported and the trainer goes on", async () => {
+    const dp = new DataParallel({ workers: 2, term, backend: wasm });
+    try {
+      const b = batch(6);
+      const shards = shardBatch(b, 2);
+      const parts = shards.map((s) => ({ rows: s.rows, ...lossAndGrad(lowerOrThrow(checkOrThrow(term, s.inputs.map((x) => x.shape)), wasm), wasm, params, s.inputs) }));
+      const want = combineShards(parts);
+      const got = dp.lossAndGrad(params, b);
+      expect(got.loss).toBe(want.loss);
+      for (const [k, g] of Object.entries(want.grads)) expect(Array.from(got.grads[k]!.data)).toEqual(Array.from(g.data));
+      const bad = { shape: b[1]!.shape, data: b[1]!.data.slice() };
+      bad.data[0] = Number.NaN; // a row of the first shard, computed on this thread
+      expect(() => dp.lossAndGrad(params, [b[0]!, bad])).toThrow(/lossAndGrad: the loss is not a number/);
+      expect(dp.lossAndGrad(params, b).loss).toBe(want.loss);
+    } finally {
+      await dp.dispose();
+    }
+  });
+
   it('gives up on a worker that does not answer within timeoutMs', async () => {
     const dp = new DataParallel({ workers: 2, term, backend: wasm, timeoutMs: 300 });
     try {
