@@ -6,9 +6,8 @@
 // crosses to a worker through shared memory (src/train/shard-channel.ts), not messages, and both sides
 // spin briefly rather than sleep between steps.
 import type { Backend } from '../backend/backend';
-import { lowerOrThrow, type Program } from '../lower/program';
+import type { Program } from '../lower/program';
 import type { Plan } from '../plan/plan';
-import { checkOrThrow } from '../term/check';
 import type { Term } from '../term/term';
 import { showShape } from '../tensor/shape';
 import type { HostTensor } from '../tensor/tensor';
@@ -16,6 +15,7 @@ import type { WorkerLink } from '../../backends/wasm/pool/link';
 import { startNodeWorker } from '../../backends/wasm/pool/node-link';
 import { lossAndGrad, type Batch } from './loop';
 import type { HostParams } from './optim';
+import { programCache } from './shard-serve';
 import { awaitChange, spinBudget, CONTROL_INTS, DONE, FAILED, inputBytes, LAYOUT, layoutFits, makeLayout, readReply, REQ, STOP, writeRequest, type Layout } from './shard-channel';
 
 /** Milliseconds a worker may take over one shard before it is given up for lost. */
@@ -142,7 +142,7 @@ export class DataParallel {
   private readonly links: WorkerLink[] = [];
   private readonly controls: Int32Array[] = [];
   private readonly layouts: (Layout | undefined)[] = [];
-  private readonly programs = new Map<string, Program<any>>();
+  private readonly programFor: (inputs: readonly HostTensor[]) => Program<any>;
   private readonly spinMs: number;
   private readonly timeoutMs: number;
   private disposed = false;
@@ -162,6 +162,7 @@ export class DataParallel {
     if (o.workers > 1 && kind === undefined)
       throw new RangeError(`data-parallel training: workers can make 'js', 'js-f64' or 'wasm' backends, not '${name}'`);
     this.workers = o.workers;
+    this.programFor = programCache(o.term, o.backend, o.plan);
     if (o.workers > 1) {
       const source = workerSource();
       for (let i = 1; i < o.workers; i++) {
@@ -172,16 +173,6 @@ export class DataParallel {
         this.layouts.push(undefined);
       }
     }
-  }
-
-  private programFor(inputs: readonly HostTensor[]): Program<any> {
-    const key = JSON.stringify(inputs.map((x) => x.shape));
-    let p = this.programs.get(key);
-    if (!p) {
-      p = lowerOrThrow(checkOrThrow(this.o.term, inputs.map((x) => x.shape)), this.o.backend, this.o.plan ?? {});
-      this.programs.set(key, p);
-    }
-    return p;
   }
 
   /** Give worker `j` the request: a new layout first when the old one does not hold it. */

@@ -29,20 +29,28 @@ export interface ServeIO {
   post(msg: unknown): void;
 }
 
-/** Serve shard requests on `be` until the trainer sets STOP. */
-export const serveShards = (o: ServeOptions, be: Backend<unknown>, io: ServeIO): void => {
-  const ctl = new Int32Array(o.control);
-  const layoutMs = o.layoutMs ?? 10_000;
-  const programs = new Map<string, Program<unknown>>();
-  const programFor = (inputs: readonly HostTensor[]): Program<unknown> => {
+/**
+ * The loss program for a shard's input shapes, lowered once per distinct shapes (a batch's last shard,
+ * or a new sequence length, has its own).
+ */
+export const programCache = <T>(term: Term, be: Backend<T>, plan: Plan | undefined): ((inputs: readonly HostTensor[]) => Program<T>) => {
+  const programs = new Map<string, Program<T>>();
+  return (inputs) => {
     const key = JSON.stringify(inputs.map((x) => x.shape));
     let p = programs.get(key);
     if (!p) {
-      p = lowerOrThrow(checkOrThrow(o.term, inputs.map((x) => x.shape)), be, o.plan);
+      p = lowerOrThrow(checkOrThrow(term, inputs.map((x) => x.shape)), be, plan ?? {});
       programs.set(key, p);
     }
     return p;
   };
+};
+
+/** Serve shard requests on `be` until the trainer sets STOP. */
+export const serveShards = (o: ServeOptions, be: Backend<unknown>, io: ServeIO): void => {
+  const ctl = new Int32Array(o.control);
+  const layoutMs = o.layoutMs ?? 10_000;
+  const programFor = programCache(o.term, be, o.plan);
   let layout: Layout | undefined;
   const layoutFor = (version: number): Layout => {
     const deadline = performance.now() + layoutMs;
