@@ -286,8 +286,8 @@ export const run = async (opts: PoolBenchOptions = {}): Promise<PoolBenchRow[]> 
       for (let r = 0; clear.filter(Boolean).length < rounds && r < 6 * rounds; r++) {
         for (let j = 0; j < counts.length; j++) {
           const i = r % 2 ? counts.length - 1 - j : j;
-          // one untimed call first: its threads slept while the other count ran, and a thread that
-          // wakes from sleep runs its first call late and slow (src/train/shard-channel.ts)
+          // untimed calls first (settleCalls, default 1): its threads slept while the other count ran,
+          // and a thread that wakes from sleep runs its first calls late and slow (src/train/shard-channel.ts)
           for (let k = 0; k < (c.settleCalls ?? 1); k++) fs[i]!();
           const c0 = cpuSeconds();
           const t0 = performance.now();

@@ -1,11 +1,13 @@
 // The shared-memory channel between the data-parallel trainer (src/train/parallel.ts) and one of its
-// workers (src/train/shard-worker.ts): each step's parameters and shard go into a SharedArrayBuffer, the
-// worker's loss and gradients come back in it, and two counters in a small shared Int32Array say whose
-// turn it is. No message is posted per step. Both sides spin on the counters for a while before
-// sleeping: on this machine a thread that sleeps between steps (Atomics.wait, or an idle event loop)
-// wakes 0.2–0.4 ms late and then computes its next shard ~35% slower (a B 16 parity shard: 1.45 ms
-// with the thread kept busy, 2.0 ms after a 0.5 ms sleep), which cost more than the shard split saved.
-import type { DType, FArray, HostTensor } from '../tensor/tensor';
+// workers (src/train/shard-serve.ts, run by src/train/shard-worker.ts): each step's parameters and shard
+// go into a SharedArrayBuffer, the worker's loss and gradients come back in it, and two counters in a
+// small shared Int32Array say whose turn it is. No message is posted per step. Both sides spin on the
+// counters for a while before sleeping: on this machine a message took 0.25–0.5 ms to arrive, and a
+// thread that sleeps between steps (Atomics.wait, or an idle event loop) computes its next shard ~35%
+// slower (a B 16 parity shard: 1.45 ms with the thread kept busy, 2.0 ms after a 0.5 ms sleep), which
+// cost more than the shard split saved.
+import { sizeOf } from '../tensor/shape';
+import { dtypeOf, type DType, type FArray, type HostTensor } from '../tensor/tensor';
 
 /** Slots of the control array. */
 export const REQ = 0; // the sequence number of the last request (the trainer writes it last)
@@ -35,14 +37,12 @@ export interface Layout {
 
 const bytesOf = (dtype: DType): number => (dtype === 'float64' ? 8 : 4);
 const align8 = (n: number): number => Math.ceil(n / 8) * 8;
-const dtypeOfArray = (a: FArray): DType => (a instanceof Float64Array ? 'float64' : 'float32');
 const view = (buf: SharedArrayBuffer, dtype: DType, at: number, n: number): FArray =>
   dtype === 'float64' ? new Float64Array(buf, at, n) : new Float32Array(buf, at, n);
-const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
 /** Bytes the inputs of one request take. */
 export const inputBytes = (inputs: readonly HostTensor[]): number =>
-  inputs.reduce((s, x) => s + align8(x.data.length * bytesOf(dtypeOfArray(x.data))), 0);
+  inputs.reduce((s, x) => s + align8(x.data.length * bytesOf(dtypeOf(x.data))), 0);
 
 /**
  * A layout for `params` with room for `inputBytes` bytes of inputs (doubled, so that longer batches
@@ -53,7 +53,7 @@ export const makeLayout = (version: number, params: Readonly<Record<string, Host
   // Gradients travel as float64 whatever the parameters' dtype: a float64 backend's gradients of float32
   // parameters lose nothing, and float32 ones convert exactly.
   const entries = Object.entries(params).map(([name, t]) => {
-    const dtype = dtypeOfArray(t.data);
+    const dtype = dtypeOf(t.data);
     const n = align8(t.data.length * bytesOf(dtype));
     const e = { name, shape: [...t.shape], dtype, at, grad: at + n };
     at += n + t.data.length * 8;
@@ -68,7 +68,7 @@ export const layoutFits = (layout: Layout, params: Readonly<Record<string, HostT
   if (names.length !== layout.params.length) return false;
   const same = layout.params.every((p, i) => {
     const t = params[names[i]!]!;
-    return p.name === names[i] && p.dtype === dtypeOfArray(t.data) && p.shape.length === t.shape.length && p.shape.every((d, j) => d === t.shape[j]);
+    return p.name === names[i] && p.dtype === dtypeOf(t.data) && p.shape.length === t.shape.length && p.shape.every((d, j) => d === t.shape[j]);
   });
   return same && layout.inputsAt + inputBytes(inputs) <= layout.data.byteLength;
 };
@@ -82,7 +82,7 @@ export const writeRequest = (layout: Layout, params: Readonly<Record<string, Hos
   let at = layout.inputsAt;
   inputs.forEach((x, i) => {
     if (x.shape.length > MAX_RANK) throw new RangeError(`data-parallel training: input ${i} has rank ${x.shape.length}; at most ${MAX_RANK}`);
-    const dtype = dtypeOfArray(x.data);
+    const dtype = dtypeOf(x.data);
     const d = 1 + i * DESC_INTS;
     head[d] = dtype === 'float64' ? 1 : 0;
     head[d + 1] = x.shape.length;
