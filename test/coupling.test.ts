@@ -155,6 +155,16 @@ describe('real Gaunt coefficients', () => {
       expect(q[(a * 3 + b) * 5 + 2], `quadrature [${a}, ${b}, Y₂₀]`).toBeCloseTo(w!, 14);
     }
   });
+  it('maxImag is the largest rounding residue of the change of basis: below 1e-15, and not stuck at 0', () => {
+    // The imaginary parts cancel exactly in theory; in floating point some paths keep ~1e-17. A
+    // diagnostic that always said 0 would hide a change of basis that stopped cancelling.
+    const residues: number[] = [];
+    for (let l1 = 0; l1 <= 3; l1++)
+      for (let l2 = 0; l2 <= 3; l2++)
+        for (let l3 = Math.abs(l1 - l2); l3 <= l1 + l2; l3++) residues.push(realGaunt(l1, l2, l3).maxImag);
+    expect(Math.max(...residues)).toBeLessThan(1e-15);
+    expect(residues.filter((r) => r > 0).length).toBeGreaterThan(0);
+  });
   it('agree with quadrature on every path with l ≤ 3, are rotation-invariant, and vanish on odd paths', () => {
     for (let l1 = 0; l1 <= 3; l1++)
       for (let l2 = 0; l2 <= 3; l2++)
