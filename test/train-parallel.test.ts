@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
 import { adam, checkOrThrow, combineShards, id, initParams, lowerOrThrow, par, prim, randn, rng, seq, shardBatch, train, type Batch } from '../src/index';
 import { initWasm, type WasmBackend } from '../backends/wasm/index';
 import { jsBackend } from '../backends/js/backend';
@@ -29,6 +30,16 @@ beforeAll(async () => {
   wasm = await initWasm();
 });
 
+/** This process's OS threads (Linux): a Node worker thread adds two, and they end when it is terminated. */
+const osThreads = (): number => Number(/Threads:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]);
+const hasProc = existsSync('/proc/self/status');
+/** Wait up to 5 s for the thread count to fall to `n` or below; the count it reached. */
+const threadsFallTo = async (n: number): Promise<number> => {
+  const end = Date.now() + 5000;
+  while (osThreads() > n && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  return osThreads();
+};
+
 const run = (workers: number) =>
   train({ program: lowerOrThrow(model, wasm), backend: wasm, optimizer: adam({ lr: 1e-2 }), params, steps: 5, batch, workers }).losses;
 
@@ -56,6 +67,11 @@ describe('data-parallel training', () => {
     expect(run(2)).toEqual(two);
     two.forEach((l, i) => expect(Math.abs(l - one[i]!) / one[i]!, `step ${i}: ${l} vs ${one[i]}`).toBeLessThan(1e-5));
     if (process.env.SHOW_DP) console.log(two.map((l, i) => Math.abs(l - one[i]!) / one[i]!));
+  });
+  it.skipIf(!hasProc)('train({ workers: 2 }) stops its worker thread when it returns', async () => {
+    const before = osThreads();
+    run(2);
+    expect(await threadsFallTo(before)).toBeLessThanOrEqual(before);
   });
 });
 
@@ -90,9 +106,11 @@ describe('data-parallel training: refusals and edges', () => {
 
   it('a js backend trains in its workers too, one worker per extra thread; a disposed trainer refuses work', async () => {
     const js = jsBackend('float64');
+    const before = hasProc ? osThreads() : 0;
     const dp = new DataParallel({ workers: 2, term, backend: js });
+    const during = hasProc ? osThreads() : 0;
     try {
-      expect((dp as unknown as { links: unknown[] }).links).toHaveLength(1);
+      expect((dp as unknown as { peers: unknown[] }).peers).toHaveLength(1);
       const b = batch(2);
       const one = lossAndGrad(lowerOrThrow(checkOrThrow(term, b.map((x) => x.shape)), js), js, params, b);
       const two = dp.lossAndGrad(params, b);
@@ -103,6 +121,11 @@ describe('data-parallel training: refusals and edges', () => {
       await dp.dispose();
     }
     expect(() => dp.lossAndGrad(params, batch(2))).toThrow(/has been disposed/);
+    if (hasProc) {
+      // dispose ends the thread: the OS threads it added are gone.
+      expect(during).toBeGreaterThan(before);
+      expect(await threadsFallTo(before)).toBeLessThanOrEqual(before);
+    }
   });
 
   it("each worker's shard is bit for bit the calling thread's on the same backend kind; a failing first shard is reported and the trainer goes on", async () => {
@@ -127,7 +150,7 @@ describe('data-parallel training: refusals and edges', () => {
   it('gives up on a worker that does not answer within timeoutMs', async () => {
     const dp = new DataParallel({ workers: 2, term, backend: wasm, timeoutMs: 300 });
     try {
-      await (dp as unknown as { links: { terminate(): Promise<void> }[] }).links[0]!.terminate();
+      await (dp as unknown as { peers: { link: { terminate(): Promise<void> } }[] }).peers[0]!.link.terminate();
       const t0 = performance.now();
       expect(() => dp.lossAndGrad(params, batch(3))).toThrow(/worker 1 did not answer within 0.3 s/);
       expect(performance.now() - t0).toBeLessThan(5000);

@@ -139,9 +139,8 @@ const tsx = ${JSON.stringify(tsx)};
 /** A data-parallel loss-and-gradient evaluator over `workers` threads. Dispose it when done. */
 export class DataParallel {
   readonly workers: number;
-  private readonly links: WorkerLink[] = [];
-  private readonly controls: Int32Array[] = [];
-  private readonly layouts: (Layout | undefined)[] = [];
+  /** One per worker thread: its link, its control integers, and the layout its buffer has now. */
+  private readonly peers: { readonly link: WorkerLink; readonly control: Int32Array; layout?: Layout }[] = [];
   private readonly programFor: (inputs: readonly HostTensor[]) => Program<any>;
   private readonly spinMs: number;
   private readonly timeoutMs: number;
@@ -168,26 +167,24 @@ export class DataParallel {
       for (let i = 1; i < o.workers; i++) {
         const control = new SharedArrayBuffer(CONTROL_INTS * 4);
         const init = { kind: 'init', backend: kind, dtype: o.backend.dtype, term: o.term, plan: o.plan ?? {}, control, spinMs: spin };
-        this.links.push(startNodeWorker(source, init, 'data-parallel training worker'));
-        this.controls.push(new Int32Array(control));
-        this.layouts.push(undefined);
+        this.peers.push({ link: startNodeWorker(source, init, 'data-parallel training worker'), control: new Int32Array(control) });
       }
     }
   }
 
   /** Give worker `j` the request: a new layout first when the old one does not hold it. */
   private send(j: number, seq: number, params: HostParams, inputs: readonly HostTensor[]): void {
-    const ctl = this.controls[j]!;
-    let layout = this.layouts[j];
+    const peer = this.peers[j]!;
+    let layout = peer.layout;
     if (!layout || !layoutFits(layout, params, inputs)) {
       layout = makeLayout((layout?.version ?? 0) + 1, params, inputBytes(inputs));
-      this.layouts[j] = layout;
-      this.links[j]!.post({ kind: 'layout', layout }, []);
-      Atomics.store(ctl, LAYOUT, layout.version);
+      peer.layout = layout;
+      peer.link.post({ kind: 'layout', layout }, []);
+      Atomics.store(peer.control, LAYOUT, layout.version);
     }
     writeRequest(layout, params, inputs);
-    Atomics.store(ctl, REQ, seq);
-    Atomics.notify(ctl, REQ);
+    Atomics.store(peer.control, REQ, seq);
+    Atomics.notify(peer.control, REQ);
   }
 
   /** Loss and gradients of `batch` at `params`: shard 0 here, the others in the workers, combined in shard order. */
@@ -208,7 +205,7 @@ export class DataParallel {
     const parts: { rows: number; loss: number; grads: HostParams }[] = first ? [{ rows: shards[0]!.rows, ...first }] : [];
     const deadline = performance.now() + this.timeoutMs;
     shards.slice(1).forEach((s, j) => {
-      const ctl = this.controls[j]!;
+      const { link, control: ctl, layout } = this.peers[j]!;
       let done = Atomics.load(ctl, DONE);
       const spin = spinBudget(this.spinMs, ownMs);
       while (done !== seq) {
@@ -218,22 +215,22 @@ export class DataParallel {
       }
       if (done !== seq) failure ??= new Error(`data-parallel training: worker ${j + 1} did not answer within ${this.timeoutMs / 1000} s`);
       else if (Atomics.load(ctl, FAILED) === 1) {
-        const r = this.links[j]!.takeSync!(1000);
+        const r = link.takeSync!(1000);
         failure ??= new Error(`data-parallel training: worker ${j + 1} failed on shard ${j + 1}: ${r?.error ?? '(no message)'}`);
-      } else parts.push({ rows: s.rows, ...readReply(this.layouts[j]!) });
+      } else parts.push({ rows: s.rows, ...readReply(layout!) });
     });
     if (failure !== undefined) throw failure;
     return combineShards(parts);
   }
 
-  /** Stop the workers. */
+  /** Stop the workers; resolves once their threads have ended. */
   async dispose(): Promise<void> {
     this.disposed = true;
-    for (const ctl of this.controls) {
-      Atomics.store(ctl, STOP, 1);
-      Atomics.notify(ctl, REQ);
+    const peers = this.peers.splice(0);
+    for (const { control } of peers) {
+      Atomics.store(control, STOP, 1);
+      Atomics.notify(control, REQ);
     }
-    this.controls.splice(0);
-    await Promise.all(this.links.splice(0).map((l) => l.terminate()));
+    await Promise.all(peers.map((p) => p.link.terminate()));
   }
 }
