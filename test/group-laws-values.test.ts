@@ -1,0 +1,74 @@
+// The group laws' reports (laws/groups.ts) on hand-made inputs, worked out by hand: the paired Haar
+// statistic on four fixed samples, the bump test function at points of known stretch, and the
+// uniqueness and affine-axiom errors where the factors are known exactly.
+import { describe, expect, it } from 'vitest';
+import { affineAxiomError, bumpTest, haarInvariance, polarUniquenessError } from '../laws/groups';
+import { mat, svdLogStretch } from '../src/groups/index';
+import { rng } from '../src/tensor/rng';
+
+/** A sampler that ignores its generator and returns 0, 1, 2, … in turn (the law draws sample i from fork i, in order). */
+const counting = () => {
+  let i = 0;
+  return () => i++;
+};
+
+describe('haarInvariance', () => {
+  it('paired differences 0, 1, 2, 3: mean 1.5, standard error √(1.25/3), z = mean / error, plain mean 1.5', () => {
+    const rep = haarInvariance(counting(), (g) => 2 * g, (g) => g, 4, rng(1));
+    expect(rep.meanDiff).toBe(1.5);
+    expect(rep.stdErr).toBeCloseTo(Math.sqrt(1.25 / 3), 15);
+    expect(rep.z).toBeCloseTo(1.5 / Math.sqrt(1.25 / 3), 14);
+    expect(rep.mean).toBe(1.5);
+  });
+  it('a negative mean difference gives a positive z; the plain mean is of f(g), not of f(t(g))', () => {
+    const rep = haarInvariance(counting(), (g) => -g, (g) => g, 4, rng(1));
+    // differences −2g: 0, −2, −4, −6; mean −3, variance 14 − 9 = 5
+    expect(rep.meanDiff).toBe(-3);
+    expect(rep.stdErr).toBeCloseTo(Math.sqrt(5 / 3), 15);
+    expect(rep.z).toBeCloseTo(3 / Math.sqrt(5 / 3), 14);
+    expect(rep.mean).toBe(1.5);
+  });
+  it('zero spread: z is 0 for no difference at all and ∞ for a constant nonzero difference', () => {
+    expect(haarInvariance(counting(), (g) => g, (g) => g, 5, rng(1))).toEqual({ meanDiff: 0, stdErr: 0, z: 0, mean: 2 });
+    expect(haarInvariance(counting(), (g) => g + 1, (g) => g, 5, rng(1))).toEqual({ meanDiff: 1, stdErr: 0, z: Infinity, mean: 2 });
+  });
+  it('draws sample i from fork i of the generator it is given', () => {
+    const seen: number[] = [];
+    haarInvariance((r) => seen.push(r.uniform()), (g) => g, () => 0, 3, rng(7));
+    const parent = rng(7);
+    expect(seen).toEqual([0, 1, 2].map((i) => parent.fork(i).uniform()));
+  });
+});
+
+describe('bumpTest', () => {
+  const f = bumpTest(0.5);
+  it('at the identity: b = 1, and 1 + g₀ + 0.5·g₁ − 0.7·g_last + g₀·g₁ = 1.3', () => {
+    expect(f(mat(2, [[1, 0], [0, 1]]))).toBeCloseTo(1.3, 14);
+    expect(f(mat(3, [[1, 0, 0], [0, 1, 0], [0, 0, 1]]))).toBeCloseTo(1.3, 14);
+  });
+  it('off the identity: (1 − (s/ρ)²)² times the affine-plus-product form of the entries', () => {
+    const g = mat(2, [[1.1, 0.2], [0, 0.9]]);
+    const s = svdLogStretch(g);
+    expect(s).toBeGreaterThan(0.1);
+    const want = (1 - (s / 0.5) ** 2) ** 2 * (1 + 1.1 + 0.5 * 0.2 - 0.7 * 0.9 + 1.1 * 0.2);
+    expect(f(g)).toBeCloseTo(want, 14);
+  });
+  it('zero at and beyond the radius', () => {
+    const g = mat(2, [[Math.exp(0.6), 0], [0, Math.exp(-0.6)]]);
+    expect(f(g)).toBe(0);
+    expect(bumpTest(svdLogStretch(g))(g)).toBe(0);
+  });
+});
+
+describe('exact errors', () => {
+  it('polarUniquenessError: 2·I is not a rotation — polar(2I·I) = (I, 2I), so the error is |2I − I| = 1', () => {
+    expect(polarUniquenessError(mat(2, [[2, 0], [0, 2]]), mat(2, [[1, 0], [0, 1]]))).toBeCloseTo(1, 12);
+    expect(polarUniquenessError(mat(2, [[0, -1], [1, 0]]), mat(2, [[2, 1], [1, 2]]))).toBeLessThan(1e-12);
+  });
+  it('affineAxiomError: exactly 0 on integer translations and a quarter turn (every product exact)', () => {
+    const quarter = { a: mat(2, [[0, -1], [1, 0]]), t: Float64Array.of(1, 2) };
+    const shift = { a: mat(2, [[1, 0], [0, 1]]), t: Float64Array.of(-3, 4) };
+    expect(affineAxiomError(quarter, shift, quarter)).toBe(0);
+    expect(affineAxiomError(shift, shift, quarter)).toBe(0);
+  });
+});
