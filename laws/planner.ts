@@ -7,6 +7,7 @@ import type { HostTensor } from '../src/tensor/tensor';
 import { type Prediction, simulate } from '../src/plan/memory';
 import { pathKey } from '../src/plan/plan';
 import { revolveCost, revolveSchedule, revolveTable, scheduleRecomputations, scheduleSlots } from '../src/plan/revolve';
+import type { Schedule } from '../src/optic/checkpoint';
 import { type PlanPoint, chooseWithin } from '../src/plan/planner';
 import { checkOrThrow } from '../src/term/check';
 import { prim, seq } from '../src/term/term';
@@ -89,19 +90,32 @@ export const samplePlans = (model: TypedModel): Plan[] => {
 // Planner laws
 
 
+/** The Revolve functions the chain laws check against each other (`src/plan/revolve` by default). */
+export interface RevolveImpl {
+  readonly revolveTable: (L: number, S: number) => number[][];
+  readonly revolveCost: (l: number, s: number) => number;
+  readonly revolveSchedule: (l: number, s: number) => Schedule;
+  readonly scheduleRecomputations: (s: Schedule) => number;
+  readonly scheduleSlots: (s: Schedule) => number;
+}
+
+const revolve: RevolveImpl = { revolveTable, revolveCost, revolveSchedule, scheduleRecomputations, scheduleSlots };
+
 /**
  * Law: on chains, the planner's cost is Revolve's. For every `n ≤ nMax`, `s ≤ sMax`: the dynamic
  * programme, the closed form `t·n − β(s+1, t−1)` and the recomputation count of the schedule the planner
  * builds agree, and that schedule holds at most `s` checkpoints. Returns the first disagreement, or null.
+ * `impl` replaces the functions checked (to check another implementation of them).
  */
-export const revolveDisagreement = (nMax: number, sMax: number): string | null => {
-  const T = revolveTable(nMax, sMax);
+export const revolveDisagreement = (nMax: number, sMax: number, impl: Partial<RevolveImpl> = {}): string | null => {
+  const R = { ...revolve, ...impl };
+  const T = R.revolveTable(nMax, sMax);
   for (let s = 1; s <= sMax; s++)
     for (let n = 1; n <= nMax; n++) {
-      const f = revolveCost(n, s);
-      const sch = revolveSchedule(n, s);
-      const r = scheduleRecomputations(sch);
-      const slots = scheduleSlots(sch);
+      const f = R.revolveCost(n, s);
+      const sch = R.revolveSchedule(n, s);
+      const r = R.scheduleRecomputations(sch);
+      const slots = R.scheduleSlots(sch);
       if (T[s]![n] !== f || r !== f || slots > s) return `n=${n} s=${s}: DP ${T[s]![n]}, formula ${f}, schedule ${r} recomputations with ${slots} slots`;
     }
   return null;
@@ -110,11 +124,17 @@ export const revolveDisagreement = (nMax: number, sMax: number): string | null =
 /**
  * Law, by running: a chain of `n` identical steps under Revolve's schedule with `s` slots runs exactly
  * `n + F*(n, s)` step forwards, holds at most `s` checkpoints, and gives bit-identical outputs and
- * gradients to store-all.
+ * gradients to store-all. `schedule` replaces the schedule run (to check another scheduler).
  */
-export const chainRunMatchesRevolve = <T>(be: Backend<T>, n: number, s: number, seed: number): { ok: boolean; detail: string } => {
+export const chainRunMatchesRevolve = <T>(
+  be: Backend<T>,
+  n: number,
+  s: number,
+  seed: number,
+  schedule: (n: number, s: number) => Schedule = revolveSchedule,
+): { ok: boolean; detail: string } => {
   const model = checkOrThrow(seq(...Array.from({ length: n }, () => prim('tanh'))), [[2, 3]]);
-  const plan: Plan = { schedules: { '': revolveSchedule(n, s) } };
+  const plan: Plan = { schedules: { '': schedule(n, s) } };
   const x = [randn([2, 3], rng(seed).fork('x'), be.dtype)];
   const dy = [randn([2, 3], rng(seed).fork('dy'), be.dtype)];
   const rep = peakMatches(model, be, plan, initParams(model, seed, be.dtype), x, dy);
@@ -131,18 +151,21 @@ export const chainRunMatchesRevolve = <T>(be: Backend<T>, n: number, s: number, 
 const plansAgreeLocal = <T>(model: TypedModel, be: Backend<T>, plans: Plan[], x: HostTensor[], dy: HostTensor[], seed: number): boolean =>
   plansAgree(model, be, plans, initParams(model, seed, be.dtype), x, dy);
 
+/** How a plan is chosen from a frontier for a budget (`chooseWithin` by default). */
+export type Chooser = (frontier: readonly PlanPoint[], budgetBytes: number) => PlanPoint | undefined;
+
 /** Law: the chosen plan never exceeds the budget (and is on the frontier), or nothing fits. */
-export const choiceWithinBudget = (frontier: readonly PlanPoint[], budget: number): boolean => {
-  const c = chooseWithin(frontier, budget);
+export const choiceWithinBudget = (frontier: readonly PlanPoint[], budget: number, choose: Chooser = chooseWithin): boolean => {
+  const c = choose(frontier, budget);
   if (!c) return frontier.every((p) => p.peakBytes > budget);
   return c.peakBytes <= budget && frontier.includes(c);
 };
 
 /** Law: more budget never costs more flops. */
-export const moreBudgetNoMoreFlops = (frontier: readonly PlanPoint[], b1: number, b2: number): boolean => {
+export const moreBudgetNoMoreFlops = (frontier: readonly PlanPoint[], b1: number, b2: number, choose: Chooser = chooseWithin): boolean => {
   const [lo, hi] = b1 <= b2 ? [b1, b2] : [b2, b1];
-  const a = chooseWithin(frontier, lo);
-  const b = chooseWithin(frontier, hi);
+  const a = choose(frontier, lo);
+  const b = choose(frontier, hi);
   if (!a) return true;
   return b !== undefined && b.flops <= a.flops;
 };
