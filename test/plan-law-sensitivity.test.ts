@@ -6,8 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import * as Ei from 'fp-ts/lib/Either.js';
 import { loweringIsFunctorial, randomPlan, randomSchedule } from '../laws/functor';
-import { kernelCellEq, plansAgree, planTwoCellValid, programCellEq, residualsDiffer, sameResidual, variantCellValid } from '../laws/plan';
-import { chainRunMatchesRevolve, choiceWithinBudget, isParetoFrontier, moreBudgetNoMoreFlops, peakMatches, samplePlans } from '../laws/planner';
+import { kernelCellEq, planDecompositionValid, plansAgree, planTwoCellValid, programCellEq, residualsDiffer, sameResidual, variantCellValid } from '../laws/plan';
+import {
+  chainRunMatchesRevolve, choiceWithinBudget, isParetoFrontier, moreBudgetNoMoreFlops, peakMatches, revolveDisagreement, samplePlans,
+} from '../laws/planner';
+import { revolveCost, revolveSchedule, revolveTable, scheduleRecomputations, scheduleSlots } from '../src/plan/revolve';
 import type { Backend } from '../src/backend/backend';
 import type { ProgramResidual } from '../src/lower/program';
 import type { PlanPoint } from '../src/plan/planner';
@@ -264,5 +267,132 @@ describe('peak and Revolve laws against wrong kernels', () => {
     let k = 0;
     const drift = tampered(f64, 'tanh', { output: (t) => scaled(1 + 1e-9 * ++k)(t) });
     expect(chainRunMatchesRevolve(drift, 6, 2, 1)).toEqual({ ok: false, detail: 'differs from store-all' });
+  });
+});
+
+describe('more of the report: null input gradients, a lens-form part, parts of different shapes', () => {
+  const all = { outputs: true, residual: true, dInputs: true, dParams: true };
+  it('labels (no gradient) go through plansAgree and the functoriality law as null on both sides', () => {
+    const t = seq(par(prim('linear', { out: 3 }), prim('id', { n: 1 })), prim('softmax_xent'));
+    const inputs = [X, [2]];
+    const model = checkOrThrow(t, inputs);
+    const params = initParams(model, 5, 'float64');
+    const xs = [randn(X, rng(5).fork('x')), { shape: [2], data: Float64Array.of(0, 2) }];
+    const dys = model.root.outputs.map((s, i) => randn(s, rng(5).fork(`dy${i}`)));
+    expect(plansAgree(model, f64, [{}, { remat: [''] }], params, xs, dys)).toBe(true);
+    expect(plansAgree(model, drifting('linear', 'dInput'), [{}, {}], params, xs, dys)).toBe(false);
+    // The functoriality law with a labels input in a part of a par (a null input gradient on both sides).
+    const [a, b]: [Term, Term] = [prim('softmax_xent'), prim('tanh')];
+    const pIn = [[2, 3], [2], X];
+    const pm = checkOrThrow(par(a, b), pIn);
+    const pxs = [randn([2, 3], rng(5).fork('l')), { shape: [2], data: Float64Array.of(2, 0) }, x];
+    const pdys = pm.root.outputs.map((s, i) => randn(s, rng(5).fork(`pdy${i}`)));
+    const law = (be: Backend<unknown>) => loweringIsFunctorial(be, 'par', a, b, pIn, {}, {}, {}, pxs, pdys);
+    expect(law(f64 as Backend<unknown>)).toEqual(all);
+    expect(law(drifting('tanh', 'dInput'))).toEqual({ ...all, dInputs: false });
+  });
+  it('a part planned in lens form keeps its inputs under the part\'s path (0@…), and the law still holds', () => {
+    const [a, b]: [Term, Term] = [seq(prim('linear', { out: 3 }), prim('tanh')), prim('tanh')];
+    const whole = checkOrThrow(seq(a, b), [X]);
+    const params = initParams(whole, 6, 'float64');
+    const dys = [randn([2, 3], rng(6).fork('dy'))];
+    expect(loweringIsFunctorial(f64, 'seq', a, b, [X], { remat: [''] }, { remat: [''] }, params, [x], dys)).toEqual(all);
+    expect(loweringIsFunctorial(f64, 'seq', a, b, [X], { remat: ['1'], variants: {} }, {}, params, [x], dys)).toEqual(all);
+  });
+  it('par of parts with different input shapes: each part is checked on its own inputs', () => {
+    const [a, b]: [Term, Term] = [prim('tanh'), prim('linear', { out: 2 })];
+    const inputs = [X, [2, 5]];
+    const whole = checkOrThrow(par(a, b), inputs);
+    const params = initParams(whole, 7, 'float64');
+    const xs = inputs.map((s, i) => randn(s, rng(7).fork(`x${i}`)));
+    const dys = whole.root.outputs.map((s, i) => randn(s, rng(7).fork(`dy${i}`)));
+    expect(loweringIsFunctorial(f64, 'par', a, b, inputs, {}, {}, params, xs, dys)).toEqual(all);
+  });
+  it('a residual entry more at the end, or a drifting output feeding the next part, is seen', () => {
+    const whole = checkOrThrow(seq(prim('linear', { out: 3 }), prim('tanh')), [X]);
+    const params = initParams(whole, 2, 'float64');
+    const dys = [randn([2, 3], rng(2).fork('dy'))];
+    const law = (be: Backend<unknown>) => loweringIsFunctorial(be, 'seq', prim('linear', { out: 3 }), prim('tanh'), [X], {}, {}, params, [x], dys);
+    expect(law(drifting('tanh', 'residual'))).toEqual({ ...all, residual: false });
+    // tanh keeps its input, so a drifting linear output changes what it keeps and everything after.
+    expect(law(drifting('linear', 'output'))).toEqual({ outputs: false, residual: false, dInputs: false, dParams: false });
+  });
+});
+
+describe('plan decompositions and variant cells inside a model', () => {
+  it('planDecompositionValid: one invalid step among valid ones makes the steps invalid', () => {
+    const cellOn = (be: Backend<unknown>) => {
+      const c = planTwoCell(ltModel, be, {}, {});
+      if (Ei.isLeft(c)) throw c.left;
+      return c.right;
+    };
+    const ok = cellOn(f64 as Backend<unknown>);
+    const bad = cellOn(drifting('linear', 'residual'));
+    expect(planDecompositionValid(f64 as Backend<unknown>, { steps: [ok, ok], composite: ok }, ltParams, [x], [dy]).steps).toBe(true);
+    expect(planDecompositionValid(f64 as Backend<unknown>, { steps: [ok, bad], composite: ok }, ltParams, [x], [dy]).steps).toBe(false);
+    expect(planDecompositionValid(f64 as Backend<unknown>, { steps: [bad, ok], composite: ok }, ltParams, [x], [dy]).steps).toBe(false);
+  });
+  it('variantCellValid on a node below the root reads that node\'s parameters by their full keys', () => {
+    const model = checkOrThrow(seq(prim('tanh'), prim('attention', { heads: 1, dk: 2, dv: 2 })), [[1, 3, 2]]);
+    const node = (model.root as { children: readonly TypedPrim[] }).children[1]!;
+    const params = initParams(model, 2, 'float64');
+    const xs = [randn([1, 3, 2], rng(2).fork('x'))];
+    const dys = [randn([1, 3, 2], rng(2).fork('dy'))];
+    expect(variantCellValid(f64, node, 'lse', 'probs', params, xs, dys)).toEqual({ t1: true, t2: true, differ: true });
+  });
+});
+
+describe('planner laws against wrong implementations', () => {
+  const frontier = [pt(10, 100), pt(20, 50), pt(30, 10)];
+  it('choiceWithinBudget fails for a chooser that ignores the budget, picks off the frontier, or gives up while something fits', () => {
+    const cheapest = () => frontier[2]!;
+    expect(choiceWithinBudget(frontier, 20, cheapest)).toBe(false);
+    expect(choiceWithinBudget(frontier, 30, cheapest)).toBe(true);
+    expect(choiceWithinBudget(frontier, 20, () => ({ ...frontier[1]! }))).toBe(false);
+    expect(choiceWithinBudget(frontier, 10, () => undefined)).toBe(false);
+    expect(choiceWithinBudget(frontier, 25, () => undefined)).toBe(false);
+    expect(choiceWithinBudget(frontier, 9, () => undefined)).toBe(true);
+  });
+  it('moreBudgetNoMoreFlops fails for a chooser that pays more with more budget, in either order of the budgets', () => {
+    const greedy = (f: readonly PlanPoint[], b: number) => (b >= 25 ? pt(25, 200) : f.filter((p) => p.peakBytes <= b).at(-1));
+    expect(moreBudgetNoMoreFlops(frontier, 20, 30, greedy)).toBe(false);
+    expect(moreBudgetNoMoreFlops(frontier, 30, 20, greedy)).toBe(false);
+    expect(moreBudgetNoMoreFlops(frontier, 10, 20, greedy)).toBe(true);
+    expect(moreBudgetNoMoreFlops(frontier, 20, 30, (f, b) => (b > 25 ? undefined : greedy(f, b)))).toBe(false);
+  });
+  it('revolveDisagreement names the first (n, s) where the table, the formula, the schedule\'s recomputations or its slots disagree', () => {
+    const at = (n: number, s: number) => (l: number, t: number) => l === n && t === s;
+    const wrong = at(5, 3);
+    const F = revolveCost(5, 3);
+    const slots = scheduleSlots(revolveSchedule(5, 3));
+    expect(revolveDisagreement(5, 3)).toBeNull();
+    expect(revolveDisagreement(5, 3, { revolveCost: (l, s) => revolveCost(l, s) + (wrong(l, s) ? 1 : 0) })).toBe(
+      `n=5 s=3: DP ${F}, formula ${F + 1}, schedule ${F} recomputations with ${slots} slots`,
+    );
+    expect(revolveDisagreement(5, 3, { revolveTable: (L, S) => revolveTable(L, S).map((row, s) => row.map((v, n) => (wrong(n, s) ? v + 2 : v))) })).toBe(
+      `n=5 s=3: DP ${F + 2}, formula ${F}, schedule ${F} recomputations with ${slots} slots`,
+    );
+    // Wrong only on the schedule of (5, 3), which the counting functions recognise by identity.
+    const target = revolveSchedule(5, 3);
+    const sched = { revolveSchedule: (l: number, s: number) => (wrong(l, s) ? target : revolveSchedule(l, s)) };
+    expect(revolveDisagreement(5, 3, { ...sched, scheduleRecomputations: (sch) => scheduleRecomputations(sch) + (sch === target ? 3 : 0) })).toBe(
+      `n=5 s=3: DP ${F}, formula ${F}, schedule ${F + 3} recomputations with ${slots} slots`,
+    );
+    expect(revolveDisagreement(5, 3, { ...sched, scheduleSlots: (sch) => (sch === target ? 4 : scheduleSlots(sch)) })).toBe(
+      `n=5 s=3: DP ${F}, formula ${F}, schedule ${F} recomputations with 4 slots`,
+    );
+  });
+  it('chainRunMatchesRevolve fails for a scheduler that checkpoints every step (more slots, other recomputations)', () => {
+    const everyStep = (n: number) => Array.from({ length: n }, (_, i) => [i]);
+    const rep = chainRunMatchesRevolve(f64, 6, 2, 1, everyStep);
+    expect(rep.ok).toBe(false);
+    expect(rep.detail).toBe(`ran 12 step forwards, Revolve says ${6 + revolveCost(6, 2)}; held 6 checkpoints with 2 slots`);
+    expect(chainRunMatchesRevolve(f64, 6, 6, 1, everyStep).detail).toBe(`ran 12 step forwards, Revolve says ${6 + revolveCost(6, 6)}`);
+  });
+  it('chainRunMatchesRevolve lists every problem: a kernel that keeps more and drifts', () => {
+    let k = 0;
+    const both = tampered(f64, 'tanh', { extraResidual: (xs) => ({ copy: xs[0]! }), output: (t) => scaled(1 + 1e-9 * ++k)(t) });
+    const rep = chainRunMatchesRevolve(both, 6, 2, 1);
+    expect(rep.detail).toMatch(/^peak bytes: .*; differs from store-all$/);
   });
 });
