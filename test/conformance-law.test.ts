@@ -149,6 +149,11 @@ describe('conforms', () => {
     const rep = conforms(attn, wrongInVariant(f64, 'attention', 'lse', scaled(1.001)), f64, 2, { rtol: 1e-6, atol: 1e-9 });
     expect(rep.ok).toBe(false);
     expect(rep.where).toBe('output 0 {"":"lse"}');
+    // Wrong only in the first: the worse report stays, the second variant's (worst 0) does not replace it.
+    const first = conforms(attn, wrongInVariant(f64, 'attention', 'probs', scaled(1.001)), f64, 2, { rtol: 1e-6, atol: 1e-9 });
+    expect(first.ok).toBe(false);
+    expect(first.worst).toBeGreaterThan(1);
+    expect(first.where).toBe('output 0 {"":"probs"}');
   });
   it('a tie keeps the first variant\'s report; with no variants the term\'s own is checked', () => {
     const nan = (h: HostTensor) => ({ shape: h.shape, data: h.data.map(() => NaN) });

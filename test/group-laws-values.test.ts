@@ -64,6 +64,9 @@ describe('exact errors', () => {
   it('polarUniquenessError: 2·I is not a rotation — polar(2I·I) = (I, 2I), so the error is |2I − I| = 1', () => {
     expect(polarUniquenessError(mat(2, [[2, 0], [0, 2]]), mat(2, [[1, 0], [0, 1]]))).toBeCloseTo(1, 12);
     expect(polarUniquenessError(mat(2, [[0, -1], [1, 0]]), mat(2, [[2, 1], [1, 2]]))).toBeLessThan(1e-12);
+    // p = √2·(rotation by 45°) is not symmetric: polar(p) = (rotation by 45°, √2·I). The rotation is off by
+    // sin 45° = 1/√2 in an entry; the factor by max(√2 − 1, 1) = 1, relative to |p|_F = 2: 1/2. The error is 1/√2.
+    expect(polarUniquenessError(mat(2, [[1, 0], [0, 1]]), mat(2, [[1, -1], [1, 1]]))).toBeCloseTo(Math.SQRT1_2, 12);
   });
   it('affineAxiomError: exactly 0 on integer translations and a quarter turn (every product exact)', () => {
     const quarter = { a: mat(2, [[0, -1], [1, 0]]), t: Float64Array.of(1, 2) };
