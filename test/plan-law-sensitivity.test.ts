@@ -251,7 +251,7 @@ describe('random schedules and plans', () => {
     expect([...seen.variant].sort()).toEqual(['lse', 'probs']);
   });
   it('samplePlans: store all, recompute all, each further variant, each composite child of the root in lens form, two schedules per seq', () => {
-    expect(samplePlans(model)).toEqual([
+    expect(samplePlans(model)).toStrictEqual([
       {},
       { remat: [''] },
       { variants: { '2.1': 'lse' } },
@@ -261,7 +261,17 @@ describe('random schedules and plans', () => {
       { schedules: { '2': [[0], 1] } },
       { schedules: { '2': [[0], [1]] } },
     ]);
-    expect(samplePlans(checkOrThrow(prim('tanh'), [[2]]))).toEqual([{}, { remat: [''] }]);
+    expect(samplePlans(checkOrThrow(prim('tanh'), [[2]]))).toStrictEqual([{}, { remat: [''] }]);
+    // A par and a seq of one child get no schedules; both, as composite children of the root, a lens form.
+    const pars = checkOrThrow(seq(par(prim('tanh'), prim('tanh')), seq(par(prim('tanh'), prim('tanh')))), [[2], [2]]);
+    expect(samplePlans(pars)).toStrictEqual([
+      {},
+      { remat: [''] },
+      { remat: ['0'] },
+      { remat: ['1'] },
+      { schedules: { '': [[0], 1] } },
+      { schedules: { '': [[0], [1]] } },
+    ]);
   });
 });
 
