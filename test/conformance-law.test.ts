@@ -181,6 +181,7 @@ describe('compare', () => {
     expect(closeness(t(1), t(NaN), 0, 1)).toBe(Infinity);
     expect(closeness(t(NaN, 1), t(1, 1), 0, 1)).toBe(Infinity);
     expect(closeness(t(1, 2), t(1), 0, 1)).toBe(Infinity);
+    expect(closeness(t(1), t(1, 2), 0, 1)).toBe(Infinity);
     expect(closeness(t(1, 1), t(1, 1), 0, 0)).toBe(Infinity);
   });
   it('identical: shapes and values bit for bit, NaN equal to NaN, −0 not 0', () => {
@@ -190,6 +191,9 @@ describe('compare', () => {
     expect(identical({ shape: [2, 1], data: Float64Array.of(1, 2) }, { shape: [1, 2], data: Float64Array.of(1, 2) })).toBe(false);
     expect(identical(t(1, 2), t(1, 2, 3))).toBe(false);
     expect(identical({ shape: [2], data: Float64Array.of(1, 2, 3) }, { shape: [2], data: Float64Array.of(1, 2) })).toBe(false);
+    expect(identical({ shape: [2], data: Float64Array.of(1, 2) }, { shape: [2], data: Float64Array.of(1, 2, 3) })).toBe(false);
+    const six = Float64Array.of(1, 2, 3, 4, 5, 6);
+    expect(identical({ shape: [1, 2, 3], data: six }, { shape: [1, 3, 2], data: six })).toBe(false);
     expect(identical(t(1, 2), t(1, 3))).toBe(false);
     expect(dot([1, 2, 3], [4, 5, 6])).toBe(32);
   });
