@@ -29,6 +29,7 @@ export interface PeakReport {
  * Law: the predicted peak equals the measured peak — `simulate` (shapes and `cost` only) and a run with
  * a `MemoryMeter` (real tensors) agree exactly on peak bytes, the split at the peak, flops forward and
  * backward, forward calls per primitive and checkpoints held; and the run ends with nothing live.
+ * `predict` replaces `simulate` (to check another memory model).
  */
 export const peakMatches = <T>(
   model: TypedModel,
@@ -37,10 +38,11 @@ export const peakMatches = <T>(
   params: Record<string, HostTensor>,
   inputs: readonly HostTensor[],
   dOutputs: readonly HostTensor[],
+  predict: (model: TypedModel, plan: Plan, bytesPerElem: number) => Prediction = simulate,
 ): PeakReport => {
   const prog = lowerOrThrow(model, be, plan);
   const { meter } = measureRun(prog, be, uploadAll(be, params), inputs.map((x) => be.upload(x)), dOutputs.map((x) => be.upload(x)));
-  const predicted = simulate(model, plan, meter.bytesPerElem);
+  const predicted = predict(model, plan, meter.bytesPerElem);
   const problems: string[] = [];
   const eq = (what: string, a: unknown, b: unknown) => {
     if (JSON.stringify(a) !== JSON.stringify(b)) problems.push(`${what}: predicted ${JSON.stringify(a)}, measured ${JSON.stringify(b)}`);

@@ -14,6 +14,7 @@ import { revolveCost, revolveSchedule, revolveTable, scheduleRecomputations, sch
 import type { Backend } from '../src/backend/backend';
 import type { ProgramResidual } from '../src/lower/program';
 import type { PlanPoint } from '../src/plan/planner';
+import { type Prediction, simulate } from '../src/plan/memory';
 import { scheduleLeaves, scheduleProblem, type Schedule } from '../src/optic/checkpoint';
 import { checkOrThrow, initParams, jsBackend, par, planTwoCell, prim, randn, rng, seq, type Term, type TypedPrim } from '../src/index';
 import type { HostTensor } from '../src/tensor/tensor';
@@ -310,6 +311,24 @@ describe('peak and Revolve laws against wrong kernels', () => {
     expect(bad.ok).toBe(false);
     expect(bad.measured.peak - bad.predicted.peakBytes).toBe(8 * 8);
     expect(bad.detail).toMatch(/^peak bytes: predicted \d+, measured \d+; bytes at peak: predicted \{"residual":\d+,"activation":\d+,"gradient":\d+\}, measured \{.*\}$/);
+  });
+  it('peakMatches against a wrong memory model: each of flops, checkpoints and forward calls named; the order of the calls map does not matter', () => {
+    const dys = [randn([2, 3], rng(4).fork('dy'))];
+    const law = (f: (p: Prediction) => Partial<Prediction>) =>
+      peakMatches(ltModel, f64, {}, ltParams, [x], dys, (m, plan, b) => {
+        const p = simulate(m, plan, b);
+        return { ...p, ...f(p) };
+      });
+    const right = simulate(ltModel, {}, 8);
+    expect(law(() => ({})).detail).toBe('');
+    expect(law((p) => ({ fwdFlops: p.fwdFlops + 1 })).detail).toBe(`forward flops: predicted ${right.fwdFlops + 1}, measured ${right.fwdFlops}`);
+    expect(law((p) => ({ bwdFlops: p.bwdFlops - 1 })).detail).toBe(`backward flops: predicted ${right.bwdFlops - 1}, measured ${right.bwdFlops}`);
+    expect(law(() => ({ maxCheckpoints: 1 })).detail).toBe('checkpoints: predicted 1, measured 0');
+    expect(law(() => ({ forwardCalls: new Map([['1', 1], ['0', 2]]) })).detail).toBe('forward calls: predicted [["0",2],["1",1]], measured [["0",1],["1",1]]');
+    expect(law(() => ({ forwardCalls: new Map([['1', 1], ['0', 1]]) })).ok).toBe(true);
+    expect(law((p) => ({ fwdFlops: 0, bwdFlops: 0, peakBytes: p.peakBytes })).detail).toBe(
+      `forward flops: predicted 0, measured ${right.fwdFlops}; backward flops: predicted 0, measured ${right.bwdFlops}`,
+    );
   });
   it('chainRunMatchesRevolve: holds; not for a tanh that keeps more, or whose output drifts from run to run', () => {
     expect(chainRunMatchesRevolve(f64, 6, 2, 1)).toEqual({ ok: true, detail: '' });
