@@ -2,8 +2,10 @@
 // statistic on four fixed samples, the bump test function at points of known stretch, and the
 // uniqueness and affine-axiom errors where the factors are known exactly.
 import { describe, expect, it } from 'vitest';
-import { affineAxiomError, bumpTest, haarInvariance, polarUniquenessError } from '../laws/groups';
-import { mat, svdLogStretch } from '../src/groups/index';
+import {
+  affineAxiomError, bumpTest, expLogRoundTripError, haarInvariance, polarRoundTripError, polarUniquenessError, slPolarError, xiRoundTripError,
+} from '../laws/groups';
+import { type Affine, affInv, affMul, glExp, mat, svdLogStretch, xi } from '../src/groups/index';
 import { rng } from '../src/tensor/rng';
 
 /** A sampler that ignores its generator and returns 0, 1, 2, … in turn (the law draws sample i from fork i, in order). */
@@ -73,5 +75,37 @@ describe('exact errors', () => {
     const shift = { a: mat(2, [[1, 0], [0, 1]]), t: Float64Array.of(-3, 4) };
     expect(affineAxiomError(quarter, shift, quarter)).toBe(0);
     expect(affineAxiomError(shift, shift, quarter)).toBe(0);
+  });
+});
+
+describe('the round-trip and axiom errors of wrong implementations, worked out by hand', () => {
+  const g = mat(2, [[2, 0], [0, 2]]); // |g|_F = 2√2
+  const I = mat(2, [[1, 0], [0, 1]]);
+  const plus = (m: Float64Array, i: number, d: number) => {
+    const c = m.slice();
+    c[i] = c[i]! + d;
+    return c;
+  };
+  it('polar off by 0.5 in one entry of P: 0.5 / |g|_F', () => {
+    expect(polarRoundTripError(g, { polar: (h) => ({ r: I, p: plus(h, 1, 0.5) }) })).toBeCloseTo(0.5 / (2 * Math.SQRT2), 15);
+    expect(polarRoundTripError(g)).toBeLessThan(1e-15);
+  });
+  it('SL polar with λ 21% too large: R·S·λ^{1/2} = 2.2·I, so 0.2 / |g|_F (and det S = 1)', () => {
+    expect(slPolarError(g, { slPolar: () => ({ r: I, s: I, lambda: 4 * 1.21 }) })).toBeCloseTo(0.2 / (2 * Math.SQRT2), 14);
+    // S of det 1.5: the det term, 0.5, is the larger.
+    expect(slPolarError(g, { slPolar: () => ({ r: I, s: mat(2, [[1.5, 0], [0, 1]]), lambda: 4 / 1.5 ** 2 }) })).toBeCloseTo(0.5, 14);
+  });
+  it('ξ and exp ∘ log off by 0.25 in one entry: 0.25 / |g|_F', () => {
+    expect(xiRoundTripError(g, { xi: (x, s) => plus(xi(x, s), 3, 0.25) })).toBeCloseTo(0.25 / (2 * Math.SQRT2), 14);
+    expect(expLogRoundTripError(g, { glExp: (x) => plus(glExp(x), 0, 0.25) })).toBeCloseTo(0.25 / (2 * Math.SQRT2), 14);
+  });
+  it('affine inverse off by (0.5, 0) in its shift: f·f⁻¹ moves by (0.5, 0), the error is 0.5', () => {
+    const f: Affine = { a: I, t: Float64Array.of(1, 2) };
+    const bad = { affInv: (h: Affine): Affine => ({ a: affInv(h).a, t: Float64Array.of(affInv(h).t[0]! + 0.5, affInv(h).t[1]!) }) };
+    expect(affineAxiomError(f, f, f, bad)).toBe(0.5);
+    // A product that is not associative: (f·g)·h and f·(g·h) differ by 0.75 in the shift.
+    let calls = 0;
+    const skew = { affMul: (p: Affine, q: Affine): Affine => { const r = affMul(p, q); return ++calls === 2 ? { a: r.a, t: Float64Array.of(r.t[0]!, r.t[1]! + 0.75) } : r; } };
+    expect(affineAxiomError(f, f, f, skew)).toBe(0.75);
   });
 });
