@@ -680,12 +680,13 @@ export const coreCombinatorLaws = {
 
   /**
    * A schedule's residual has one entry per top-level item, and a segment keeps exactly its input:
-   * what the schedule stores is what it says.
+   * what the schedule stores is what it says. `run` replaces `checkpointed` (to check another
+   * implementation of schedules).
    */
   scheduleKeepsSegmentInputs:
-    <A>(stages: ReadonlyArray<AnyOptic>, schedule: Schedule, E: Eq<unknown>) =>
+    <A>(stages: ReadonlyArray<AnyOptic>, schedule: Schedule, E: Eq<unknown>, run: typeof checkpointed = checkpointed) =>
     (a: A): boolean => {
-      const [ms] = checkpointed(stages, schedule).fwd(a) as [unknown[], unknown];
+      const [ms] = run(stages, schedule).fwd(a) as [unknown[], unknown];
       if (ms.length !== schedule.length) return false;
       let x: unknown = a;
       let ok = true;

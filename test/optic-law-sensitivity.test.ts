@@ -14,7 +14,7 @@ import {
 } from '../laws/optic';
 import type { DataLens, Lens, Optic, Para, TwoCell } from '../src/optic';
 import {
-  composeLens, fromLensForm, identityCell, identityDataLens, identityLens, lens, optic, prop, recompute, seqOptics, twoCell, vertical,
+  checkpointed, composeLens, fromLensForm, identityCell, identityDataLens, identityLens, lens, optic, prop, recompute, seqOptics, twoCell, vertical,
 } from '../src/optic';
 import { deepEq, eqExact, pairEq, sinO, squareO, tanhO } from './optic-fixtures';
 
@@ -207,6 +207,17 @@ const sinOffByOne: Optic<number, number, number, number, number> = optic(
 );
 /** sin stored as its lens form ⇒ sin storing cos x, with r = sin: T1 fails (the residual), and with it T2. */
 const wrongR = twoCell(recompute(sinO), sinO, Math.sin);
+
+describe('scheduleKeepsSegmentInputs against another implementation of schedules', () => {
+  it('one residual entry more than the schedule has items is refused, even when the others are right', () => {
+    const extra: typeof checkpointed = (st, sch) => {
+      const o = checkpointed(st, sch);
+      return { ...o, fwd: (a: unknown) => { const [m, y] = o.fwd(a) as [unknown[], unknown]; return [[...m, 0], y]; } } as typeof o;
+    };
+    expect(coreCombinatorLaws.scheduleKeepsSegmentInputs(stages, [0, [1, 2]], deepEq, checkpointed)(0.3)).toBe(true);
+    expect(coreCombinatorLaws.scheduleKeepsSegmentInputs(stages, [0, [1, 2]], deepEq, extra)(0.3)).toBe(false);
+  });
+});
 
 describe('2-cell laws on invalid cells', () => {
   it('valid needs T1 and T2: a cell whose target is off in its output only (T2 holds) is not valid', () => {
