@@ -53,9 +53,11 @@ export interface ProgramResidual<T> {
  * An executable optic: a checked term on one backend under one plan. It *is* a core parametrised
  * optic (`Para`): `fwd([params, inputs])` returns `[residual, outputs]`; `bwd(residual, dOutputs)`
  * returns `[dParams, dInputs]` (every parameter gets a gradient; `dInputs[i]` is `null` for an input
- * that carries none). `forward` / `backward` are the same passes with named results.
+ * that carries none; a `null` in `dOutputs` is an output nothing flows into, taken as zeros, so one
+ * program's `dInputs` can feed another's backward). `forward` / `backward` are the same passes with
+ * named results.
  */
-export interface Program<T> extends Para<ProgramResidual<T>, Params<T>, readonly T[], T[], readonly T[], Record<string, T>, (T | null)[]> {
+export interface Program<T> extends Para<ProgramResidual<T>, Params<T>, readonly T[], T[], readonly (T | null)[], Record<string, T>, (T | null)[]> {
   readonly backend: string;
   readonly model: TypedModel;
   readonly plan: Plan;
@@ -67,7 +69,7 @@ export interface Program<T> extends Para<ProgramResidual<T>, Params<T>, readonly
   /** The optic of every node of the term under this plan (what the lowering functor sent it to). */
   readonly nodeOptic: (key: string) => NodeOptic<T> | undefined;
   /** Never mutates `residual`: a residual can be used for several backward passes. */
-  backward(residual: ProgramResidual<T>, dOutputs: readonly T[]): { dInputs: (T | null)[]; dParams: Record<string, T> };
+  backward(residual: ProgramResidual<T>, dOutputs: readonly (T | null)[]): { dInputs: (T | null)[]; dParams: Record<string, T> };
 }
 
 /** A lowered node: its optic and the reader that names what its residual keeps. */
@@ -199,11 +201,17 @@ const lowerTree = <T>(root: PlannedNode, backend: Backend<T>, inst: Instrument<T
   return E.right(done);
 };
 
-const checkShapes = <T>(backend: Backend<T>, what: string, ts: readonly T[], shapes: readonly Shape[]): void => {
+/**
+ * Shapes of `ts` against `shapes`. With `nullable`, a `null` passes: an output cotangent that nothing
+ * flows into (as between the parts of a split `seq`, where a wire of labels carries none).
+ */
+const checkShapes = <T>(backend: Backend<T>, what: string, ts: readonly (T | null)[], shapes: readonly Shape[], nullable = false): void => {
   if (ts.length !== shapes.length) throw new SpecError([], `${what}: expected ${shapes.length} tensor(s), got ${ts.length}`);
   ts.forEach((t, i) => {
-    const s = backend.shapeOf(t);
     const want = shapes[i]!;
+    if (t === null && nullable) return;
+    if (t === null || t === undefined) throw new SpecError([], `${what} ${i}: expected a tensor of shape [${want.join(',')}], got ${t}`);
+    const s = backend.shapeOf(t);
     if (s.length !== want.length || s.some((d, j) => d !== want[j]))
       throw new SpecError([], `${what} ${i}: expected shape [${want.join(',')}], got [${s.join(',')}]`);
   });
@@ -240,8 +248,8 @@ export const lowerPlanned = <T>(planned: PlannedModel, backend: Backend<T>, inst
     const [value, outputs] = optic.fwd([params, inputs]);
     return [residualOf(value, params), outputs];
   };
-  const bwd = (residual: ProgramResidual<T>, dOutputs: readonly T[]): [Record<string, T>, (T | null)[]] => {
-    checkShapes(backend, 'output gradient', dOutputs, model.root.outputs);
+  const bwd = (residual: ProgramResidual<T>, dOutputs: readonly (T | null)[]): [Record<string, T>, (T | null)[]] => {
+    checkShapes(backend, 'output gradient', dOutputs, model.root.outputs, true);
     const [g, dInputs] = optic.bwd(residual.value, dOutputs);
     const dParams = flattenGrads(g, add);
     for (const [k, info] of model.params) if (!dParams[k]) dParams[k] = backend.zeros(info.shape);
