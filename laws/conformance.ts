@@ -89,7 +89,8 @@ export const compareRuns = (a: CaseRun, b: CaseRun, tol: { rtol: number; atol: n
 
 /**
  * Backend conformance: every kernel of `candidate` agrees with `reference` (forward outputs,
- * input and parameter gradients) within `rtol`/`atol`, on random data from `seed`.
+ * input and parameter gradients) within `rtol`/`atol`, on random data from `seed`. A case whose
+ * reference outputs are all zero fails: it would pass any kernel that returns zeros.
  */
 export const conforms = <T, R>(
   c: ConformanceCase,
@@ -101,7 +102,11 @@ export const conforms = <T, R>(
   let worst = 0;
   let where = '';
   for (const variants of c.variants ?? [{}]) {
-    const r = compareRuns(runCase(c, candidate, seed, variants), runCase(c, reference, seed, variants), tol, JSON.stringify(variants));
+    const ref = runCase(c, reference, seed, variants);
+    // Non-vacuity: a case whose reference outputs are all zero cannot tell a kernel that returns zeros.
+    const r = ref.outputs.every((o) => o.data.every((v) => v === 0))
+      ? { worst: Infinity, where: `outputs ${JSON.stringify(variants)}: the reference's are all zero, so the case cannot tell a kernel that returns zeros` }
+      : compareRuns(runCase(c, candidate, seed, variants), ref, tol, JSON.stringify(variants));
     if (r.worst > worst || (r.worst === Infinity && worst !== Infinity)) ({ worst, where } = r);
   }
   return { name: c.name, ok: worst <= 1, worst, where };

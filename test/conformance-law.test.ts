@@ -170,6 +170,16 @@ describe('conforms', () => {
     expect(at).toMatchObject({ ok: true, worst: 1 });
     expect(conforms(c, off, f64, 4, { rtol: 0, atol: worstAbs * (1 - 1e-9) }).ok).toBe(false);
   });
+  it('is not vacuous: a kernel that returns zeros fails even against itself', () => {
+    // A Gaunt product without weights that returned zeros passed every law that compares a kernel
+    // with itself (CONTRIBUTING, "backends/js pooling and tensor-product kernels").
+    const c = basicCases.find((x) => x.name === 'linear')!;
+    const zeros = tampered(f64, 'linear', { output: (h) => ({ shape: h.shape, data: h.data.map(() => 0) }) });
+    const rep = conforms(c, zeros, zeros, 4, tol);
+    expect(rep).toMatchObject({ ok: false, worst: Infinity });
+    expect(rep.where).toBe("outputs {}: the reference's are all zero, so the case cannot tell a kernel that returns zeros");
+    expect(conforms(c, f64, f64, 4, tol).ok).toBe(true);
+  });
 });
 
 describe('compare', () => {
