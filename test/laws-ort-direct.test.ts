@@ -116,5 +116,8 @@ describe('exportDeterministic', () => {
     expect(exportDeterministic(ex({ remat: ['f'] }), ex({ remat: ['f'] }))).toBe(true);
     expect(exportDeterministic(ex({ remat: ['f'] }), ex({}))).toBe(false);
     expect(exportDeterministic(ex({}), ex({ remat: [''] }))).toBe(false);
+    // The same graphs with another manifest: one file of three differs.
+    const a = ex({});
+    expect(exportDeterministic(a, { ...a, manifest: { ...a.manifest, plan: { remat: ['f'] } } })).toBe(false);
   });
 });

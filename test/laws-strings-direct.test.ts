@@ -41,6 +41,8 @@ describe('decodesWellTyped', () => {
     // The decoder keeps wires within maxElems; an input over it turns the budget check off.
     expect(decodesWellTyped('L16 r L2', [[8, 2]], { maxElems: 8 }).ok).toBe(true);
     expect(decodesWellTyped('L16 r L2', [[8, 2]], { maxElems: 16 }).ok).toBe(true);
+    // 'rr' decodes to relu, relu on the [8, 2] input: wires of 16 elements, over a budget of 12 that the input is over too.
+    expect(decodesWellTyped('rr', [[8, 2]], { maxElems: 12 }).ok).toBe(true);
   });
 });
 
