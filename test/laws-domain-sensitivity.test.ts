@@ -10,12 +10,18 @@ import {
   chunkwiseMatchesRecurrent, deltaInputs, deltaProperty, deltaShapes, splitCarriesState, symmetricEigenvalues, transitionOf, transitionSpectrum,
   unitBetaRecalls, unitRows, variantsAgree, wyMatchesTransitionProduct, zeroBetaKeepsState, type DeltaDims,
 } from '../laws/delta';
-import { equalsMaterialised, factorisedOps, residualMatchesCost, runTerm, poolingCases } from '../laws/pooling';
+import {
+  equalsMaterialised, factorisedOps, injectiveSketchPreservesInnerProducts, isBilinear, mcbVariantTwoCells, poolingCases, residualMatchesCost, runTerm,
+  sketchInnerProductUnbiased,
+} from '../laws/pooling';
 import {
   equivarianceProperty, equivarianceSample, gauntCoefficientError, gauntMatchesDense, gauntSymmetryError, shOrthonormalityError, wignerHomomorphismError,
 } from '../laws/equivariant';
-import { randomRotation } from '../src/equivariant/wigner';
-import { checkOrThrow, initParams, jsBackend, prim, randn, rng, type Backend, type TypedPrim } from '../src/index';
+import { matmul3, randomRotation, wignerD } from '../src/equivariant/wigner';
+import { realGaunt, realGauntByQuadrature } from '../src/equivariant/coupling';
+import { sphereQuadrature } from '../src/equivariant/quadrature';
+import { realSH, shDim } from '../src/equivariant/sh';
+import { checkOrThrow, copy, initParams, jsBackend, par, prim, randn, rng, seq, type Backend, type TypedNode, type TypedPrim } from '../src/index';
 import type { HostTensor } from '../src/tensor/tensor';
 import { largestScaled, scaled, shifted, tampered, type Tampering } from './tampered';
 
@@ -80,19 +86,22 @@ describe('delta-rule laws reject wrong kernels', () => {
     const flip = (n: TypedPrim) => withAttrs(n, { betaRange: attrsOf(n).betaRange === '[0,2]' ? '[0,1]' : '[0,2]' });
     const rep = transitionSpectrum(tampered(f64, 'delta_rule', { node: flip }), k, 0.3, '[0,1]');
     expect(rep.ok).toBe(false);
-    expect(rep.detail).toMatch(/^β = 0\.57\d+: eigenvalues \[.*\], expected \{1 ×2, 0\.42\d+\}$/);
+    expect(rep.detail).toMatch(/^β = 0\.57\d+: eigenvalues \[-?\d\.\d{6}, -?\d\.\d{6}, -?\d\.\d{6}\], expected \{1 ×2, 0\.42\d+\}$/);
     const dd: DeltaDims = { B: 1, T: 3, H: 2, dk: 2, dv: 2 };
     expect(unitBetaRecalls(f64, dd, 2).ok).toBe(true);
-    expect(unitBetaRecalls(tampered(f64, 'delta_rule', { node: flip }), dd, 2).ok).toBe(false);
+    const half = unitBetaRecalls(tampered(f64, 'delta_rule', { node: flip }), dd, 2);
+    expect(half.ok).toBe(false);
+    expect(half.detail).toMatch(/^β = 1: max \|S_tᵀk_t − v_t\| = \d/);
     expect(zeroBetaKeepsState(f64, dd, 2)).toMatchObject({ ok: true });
     expect(zeroBetaKeepsState(tampered(f64, 'delta_rule', { output: (t, i) => (i === 1 ? shifted(3, t.data[3]! * Number.EPSILON)(t) : t) }), dd, 2).ok).toBe(false);
     const out = zeroBetaKeepsState(tampered(f64, 'delta_rule', { output: (t, i) => (i === 0 ? shifted(t.data.length - 1, 1e-9)(t) : t) }), dd, 2);
     expect(out.ok).toBe(false);
     expect(out.worst).toBeCloseTo(1e-9, 15);
+    expect(out.detail).toBe(`β = 0: state changed or output differs by ${out.worst}`);
   });
   it('residual variants: one variant off by 1e-4, or keeping one tensor more than its cost', () => {
     const attrs = { heads: 1, algorithm: 'chunkwise' as const, chunk: 2 };
-    expect(variantsAgree(f64, d, attrs, 4).ok).toBe(true);
+    expect(variantsAgree(f64, d, attrs, 4)).toEqual({ ok: true, worst: 0, detail: 'residual variants: worst closeness 0 ' });
     const none = (n: TypedPrim) => n.variant === 'none';
     expect(variantsAgree(tamperedWhen(f64, 'delta_rule', none, { output: scaled(WRONG) }), d, attrs, 4).ok).toBe(false);
     expect(variantsAgree(tamperedWhen(f64, 'delta_rule', none, { dInput: largestScaled(WRONG) }), d, attrs, 4).ok).toBe(false);
@@ -101,6 +110,14 @@ describe('delta-rule laws reject wrong kernels', () => {
     expect(extra.detail).toMatch(/none keeps (\d+) elements, cost says (\d+)/);
     const [, kept, says] = /none keeps (\d+) elements, cost says (\d+)/.exec(extra.detail)!;
     expect(Number(kept) - Number(says)).toBe(1 * 5 * 2);
+    // Every variant keeping one tensor more: one note each, joined by '; '.
+    const all = variantsAgree(tampered(f64, 'delta_rule', { extraResidual: (xs) => ({ q: xs[0]! }) }), d, attrs, 4);
+    expect(all.detail).toBe('residual variants: worst closeness Infinity all-states keeps 75 elements, cost says 65; chunk-states keeps 67 elements, cost says 57; none keeps 59 elements, cost says 49');
+    expect(all.detail).toMatch(/ all-states keeps \d+ elements, cost says \d+; chunk-states keeps \d+ elements, cost says \d+; none keeps \d+ elements, cost says \d+$/);
+  });
+  it('splitting carries the state on float32 too (the time slices keep the dtype)', () => {
+    const f32 = jsBackend('float32');
+    expect(splitCarriesState(f32, { B: 2, T: 6, H: 1, dk: 2, dv: 3 }, 4, { heads: 1 }, 5, { rtol: 1e-6, atol: 1e-7 }).ok).toBe(true);
   });
   it('deltaProperty holds for a law that holds and fails for one that does not', () => {
     fc.assert(deltaProperty(() => ({ ok: true, worst: 0, detail: '' })), { numRuns: 2, seed: 1 });
@@ -172,6 +189,60 @@ describe('pooling laws reject wrong kernels', () => {
     expect(bil.ok).toBe(false);
     expect(bil.err).toBeCloseTo(1e-4, 6);
   });
+  it('bilinearity is checked in each argument: x ⊙ (y ⊙ y) and (x ⊙ x) ⊙ y fail, x ⊙ y holds', () => {
+    const sq = seq(copy(2), prim('hadamard'));
+    expect(isBilinear(f64, prim('hadamard'), [2, 3], [2, 3], 1).ok).toBe(true);
+    const quadY = isBilinear(f64, seq(par(prim('id'), sq), prim('hadamard')), [2, 3], [2, 3], 1);
+    expect(quadY.ok).toBe(false);
+    expect(quadY.detail).toBe(`relative deviation from bilinearity ${quadY.err}`);
+    expect(isBilinear(f64, seq(par(sq, prim('id')), prim('hadamard')), [2, 3], [2, 3], 1).ok).toBe(false);
+  });
+  it('the injective-hash law: refuses d < dx·dy; its error is relative ((1 + 1e-4)² − 1 for an output off by 1e-4)', () => {
+    expect(() => injectiveSketchPreservesInnerProducts(f64, 4, 5, 19, 1)).toThrow('injectiveSketchPreservesInnerProducts: d = 19 < dx·dy = 20, no injective hash exists');
+    expect(injectiveSketchPreservesInnerProducts(f64, 4, 5, 20, 1).ok).toBe(true);
+    const rep = injectiveSketchPreservesInnerProducts(tampered(f64, 'mcb', { output: scaled(WRONG) }), 4, 5, 20, 1);
+    expect(rep.ok).toBe(false);
+    expect(rep.err).toBeCloseTo(WRONG ** 2 - 1, 10);
+    expect(rep.detail).toMatch(/^⟨Φ\(x,y\), Φ\(x′,y′\)⟩ = \S+ vs ⟨x,x′⟩⟨y,y′⟩ = \S+$/);
+  });
+  it('unbiasedness: the band is 6σ with σ² = A·B/(d·N) from the variance bound, computed here', () => {
+    const v = { x: Float64Array.from([1, -2, 0.5]), x2: Float64Array.from([0.5, 1, -1]), y: Float64Array.from([2, 1]), y2: Float64Array.from([-1, 3]) };
+    const seeds = [1, 2, 3, 4, 5];
+    const rep = sketchInnerProductUnbiased(f64, v, 8, seeds);
+    const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, ai, i) => s + ai * b[i]!, 0);
+    const absDot = (a: Float64Array, b: Float64Array) => a.reduce((s, ai, i) => s + Math.abs(ai) * Math.abs(b[i]!), 0);
+    // ⟨x,x′⟩ = 0.5 − 2 − 0.5 = −2, ⟨y,y′⟩ = −2 + 3 = 1; A = 5.25·2.25 + 2·(0.5 + 2 + 0.5)², B = 5·10 + 2·(2 + 3)².
+    expect(rep.target).toBe(-2);
+    const A = 5.25 * 2.25 + 2 * 9;
+    const B = 50 + 2 * 25;
+    expect(dot(v.x, v.x) * dot(v.x2, v.x2) + 2 * absDot(v.x, v.x2) ** 2).toBe(A);
+    expect(rep.sigma).toBeCloseTo(Math.sqrt((A * B) / (8 * 5)), 12);
+    expect(rep.band).toBeCloseTo(6 * rep.sigma, 12);
+    expect(rep.err).toBeCloseTo(Math.abs(rep.mean - rep.target), 12);
+    expect(rep.ok).toBe(rep.err <= rep.band);
+    expect(rep.detail).toBe(`mean over 5 seeds ${rep.mean} vs ⟨x,x′⟩⟨y,y′⟩ -2: |Δ| = ${rep.err}, 6σ = ${6 * rep.sigma}`);
+    expect(sketchInnerProductUnbiased(f64, v, 8, seeds, 1e-9).ok).toBe(false);
+  });
+  it("residual accounting reads the plan's variant at a nested node (MCB + norm)", () => {
+    const pool = poolingCases.find((x) => x.name === 'MCB + norm')!;
+    const c = { ...pool, name: 'tanh, then MCB + norm', term: seq(par(prim('tanh'), prim('tanh')), pool.term) };
+    const model = checkOrThrow(c.term, c.inputs);
+    const find = (n: TypedNode): string[] => (n.kind === 'prim' ? (n.def.name === 'mcb' ? [n.path.join('.')] : []) : n.children.flatMap(find));
+    const [path] = find(model.root);
+    expect(path).toContain('.');
+    for (const v of ['input', 'sketch', 'spectra']) expect(residualMatchesCost(f64, c, { variants: { [path!]: v } }, 3).ok).toBe(true);
+  });
+  it('mcbVariantTwoCells names a missing kernel or a kernel without the 2-cell maps', () => {
+    const x = randn([2, 3], rng(1));
+    const y = randn([2, 4], rng(2));
+    const g = randn([2, 8], rng(3));
+    const good = mcbVariantTwoCells(f64, 8, 1, x, y, g);
+    expect(good).toEqual({ inputToSketch: { t1: true, t2: true }, sketchToSpectra: { t1: true, t2: true } });
+    const none: Backend<JsT> = { ...f64, kernel: (p) => (p === 'mcb' ? undefined : f64.kernel(p)) };
+    expect(() => mcbVariantTwoCells(none, 8, 1, x, y, g)).toThrow(`mcbVariantTwoCells: backend '${f64.name}' has no kernel for 'mcb'`);
+    const bare = tampered(f64, 'mcb', {});
+    expect(() => mcbVariantTwoCells(bare, 8, 1, x, y, g)).toThrow(`mcbVariantTwoCells: backend '${bare.name}' has no map for the mcb 2-cell input ⇒ sketch`);
+  });
   it('materialising needs the parameters it names', () => {
     const mfb = factorisedOps().find((o) => o.name === 'MFB')!;
     expect(() => mfb.materialise({}, 3, 4)).toThrow(`paramEnding: expected one parameter ending in 'u.w', found []`);
@@ -204,6 +275,11 @@ describe('equivariance laws reject wrong kernels', () => {
   it('gauntMatchesDense: the Gaunt kernel off by 1e-4 in its output, an input gradient or a weight gradient', () => {
     const deg = { l1: 2, l2: 1, lout: 2 };
     expect(gauntMatchesDense(f64, deg, [2, 2], 1)).toBeLessThan(1e-12);
+    // An output off by 1e-4 everywhere is off by exactly 1e-4 relative to the largest output.
+    expect(gauntMatchesDense(tampered(f64, 'gaunt_tensor_product', { output: scaled(WRONG) }), deg, [2, 2], 1)).toBeCloseTo(1e-4, 12);
+    const grids = (n: TypedPrim) => n.variant === 'grids';
+    expect(gauntMatchesDense(tamperedWhen(f64, 'gaunt_tensor_product', grids, { output: scaled(WRONG) }), deg, [2, 2], 1)).toBeLessThan(1e-12);
+    expect(gauntMatchesDense(tamperedWhen(f64, 'gaunt_tensor_product', grids, { output: scaled(WRONG) }), deg, [2, 2], 1, 'grids')).toBeCloseTo(1e-4, 12);
     for (const how of [{ output: scaled(WRONG) }, { dInput: (t: HostTensor, i: number) => (i === 1 ? largestScaled(WRONG)(t) : t) }, { dParam: (t: HostTensor, k: string) => (k === 'w3' ? largestScaled(WRONG)(t) : t) }] as Tampering[]) {
       const e = gauntMatchesDense(tampered(f64, 'gaunt_tensor_product', how), deg, [2, 2], 1);
       expect(e).toBeGreaterThan(1e-6);
@@ -231,6 +307,43 @@ describe('equivariance laws reject wrong kernels', () => {
     expect(s.R).toEqual(randomRotation(r.fork('R')));
     expect([...s.x1.data]).toEqual([...randn([3, 4], r.fork('x1')).data]);
     expect([...s.x2.data]).toEqual([...randn([3, 9], r.fork('x2')).data]);
+  });
+  it('the SO(3) errors equal their definitions, computed here over every degree and path', () => {
+    const L = 3;
+    // ∫ Y_a Y_b dΩ by the product rule of degree 2L.
+    const q = sphereQuadrature(2 * L);
+    const n = shDim(L);
+    let orth = 0;
+    const ys = Array.from({ length: q.size }, (_, k) => realSH(L, q.points[3 * k]!, q.points[3 * k + 1]!, q.points[3 * k + 2]!));
+    for (let a = 0; a < n; a++)
+      for (let b = 0; b < n; b++) {
+        let s = 0;
+        for (let k = 0; k < q.size; k++) s += q.weights[k]! * ys[k]![a]! * ys[k]![b]!;
+        orth = Math.max(orth, Math.abs(s - (a === b ? 1 : 0)));
+      }
+    expect(shOrthonormalityError(L)).toBeCloseTo(orth, 15);
+    const [R1, R2] = [randomRotation(rng(1)), randomRotation(rng(2))];
+    const [A, B, AB] = [wignerD(L, R1), wignerD(L, R2), wignerD(L, matmul3(R1, R2))];
+    let hom = 0;
+    for (let l = 0; l <= L; l++) {
+      const d = 2 * l + 1;
+      for (let i = 0; i < d; i++)
+        for (let j = 0; j < d; j++) {
+          let s = 0;
+          for (let k = 0; k < d; k++) s += A[l]![i * d + k]! * B[l]![k * d + j]!;
+          hom = Math.max(hom, Math.abs(s - AB[l]![i * d + j]!));
+        }
+    }
+    expect(wignerHomomorphismError(L, R1, R2)).toBe(hom);
+    let gaunt = 0;
+    for (let l1 = 0; l1 <= 2; l1++)
+      for (let l2 = 0; l2 <= 2; l2++)
+        for (let l3 = Math.abs(l1 - l2); l3 <= l1 + l2; l3++) {
+          const a = realGaunt(l1, l2, l3);
+          const b = realGauntByQuadrature(l1, l2, l3);
+          gaunt = Math.max(gaunt, a.maxImag, ...b.map((v, i) => Math.abs(a.tensor[i]! - v)));
+        }
+    expect(gauntCoefficientError(2)).toBe(gaunt);
   });
   it('the SO(3) errors are rounding: positive, and far below any tolerance', () => {
     for (const e of [shOrthonormalityError(3), wignerHomomorphismError(3, randomRotation(rng(1)), randomRotation(rng(2))), gauntCoefficientError(2)]) {
