@@ -11,6 +11,7 @@ import {
   unitBetaRecalls, unitRows, variantsAgree, wyMatchesTransitionProduct, zeroBetaKeepsState, type DeltaDims,
 } from '../laws/delta';
 import {
+  sketchIdentity,
   equalsMaterialised, factorisedOps, injectiveSketchPreservesInnerProducts, isBilinear, mcbVariantTwoCells, poolingCases, residualMatchesCost, runTerm,
   sketchInnerProductUnbiased,
 } from '../laws/pooling';
@@ -19,6 +20,7 @@ import {
 } from '../laws/equivariant';
 import { matmul3, randomRotation, wignerD } from '../src/equivariant/wigner';
 import { realGaunt, realGauntByQuadrature } from '../src/equivariant/coupling';
+import { wyFactors } from '../backends/js/kernels/delta-core';
 import { sphereQuadrature } from '../src/equivariant/quadrature';
 import { realSH, shDim } from '../src/equivariant/sh';
 import { checkOrThrow, copy, initParams, jsBackend, par, prim, randn, rng, seq, type Backend, type TypedNode, type TypedPrim } from '../src/index';
@@ -350,5 +352,78 @@ describe('equivariance laws reject wrong kernels', () => {
       expect(e).toBeGreaterThan(0);
       expect(e).toBeLessThan(1e-12);
     }
+  });
+});
+
+describe('each law accepts a difference of exactly its tolerance (≤, not <)', () => {
+  // A first run with rtol 0 and atol 1 reports the largest difference m itself; with atol = m the
+  // same comparison gives exactly 1 (or m ≤ tol), which passes.
+  const at = <R extends { ok: boolean; worst: number }>(run: (tol: { rtol: number; atol: number }) => R) => {
+    const m = run({ rtol: 0, atol: 1 }).worst;
+    expect(m).toBeGreaterThan(0);
+    const r = run({ rtol: 0, atol: m });
+    expect(r.worst).toBe(1);
+    return r.ok;
+  };
+  const d: DeltaDims = { B: 1, T: 5, H: 1, dk: 2, dv: 2 };
+  const chunkOff = tamperedWhen(f64, 'delta_rule', (n) => attrsOf(n).algorithm === 'chunkwise', { output: scaled(WRONG) });
+  it('delta: chunkwise ≡ recurrent, split, variants, β = 1, spectrum, WY', () => {
+    expect(at((tol) => chunkwiseMatchesRecurrent(chunkOff, d, 2, '[0,1]', 1, tol))).toBe(true);
+    expect(at((tol) => splitCarriesState(tampered(f64, 'delta_rule', { output: (t, i) => (i === 1 ? scaled(WRONG)(t) : t) }), d, 2, { heads: 1 }, 3, tol))).toBe(true);
+    const noneOff = tamperedWhen(f64, 'delta_rule', (n) => n.variant === 'none', { output: scaled(WRONG) });
+    expect(at((tol) => variantsAgree(noneOff, d, { heads: 1 }, 4, tol))).toBe(true);
+    const flip = (n: TypedPrim) => withAttrs(n, { betaRange: attrsOf(n).betaRange === '[0,2]' ? '[0,1]' : '[0,2]' });
+    const dd: DeltaDims = { B: 1, T: 3, H: 2, dk: 2, dv: 2 };
+    const recall = unitBetaRecalls(tampered(f64, 'delta_rule', { node: flip }), dd, 2);
+    expect(unitBetaRecalls(tampered(f64, 'delta_rule', { node: flip }), dd, 2, recall.worst).ok).toBe(true);
+    const k = Float64Array.from([0.6, -0.8, 0]);
+    const spec = transitionSpectrum(tampered(f64, 'delta_rule', { node: flip }), k, 0.3, '[0,1]');
+    expect(transitionSpectrum(tampered(f64, 'delta_rule', { node: flip }), k, 0.3, '[0,1]', spec.worst).ok).toBe(true);
+    const beta = Float64Array.from([0.3, 1.2, 0.7, 1.9]);
+    const wy = wyMatchesTransitionProduct(unitRows(4, 3, 2), beta, 4, 3);
+    expect(wyMatchesTransitionProduct(unitRows(4, 3, 2), beta, 4, 3, wy.worst).ok).toBe(true);
+  });
+  it('pooling: bilinearity, the sketch identity, injective inner products, materialised tensors', () => {
+    const quadY = seq(par(prim('id'), seq(copy(2), prim('hadamard'))), prim('hadamard'));
+    const e = isBilinear(f64, quadY, [2, 3], [2, 3], 1).err;
+    expect(isBilinear(f64, quadY, [2, 3], [2, 3], 1, e).ok).toBe(true);
+    const off = tampered(f64, 'mcb', { output: scaled(WRONG) });
+    const x = randn([2, 7], rng(1));
+    const y = randn([2, 5], rng(2));
+    const sk = sketchIdentity(off, 13, 3, x, y);
+    expect(sk.ok).toBe(false);
+    expect(sk.detail).toBe(`max |IFFT(FFT Ψ₁ ⊙ FFT Ψ₂) − CS_{H,S}(x⊗y)| = ${sk.err}`);
+    expect(sketchIdentity(off, 13, 3, x, y, sk.err).ok).toBe(true);
+    const inj = injectiveSketchPreservesInnerProducts(off, 4, 5, 20, 1);
+    expect(injectiveSketchPreservesInnerProducts(off, 4, 5, 20, 1, inj.err).ok).toBe(true);
+    const mfb = factorisedOps().find((o) => o.name === 'MFB')!;
+    const had = tampered(f64, 'hadamard', { output: scaled(WRONG) });
+    const m = equalsMaterialised(had, mfb, 2, 3, 4, 1);
+    expect(equalsMaterialised(had, mfb, 2, 3, 4, 1, m.err).ok).toBe(true);
+  });
+  it('the WY law compares every entry: its error is the largest |(I − KᵀW) − Π(I − β k kᵀ)| computed here', () => {
+    const [c, dk] = [4, 3];
+    const k = unitRows(c, dk, 2);
+    const beta = Float64Array.from([0.3, 1.2, 0.7, 1.9]);
+    const A = new Float64Array(c * c);
+    const W = new Float64Array(c * dk);
+    wyFactors({ T: c, dk, dv: 1, q: new Float64Array(c * dk), k, v: new Float64Array(c), beta }, 0, c, c, A, W, new Float64Array(c));
+    // Π(I − β_i k_i k_iᵀ), i = 1..c, applied to the identity one factor at a time.
+    let P: number[][] = Array.from({ length: dk }, (_, i) => Array.from({ length: dk }, (_, j) => (i === j ? 1 : 0)));
+    for (let i = 0; i < c; i++) {
+      const ki = Array.from(k.subarray(i * dk, (i + 1) * dk));
+      P = P.map((_, x) => P[x]!.map((__, yy) => P[x]![yy]! - beta[i]! * ki[x]! * ki.reduce((s, kz, z) => s + kz * P[z]![yy]!, 0)));
+    }
+    let worst = 0;
+    for (let x = 0; x < dk; x++)
+      for (let yy = 0; yy < dk; yy++) {
+        let a = x === yy ? 1 : 0;
+        for (let i = 0; i < c; i++) a -= k[i * dk + x]! * W[i * dk + yy]!;
+        worst = Math.max(worst, Math.abs(a - P[x]![yy]!));
+      }
+    const rep = wyMatchesTransitionProduct(k, beta, c, dk);
+    expect(rep.worst).toBeCloseTo(worst, 15);
+    expect(rep.worst / worst).toBeGreaterThan(0.5);
+    expect(rep.detail).toBe(`max |(I − KᵀW) − Π(I − β k kᵀ)| = ${rep.worst}`);
   });
 });
