@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { exportDeterministic, ORT_TOL, ortConforms, ortPlansAgree, ortTwoCellValid, residualLayout, runReference } from '../laws/ort';
 import { loadOrt, toOnnx, twoCellToOnnx } from '../src/onnx/index';
 import { checkOrThrow, initParams, jsBackend, prim, randn, rng, seq } from '../src/index';
+import { conformanceSuites } from '../laws/suites';
+import { MissingKernelError } from '../src/backend/backend';
 import type { Plan } from '../src/plan/plan';
 import { scaled, tampered } from './tampered';
 
@@ -49,6 +51,30 @@ describe.skipIf(ort instanceof Error)(`ortConforms${skipReason}`, () => {
     expect(extra).toMatchObject({ ok: false, worst: Infinity });
     expect(extra.where).toBe('residual layout {}: ort keeps a:x[3,5] f:x[3,4] b:x[3,4], the reference a:x[3,5] f:x[3,4] f:tampered:copy[3,4] b:x[3,4]');
   });
+  it('a difference of exactly the tolerance passes; a primitive without an emitter is a MissingKernelError', async () => {
+    const off = tampered(f64, 'linear', { output: scaled(1 + 1e-2) });
+    const m = (await ortConforms(c, off, 3, { rtol: 0, atol: 1 })).worst;
+    expect(await ortConforms(c, off, 3, { rtol: 0, atol: m })).toMatchObject({ ok: true, worst: 1 });
+    const sparse = conformanceSuites.sparse!.find((x) => JSON.stringify(x.term).includes('spmm'))!;
+    await expect(ortConforms(sparse, f64, 1, ORT_TOL)).rejects.toBeInstanceOf(MissingKernelError);
+  });
+  it('a model that keeps nothing, against a reference that keeps something', async () => {
+    const add = { name: 'add', term: prim('add'), inputs: [[2, 3], [2, 3]] };
+    expect((await ortConforms(add, f64, 1, ORT_TOL)).ok).toBe(true);
+    const rep = await ortConforms(add, tampered(f64, 'add', { extraResidual: (xs) => ({ copy: xs[0]! }) }), 1, ORT_TOL);
+    expect(rep.where).toBe('residual layout {}: ort keeps nothing, the reference :tampered:copy[2,3]');
+    const m = checkOrThrow(prim('add'), [[2, 3], [2, 3]]);
+    const xs = [randn([2, 3], rng(1)), randn([2, 3], rng(2))];
+    const plans = await ortPlansAgree(m, [{}], tampered(f64, 'add', { extraResidual: (ys) => ({ copy: ys[0]! }) }), {}, xs, [randn([2, 3], rng(3))], ORT_TOL);
+    expect(plans.where).toBe('plan {} keeps nothing; it says :tampered:copy[2,3]');
+  });
+  it('the worst variant is kept: a wrong reference under the first variant only', async () => {
+    const att = { name: 'att', term: prim('attention', { heads: 1, dk: 2, dv: 2 }), inputs: [[2, 3, 4]], variants: [{ '': 'probs' }, { '': 'lse' }] };
+    const wrongProbs = tampered(f64, 'attention', { node: (n) => (n.variant === 'probs' ? { ...n, attrs: { ...(n.attrs as object), causal: true } } : n) });
+    const rep = await ortConforms(att, wrongProbs, 2, ORT_TOL);
+    expect(rep.ok).toBe(false);
+    expect(rep.where).toMatch(/\{"":"probs"\}$/);
+  });
   it('every variant of the case is compared (a wrong reference under the second variant only)', async () => {
     const att = { name: 'att', term: prim('attention', { heads: 1, dk: 2, dv: 2 }), inputs: [[2, 3, 4]], variants: [{ '': 'probs' }, { '': 'lse' }] };
     expect((await ortConforms(att, f64, 2, ORT_TOL)).ok).toBe(true);
@@ -84,7 +110,13 @@ describe.skipIf(ort instanceof Error)(`ortTwoCellValid${skipReason}`, () => {
   };
   it('the exported remat ⇒ store 2-cell holds bit for bit', async () => {
     const rep = await ortTwoCellValid(cellOf(model, { remat: [''] }, {}), model, params, inputs, dys, ORT_TOL);
-    expect(rep).toMatchObject({ t1: true, t2: true, exact: true, differ: true, worst: 0 });
+    expect(rep).toEqual({ t1: true, t2: true, exact: true, differ: true, worst: 0, where: '' });
+  });
+  it('the identity 2-cell (a plan to itself) holds and says the residuals do not differ', async () => {
+    for (const p of [{}, { remat: ['f'] }] as Plan[]) {
+      const rep = await ortTwoCellValid(cellOf(model, p, p), model, params, inputs, dys, ORT_TOL);
+      expect(rep).toEqual({ t1: true, t2: true, exact: true, differ: false, worst: 0, where: '' });
+    }
   });
   it("fails when r is another model's (sigmoid for tanh): the kept values, and so the gradients, are wrong", async () => {
     const other = checkOrThrow(mlp('sigmoid'), [[3, 5]]);
@@ -94,6 +126,7 @@ describe.skipIf(ort instanceof Error)(`ortTwoCellValid${skipReason}`, () => {
     expect(rep.t1).toBe(false);
     expect(rep.exact).toBe(false);
     expect(rep.worst).toBeGreaterThan(1);
+    expect(rep.where).toMatch(/^(T1 residual f:x|\(T2\)|input gradient 0 \(T2\)|parameter gradient \S+ \(T2\))$/);
   });
   it('fails T1 when r gives the tensors in another order than the target keeps them, and says so', async () => {
     const good = cellOf(model, { remat: [''] }, {});
@@ -119,5 +152,8 @@ describe('exportDeterministic', () => {
     // The same graphs with another manifest: one file of three differs.
     const a = ex({});
     expect(exportDeterministic(a, { ...a, manifest: { ...a.manifest, plan: { remat: ['f'] } } })).toBe(false);
+    // Files of the same length that differ in one byte ('f' against 'g').
+    const f = ex({ remat: ['f'] });
+    expect(exportDeterministic(f, { ...f, manifest: { ...f.manifest, plan: { remat: ['g'] } } })).toBe(false);
   });
 });

@@ -6,11 +6,15 @@
  * The end-to-end files (strings, strings-laws) run the same laws on many random models.
  */
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import {
-  ILL_CONDITIONED, ZERO_GRADIENT_ULPS, backendsAgree, budgetProblem, checkModel, decodedRoundTrips, decodesWellTyped, modelLawFailures,
+  ILL_CONDITIONED, ZERO_GRADIENT_ULPS, arbitraryModel, backendsAgree, budgetProblem, checkModel, decodedRoundTrips, decodesWellTyped, modelLawFailures,
   mutationIsLocal, perturbedParams, sampleModelInputs, termRoundTrips, zeroGradientAtol,
 } from '../laws/strings';
-import { checkOrThrow, decodeWith, initParams, jsBackend, prim, randn, rng, seq, tokenize } from '../src/index';
+import { tokenChar } from '../src/strings/alphabet';
+import type { SomeKernel } from '../src/backend/backend';
+import type { TypedPrim } from '../src/term/check';
+import { checkOrThrow, decodeWith, initParams, jsBackend, named, prim, randn, rng, seq, tokenize, type Backend } from '../src/index';
 import { largestScaled, scaled, tampered } from './tampered';
 
 const f64 = jsBackend('float64');
@@ -26,6 +30,9 @@ describe('budgetProblem', () => {
     const root = model(prim('linear', { out: 2 }), [[9, 4]]);
     // The output [9, 2] = 18 is larger than w [4, 2] = 8.
     expect(budgetProblem(root, 10)).toBe('<root> (linear) has 18 elements, over the budget of 10');
+    // Ties go to the first wire of that size; nested paths are joined with dots.
+    expect(budgetProblem(model(seq(prim('tanh'), prim('relu')), [[3, 4]]), 11)).toBe('0 (tanh) has 12 elements, over the budget of 11');
+    expect(budgetProblem(model(seq(prim('tanh'), seq(prim('relu'), prim('linear', { out: 8 }))), [[3, 4]]), 31)).toBe('1.1 (linear) has 32 elements, over the budget of 31');
   });
 });
 
@@ -43,6 +50,8 @@ describe('decodesWellTyped', () => {
     expect(decodesWellTyped('L16 r L2', [[8, 2]], { maxElems: 16 }).ok).toBe(true);
     // 'rr' decodes to relu, relu on the [8, 2] input: wires of 16 elements, over a budget of 12 that the input is over too.
     expect(decodesWellTyped('rr', [[8, 2]], { maxElems: 12 }).ok).toBe(true);
+    // One input over the budget is enough to turn it off.
+    expect(decodesWellTyped('rr', [[8, 2], [1, 2]], { maxElems: 12 }).ok).toBe(true);
   });
 });
 
@@ -57,6 +66,25 @@ describe('round trips and locality', () => {
     expect(decodedRoundTrips('L16 r L2', [[8, 2]])).toEqual({ ok: true, detail: '' });
     const toks = [...tokenize('L16 r L2 t')];
     expect(mutationIsLocal(toks, toks.length - 1, toks[0]!, [[8, 2]])).toEqual({ ok: true, detail: '' });
+  });
+});
+
+describe('arbitraryModel and checkModel', () => {
+  it('strings of at most maxTokens tokens, decoded with the options it reports', () => {
+    const ms = fc.sample(arbitraryModel({ maxTokens: 6, inputs: [[3, 4]] }), { seed: 3, numRuns: 20 });
+    expect(ms.some((m) => m.string.length > 0)).toBe(true);
+    for (const m of ms) {
+      expect(m.string.length).toBeLessThanOrEqual(6);
+      expect(m.opts).toEqual({ maxElems: 4096 });
+      expect(m.inputs).toEqual([[3, 4]]);
+      expect(m.term).toEqual(decodeWith(tokenize(m.string), [[3, 4]], { maxElems: 4096 }).term);
+      expect([...tokenize(m.string)].map(tokenChar).join('')).toBe(m.string);
+    }
+    const withIds = fc.sample(arbitraryModel({ maxTokens: 4, inputs: [[3], [3]], ids: { 0: 5 }, maxElems: 64, exclude: ['relu'] }), { seed: 1, numRuns: 3 });
+    for (const m of withIds) expect(m.opts).toEqual({ maxElems: 64, ids: { 0: 5 }, exclude: ['relu'] });
+  });
+  it('checkModel refuses a term that does not check, naming its string', () => {
+    expect(() => checkModel({ string: 'xy', term: prim('softmax_xent'), inputs: [[3, 4]], opts: {} })).toThrow(/^arbitraryModel: 'xy' does not check: /);
   });
 });
 
@@ -114,6 +142,44 @@ describe('backendsAgree', () => {
     expect(both.where).toBe('output 0');
     expect(both.worst).toBeGreaterThan(1e3);
   });
+  it('a difference of exactly the tolerance passes', () => {
+    const off = tampered(f64, 'linear', { output: scaled(1 + 1e-4) });
+    const m1 = backendsAgree(m, off, f64, ps, xs, 2, { rtol: 0, atol: 1 }).worst;
+    expect(backendsAgree(m, off, f64, ps, xs, 2, { rtol: 0, atol: m1 })).toMatchObject({ ok: true, worst: 1 });
+  });
+  it('inputs without gradients (ids) are skipped on both sides; a gradient missing on one side is named', () => {
+    const e = model(prim('embedding', { vocab: 5, dim: 2 }), [[3]]);
+    const ids = [{ shape: [3], data: Float64Array.from([0, 4, 2]) }];
+    const ep = initParams(e, 1, 'float64');
+    expect(backendsAgree(e, f64, f64, ep, ids, 1, tol)).toEqual({ ok: true, worst: 0, where: '' });
+    const noDx: Backend<ReturnType<typeof f64.upload>> = {
+      ...f64,
+      kernel: (p) => {
+        const k = f64.kernel(p);
+        if (!k || p !== 'linear') return k;
+        return { ...k, backward: (n: TypedPrim, pp: never, r: never, d: never) => ({ ...k.backward(n, pp, r, d), dInputs: [null] }) } as unknown as SomeKernel<ReturnType<typeof f64.upload>>;
+      },
+    } as Backend<ReturnType<typeof f64.upload>>;
+    expect(backendsAgree(m, noDx, f64, ps, xs, 2, tol)).toEqual({ ok: false, worst: Infinity, where: 'input gradient 0 presence' });
+    expect(backendsAgree(m, f64, noDx, ps, xs, 2, tol)).toEqual({ ok: false, worst: Infinity, where: 'input gradient 0 presence' });
+  });
+  it('a parameter gradient that is zero in the reference gets float32 noise room scaled by its node, nothing more', () => {
+    // With a zero input, the first layer's weight gradient is exactly zero; its bias gradient sets the node's scale.
+    const two = model(seq(named('a', prim('linear', { out: 3 })), named('b', prim('linear', { out: 2 }))), [[2, 4]]);
+    const tp = perturbedParams(two, 1);
+    const zeros = [{ shape: [2, 4], data: new Float64Array(8) }];
+    const ref = backendsAgree(two, f64, f64, tp, zeros, 1, tol);
+    expect(ref.ok).toBe(true);
+    const onA = (n: TypedPrim) => n.path.join('.').startsWith('a');
+    const noise = (by: number): Backend<ReturnType<typeof f64.upload>> => {
+      const bad = tampered(f64, 'linear', { dParam: (t, k) => (k === 'w' ? { shape: t.shape, data: t.data.map((v, i) => v + (i === 0 ? by : 0)) } : t) });
+      return { ...f64, kernel: (p) => (p === 'linear' ? ({ ...f64.kernel(p)!, forward: f64.kernel(p)!.forward, backward: (n: TypedPrim, a: never, r: never, d: never) => (onA(n) ? bad : f64).kernel(p)!.backward(n, a, r, d) } as never) : f64.kernel(p)) } as Backend<ReturnType<typeof f64.upload>>;
+    };
+    // The node's gradient scale is about 1 here (bias gradients of sums of normals), so 1e-7 is well within 100 float32 roundings of it.
+    expect(backendsAgree(two, noise(1e-7), f64, tp, zeros, 1, tol).ok).toBe(true);
+    const far = backendsAgree(two, noise(1e-2), f64, tp, zeros, 1, tol);
+    expect([far.ok, far.where]).toEqual([false, 'parameter gradient a.w']);
+  });
   it('a NaN is Infinity, not skipped', () => {
     const nan = backendsAgree(m, tampered(f64, 'linear', { output: (t) => ({ shape: t.shape, data: t.data.map((v, i) => (i === 0 ? NaN : v)) }) }), f64, ps, xs, 2, tol);
     expect([nan.ok, nan.worst, nan.where]).toEqual([false, Infinity, 'output 0']);
@@ -127,6 +193,9 @@ describe('modelLawFailures on a decoded model with wrong backends', () => {
   it('the true kernels pass every law', () => {
     expect(checkModel(m).root.kind).toBe('seq');
     expect(modelLawFailures(m, 3, { plans: [f64, f32], reference: f64, candidate: f32, tol: { rtol: 1e-4, atol: 1e-5 } })).toEqual({ failures: [], skipped: [] });
+    // Without a tolerance the wasm one applies (rtol 2e-4, atol 2e-5): float32 passes it, an output off by 1e-3 does not.
+    expect(modelLawFailures(m, 3, { plans: [], reference: f64, candidate: f32 }).failures).toEqual([]);
+    expect(modelLawFailures(m, 3, { plans: [], reference: f64, candidate: tampered(f32, 'linear', { output: scaled(1 + 1e-3) }) }).failures.map((f) => f.law)).toEqual(['backend conformance']);
   });
   it('names predicted = measured memory, backend conformance and backward = VJP when each is broken', () => {
     const extra = tampered(f64, 'tanh', { extraResidual: (xs) => ({ copy: xs[0]! }) });
@@ -137,8 +206,15 @@ describe('modelLawFailures on a decoded model with wrong backends', () => {
     expect(laws).toContain('predicted = measured memory');
     expect(laws).toContain('backend conformance');
     expect(laws).toContain('backward = VJP');
-    expect(rep.failures.find((f) => f.law === 'backend conformance')!.detail).toMatch(/^js \(linear tampered\): (output|input gradient|parameter gradient) \S+: worst closeness \d/);
+    expect(rep.failures.find((f) => f.law === 'backend conformance')!.detail).toMatch(/^js \(linear tampered\): (output|input gradient|parameter gradient) \S+: worst closeness [\d.e+-]+$/);
     expect(rep.failures.find((f) => f.law === 'predicted = measured memory')!.detail).toMatch(/^\{\} on js-f64 \(tanh tampered\): .*peak bytes/);
+  });
+  it('names plan invariance when one plan gives other values (an lse variant that differs)', () => {
+    const term = prim('attention', { heads: 1, dk: 2, dv: 2, causal: true });
+    const att = { string: 'att', term, inputs: [[2, 3, 4]], opts: {} };
+    const wrongLse = tampered(f64, 'attention', { node: (n) => (n.variant === 'lse' ? { ...n, attrs: { ...(n.attrs as object), causal: false } } : n) });
+    const rep = modelLawFailures(att, 1, { plans: [wrongLse], reference: f64 });
+    expect(rep.failures).toContainEqual({ law: 'plan invariance', detail: `on ${wrongLse.name}` });
   });
   it('the float32 yardstick excuses a candidate within YARDSTICK_FACTOR of it, not one further off', () => {
     const near = tampered(f32, 'linear', { output: scaled(1 + 3e-7) });
