@@ -16,7 +16,7 @@ vi.mock('../src/strings/decode', async (importOriginal) => {
   };
 });
 
-const { decodedRoundTrips, mutationIsLocal } = await import('../laws/strings');
+const { decodedRoundTrips, decodesWellTyped, mutationIsLocal } = await import('../laws/strings');
 const { prim, seq } = await import('../src/term/term');
 const { tokenize } = await import('../src/strings/alphabet');
 
@@ -25,6 +25,24 @@ const ev = (p: string, dep: number, variant?: string): TraceEvent => ({ prim: p,
 const when = (marker: number, term: unknown, trace: (toks: ArrayLike<number>) => TraceEvent[] = () => []) => {
   script.fn = (toks, opts) => (toks[0] === marker ? { term, outputs: [], ...(opts.trace ? { trace: trace(toks) } : {}) } : undefined);
 };
+
+describe('decodesWellTyped reports a decoder that breaks it', () => {
+  const q = tokenize('q')[0]!;
+  it('a decoded term that does not check', () => {
+    when(q, prim('softmax_xent'));
+    const rep = decodesWellTyped('q', [[3, 4]]);
+    expect(rep.ok).toBe(false);
+    expect(rep.detail).toMatch(/^decoded term does not check: /);
+  });
+  it('a wire over the budget: the default 2^20, or maxElems when the inputs fit it (an input of exactly maxElems fits)', () => {
+    when(q, prim('linear', { out: 1 << 21 }));
+    expect(decodesWellTyped('q', [[1, 1]])).toEqual({ ok: false, detail: '<root> (linear) has 2097152 elements, over the budget of 1048576' });
+    when(q, prim('linear', { out: 3 }));
+    expect(decodesWellTyped('q', [[2, 2]], { maxElems: 4 })).toEqual({ ok: false, detail: '<root> (linear) has 6 elements, over the budget of 4' });
+    expect(decodesWellTyped('q', [[2, 2]], { maxElems: 3 }).ok).toBe(true);
+    script.fn = undefined;
+  });
+});
 
 describe('decodedRoundTrips reports a decoder that breaks it', () => {
   const q = tokenize('q')[0]!;
@@ -62,6 +80,7 @@ describe('mutationIsLocal reports a decoder that breaks it', () => {
       [[ev('attention', 1, 'probs')], [ev('attention', 1, 'lse')]],
       [[ev('tanh', 0)], [ev('tanh', 0), ev('relu', 1)]],
       [[ev('tanh', 0), ev('relu', 1)], [ev('tanh', 0)]],
+      [[ev('tanh', 0), ev('relu', 1)], [ev('tanh', 0), ev('gelu', 1)]],
     ] as const) {
       when(a, prim('tanh'), trace([...ta], [...tb]));
       const rep = mutationIsLocal(toks, 2, tokenize('z')[0]!, [[3, 4]]);
@@ -73,6 +92,7 @@ describe('mutationIsLocal reports a decoder that breaks it', () => {
     for (const [ta, tb] of [
       [[ev('relu', 3), ev('tanh', 0)], [ev('tanh', 0)]],
       [[ev('tanh', 0)], [ev('relu', 3), ev('tanh', 0)]],
+      [[ev('tanh', 0), ev('gelu', 3), ev('relu', 1)], [ev('tanh', 0), ev('relu', 1)]],
     ] as const) {
       when(a, prim('tanh'), trace([...ta], [...tb]));
       expect(mutationIsLocal(toks, 2, tokenize('z')[0]!, [[3, 4]])).toEqual({ ok: false, detail: 'the primitives decoded before token 2 are not a prefix of the decoding' });
