@@ -10,10 +10,11 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Plan } from '../src/plan/plan';
 import type { HostTensor } from '../src/tensor/tensor';
 
-const wrong = vi.hoisted(() => ({ when: (_p: unknown): boolean => false, out: 1, grad: 1 }));
+const wrong = vi.hoisted(() => ({ when: (_p: unknown): boolean => false, out: 1, grad: 1, only: -1 }));
 vi.mock('../src/onnx/ort-program', async (importOriginal) => {
   const m = await importOriginal<typeof import('../src/onnx/ort-program')>();
-  const sc = (s: number) => (t: HostTensor): HostTensor => (s === 1 ? t : { shape: t.shape, data: t.data.map((v) => v * s) });
+  // Scale by s: every tensor, or only the one at index `wrong.only`.
+  const sc = (s: number) => (t: HostTensor, i: number): HostTensor => (s === 1 || (wrong.only >= 0 && i !== wrong.only) ? t : { shape: t.shape, data: t.data.map((v) => v * s) });
   const wrap = (p: import('../src/onnx/ort-program').OrtProgram, plan: unknown): import('../src/onnx/ort-program').OrtProgram => {
     if (!wrong.when(plan)) return p;
     const [out, grad] = [wrong.out, wrong.grad];
@@ -25,7 +26,7 @@ vi.mock('../src/onnx/ort-program', async (importOriginal) => {
       },
       backward: async (res, dys) => {
         const g = await p.backward(res, dys);
-        return { dInputs: g.dInputs.map((d) => (d === null ? null : sc(grad)(d))), dParams: Object.fromEntries(Object.entries(g.dParams).map(([k, d]) => [k, sc(grad)(d)])) };
+        return { dInputs: g.dInputs.map((d, i) => (d === null ? null : sc(grad)(d, i))), dParams: Object.fromEntries(Object.entries(g.dParams).map(([k, d]) => [k, wrong.only >= 0 ? d : sc(grad)(d, 0)])) };
       },
       release: () => p.release(),
     };
@@ -45,7 +46,7 @@ vi.mock('../src/onnx/ort-program', async (importOriginal) => {
 
 const { ORT_TOL, ortPlansAgree, ortTwoCellValid } = await import('../laws/ort');
 const { loadOrt, twoCellToOnnx } = await import('../src/onnx/index');
-const { checkOrThrow, initParams, jsBackend, prim, randn, rng, seq } = await import('../src/index');
+const { checkOrThrow, initParams, jsBackend, par, prim, randn, rng, seq } = await import('../src/index');
 
 const ort = await loadOrt();
 const skipReason = ort instanceof Error ? ` (skipped: ${ort.message})` : '';
@@ -57,7 +58,7 @@ const dys = [randn([3, 2], rng(1).fork('dy'))];
 const remat = (p: unknown) => ((p as Plan).remat ?? []).length > 0;
 const set = (out: number, grad: number, when: (p: unknown) => boolean = remat) => Object.assign(wrong, { when, out, grad });
 const OFF = 1 + 1e-3;
-const reset = () => Object.assign(wrong, { when: () => false, out: 1, grad: 1 });
+const reset = () => Object.assign(wrong, { when: () => false, out: 1, grad: 1, only: -1 });
 
 describe.skipIf(ort instanceof Error)(`ortPlansAgree against a plan whose program is off${skipReason}`, () => {
   const plans: Plan[] = [{}, { remat: ['f'] }, { remat: [''] }];
@@ -79,11 +80,48 @@ describe.skipIf(ort instanceof Error)(`ortPlansAgree against a plan whose progra
       const rep = await ortPlansAgree(model, plans, f64, params, inputs, dys, ORT_TOL);
       expect(rep).toMatchObject({ ok: true, layoutsMatch: true, bitIdentical: false });
     }
+    // Only the middle plan off: a later plan that agrees does not hide it.
+    set(OFF, 1, (p) => JSON.stringify(p) === '{"remat":["f"]}');
+    expect((await ortPlansAgree(model, plans, f64, params, inputs, dys, ORT_TOL)).ok).toBe(false);
     // A difference of exactly the tolerance passes.
     set(OFF, 1);
     const m = (await ortPlansAgree(model, plans, f64, params, inputs, dys, { rtol: 0, atol: 1 })).worst;
     expect(await ortPlansAgree(model, plans, f64, params, inputs, dys, { rtol: 0, atol: m })).toMatchObject({ ok: true, worst: 1 });
     reset();
+  });
+});
+
+describe.skipIf(ort instanceof Error)(`bit-for-bit comparisons look at every output and input gradient${skipReason}`, () => {
+  // Two inputs and two outputs: tanh and relu side by side; only output 1, or only input gradient 1, is a little off.
+  const two = checkOrThrow(par(prim('tanh', {}, { name: 's' }), prim('relu', {}, { name: 'r' })), [[2, 3], [2, 3]]);
+  const xs = [randn([2, 3], rng(4)), randn([2, 3], rng(5))];
+  const ds = [randn([2, 3], rng(6)), randn([2, 3], rng(7))];
+  it('ortPlansAgree: one output or one input gradient not identical is not bit for bit', async () => {
+    for (const [out, grad] of [[1 + 2 ** -20, 1], [1, 1 + 2 ** -20]]) {
+      Object.assign(wrong, { when: remat, out, grad, only: 1 });
+      const rep = await ortPlansAgree(two, [{}, { remat: ['s'] }], f64, {}, xs, ds, ORT_TOL);
+      expect(rep).toMatchObject({ ok: true, bitIdentical: false });
+    }
+    reset();
+  });
+  it('ortTwoCellValid: one input gradient not identical is not exact', async () => {
+    const c = twoCellToOnnx(two, { remat: ['s'] }, {});
+    if (E.isLeft(c)) throw c.left;
+    Object.assign(wrong, { when: (p: unknown) => !remat(p), out: 1, grad: 1 + 2 ** -20, only: 1 });
+    const rep = await ortTwoCellValid(c.right, two, {}, xs, ds, ORT_TOL);
+    expect(rep).toMatchObject({ t1: true, t2: true, exact: false });
+    reset();
+  });
+  it('inputs without gradients (ids) count as the same on both sides', async () => {
+    const emb = checkOrThrow(seq(prim('embedding', { vocab: 5, dim: 3 }), prim('tanh', {}, { name: 't' })), [[4]]);
+    const ps = initParams(emb, 2, 'float64');
+    const ids = [{ shape: [4], data: Float64Array.from([0, 3, 1, 4]) }];
+    const dy = [randn([4, 3], rng(8))];
+    const rep = await ortPlansAgree(emb, [{}, { remat: ['t'] }], f64, ps, ids, dy, ORT_TOL);
+    expect(rep).toMatchObject({ ok: true, bitIdentical: true, layoutsMatch: true });
+    const c = twoCellToOnnx(emb, { remat: ['t'] }, {});
+    if (E.isLeft(c)) throw c.left;
+    expect(await ortTwoCellValid(c.right, emb, ps, ids, dy, ORT_TOL)).toMatchObject({ t1: true, t2: true, exact: true });
   });
 });
 
@@ -105,6 +143,14 @@ describe.skipIf(ort instanceof Error)(`ortTwoCellValid against a target whose pr
     const t2 = await ortTwoCellValid(cell(), model, params, inputs, dys, ORT_TOL);
     expect(t2).toMatchObject({ t1: true, t2: false, exact: false });
     expect(t2.where).toMatch(/^(input|parameter) gradient \S+ \(T2\)$/);
+    expect(t2.worst).toBeGreaterThan(1);
+    // Differences of exactly the tolerance pass, in T1 and in T2.
+    for (const [out, grad, law] of [[OFF, 1, 't1'], [1, OFF, 't2']] as const) {
+      set(out, grad, plain);
+      const m = (await ortTwoCellValid(cell(), model, params, inputs, dys, { rtol: 0, atol: 1 })).worst;
+      const r = await ortTwoCellValid(cell(), model, params, inputs, dys, { rtol: 0, atol: m });
+      expect([r[law], r.worst]).toEqual([true, 1]);
+    }
     for (const [out, grad] of [[1 + 2 ** -20, 1], [1, 1 + 2 ** -20]]) {
       set(out!, grad!, plain);
       const rep = await ortTwoCellValid(cell(), model, params, inputs, dys, ORT_TOL);
