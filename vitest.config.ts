@@ -12,6 +12,9 @@ import { fileURLToPath } from 'node:url';
  * every grow).
  */
 export const isolatedFiles = ['test/kernel-lists.test.ts', 'test/train-utils.test.ts', 'test/wasm-hostile.test.ts', 'test/planner-variant-tie.test.ts'];
+// Files that vi.mock a library module to feed a law a wrong decoder, ORT program or Gaunt path: the mock
+// must reach modules that a shared worker may already have loaded for another file.
+isolatedFiles.push('test/laws-strings-mocked.test.ts', 'test/laws-ort-mocked.test.ts', 'test/laws-gaunt-paths.test.ts');
 
 /** Examples import the package by name, as users do; resolve it to the sources. */
 export const alias = {
