@@ -11,10 +11,17 @@ import { fileURLToPath } from 'node:url';
  * address space per memory only up to a limit, and a memory without its reservation is copied on
  * every grow).
  */
-export const isolatedFiles = ['test/kernel-lists.test.ts', 'test/train-utils.test.ts', 'test/wasm-hostile.test.ts', 'test/planner-variant-tie.test.ts'];
-// Files that vi.mock a library module to feed a law a wrong decoder, ORT program or Gaunt path: the mock
-// must reach modules that a shared worker may already have loaded for another file.
-isolatedFiles.push('test/laws-strings-mocked.test.ts', 'test/laws-ort-mocked.test.ts', 'test/laws-gaunt-paths.test.ts');
+export const isolatedFiles = [
+  'test/kernel-lists.test.ts',
+  'test/train-utils.test.ts',
+  'test/wasm-hostile.test.ts',
+  'test/planner-variant-tie.test.ts',
+  // These vi.mock a library module to feed a law a wrong decoder, ORT program or Gaunt path: the mock
+  // must reach modules that a shared worker may already have loaded for another file.
+  'test/laws-strings-mocked.test.ts',
+  'test/laws-ort-mocked.test.ts',
+  'test/laws-gaunt-paths.test.ts',
+];
 
 /** Examples import the package by name, as users do; resolve it to the sources. */
 export const alias = {
