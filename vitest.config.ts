@@ -21,6 +21,8 @@ export const isolatedFiles = [
   'test/laws-strings-mocked.test.ts',
   'test/laws-ort-mocked.test.ts',
   'test/laws-gaunt-paths.test.ts',
+  // law-sensitivity-sparse mocks src/sparse modules the same way, to feed the sparse laws a wrong spgemm or validator.
+  'test/law-sensitivity-sparse.test.ts',
 ];
 
 /** Examples import the package by name, as users do; resolve it to the sources. */
