@@ -64,6 +64,9 @@ describe('outer_memory: variants agree (bit for bit, or to 1e-9) and keep what t
     expect(rep.ok).toBe(false);
     // all-states keeps q, k, v (5·2·(2+2+3) = 70) and T states of 2·2·3: 70 + 60; q is 20 more.
     expect(rep.detail).toBe('all-states keeps 150 elements, cost says 130');
+    // Every variant keeping it: one note each, joined by '; '.
+    const every = outerMemoryVariantsAgree(tampered(f64, 'outer_memory', { extraResidual: (xs) => ({ q: xs[0]! }) }), d, 2, 3);
+    expect(every.detail).toMatch(/^all-states keeps 150 elements, cost says 130; chunk-states keeps \d+ elements, cost says \d+; none keeps \d+ elements, cost says \d+$/);
   });
 });
 
@@ -78,6 +81,15 @@ describe('outer_memory: none keeps one state per head', () => {
     const rep = noneKeepsConstantState(be, d, [4, 9], 3);
     expect(rep.ok).toBe(false);
     expect(rep.detail).toContain('none 96, 156,');
+  });
+  it('an extra tensor only at the larger T fails, and the worst is the largest state part', () => {
+    const late = { extraResidual: (xs: readonly HostTensor[]): Record<string, HostTensor> => (xs[0]!.shape[1]! > 4 ? { v: xs[2]! } : {}) };
+    const none = noneKeepsConstantState(tamperedVariant(f64, 'outer_memory', 'none', late), d, [4, 9], 3);
+    expect(none).toMatchObject({ ok: false, worst: 156 });
+    expect(none.detail).toContain('none 48, 156,');
+    const all = noneKeepsConstantState(tamperedVariant(f64, 'outer_memory', 'all-states', late), d, [4, 9], 3);
+    expect(all.ok).toBe(false);
+    expect(all.detail).toContain('all-states 192, 540');
   });
   it('one state too many, the same at every T, fails for none and for all-states each', () => {
     const extra = { extraResidual: (xs: readonly HostTensor[]) => ({ m0: xs[3]! }) };
@@ -142,11 +154,39 @@ describe('topk_write laws', () => {
     const k = host([2, 2, 4], [1, 1, 1, 1, 1, 1, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0]);
     expect(topkMargin(d, 1, [q, k, host([2, 2, 1], [0, 0, 0, 0])])).toBe(0.5);
   });
+  it('topkMargin: a reading past a batch element\'s last key, or negated scores, would change the gap', () => {
+    // Batch 0 scores 2, 1 (gap 1); batch 1 scores 1.9, 1 (gap 0.9). Batch 1's first key, read as a
+    // third key of batch 0, would give a gap of 0.1 there.
+    const d = { B: 2, S: 1, N: 2, H: 1, dk: 4, dv: 1 };
+    const q = host([2, 1, 4], [1, 1, 1, 1, 1, 0, 0, 0]);
+    const k = host([2, 2, 4], [1, 1, 1, 1, 1, 1, 0, 0, 3.8, 0, 0, 0, 2, 0, 0, 0]);
+    expect(topkMargin(d, 1, [q, k, host([2, 2, 1], [0, 0, 0, 0])])).toBeCloseTo(0.9, 12);
+    // Scores 3, 2.5, 0: K = 1 gap 0.5, K = 2 gap 2.5 (negated: 2.5 and 0.5).
+    const d1 = { B: 1, S: 1, N: 3, H: 1, dk: 1, dv: 1 };
+    const three = [host([1, 1, 1], [1]), host([1, 3, 1], [3, 2.5, 0]), host([1, 3, 1], [0, 0, 0])];
+    expect([topkMargin(d1, 1, three), topkMargin(d1, 2, three)]).toEqual([0.5, 2.5]);
+  });
+  it('topkMargin against a brute force over every row: B = 2, S = 2, N = 4, H = 2, dk = 2', () => {
+    const d = { B: 2, S: 2, N: 4, H: 2, dk: 2, dv: 1 };
+    const [q, k, v] = topkShapes(d).map((s, i) => randn(s, rng(8).fork(`m${i}`)));
+    for (const K of [1, 2, 3]) {
+      let gap = Infinity;
+      for (let b = 0; b < 2; b++)
+        for (let s = 0; s < 2; s++)
+          for (let h = 0; h < 2; h++) {
+            const qv = [0, 1].map((i) => q!.data[b * 8 + s * 4 + h * 2 + i]!);
+            const sc = [0, 1, 2, 3].map((n) => (qv[0]! * k!.data[b * 16 + n * 4 + h * 2]! + qv[1]! * k!.data[b * 16 + n * 4 + h * 2 + 1]!) / Math.SQRT2).sort((x, y) => y - x);
+            gap = Math.min(gap, sc[K - 1]! - sc[K]!);
+          }
+      expect(topkMargin(d, K, [q!, k!, v!])).toBeCloseTo(gap, 14);
+    }
+  });
   const d = { B: 1, S: 2, N: 5, H: 1, dk: 2, dv: 2 };
   it('VJP away from ties: the kernel passes; one input-gradient entry ×(1+1e-4) fails', () => {
     const ok = topkVjpAwayFromTies(f64, d, 2, 4);
     expect(ok.ok, ok.detail).toBe(true);
     expect(ok.detail).toMatch(/ \(margin \d\.\d\de[-+]\d+\)$/);
+    expect(ok.worst).toBeLessThan(1e-6);
     expect(topkVjpAwayFromTies(tampered(f64, 'topk_write', { dInput: largestScaled(1 + 1e-4) }), d, 2, 4).ok).toBe(false);
   });
   it('VJP away from ties gives up, failing, when no draw has the margin', () => {
