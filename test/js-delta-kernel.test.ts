@@ -105,8 +105,8 @@ describe('delta-core forward passes against the matrix-form recurrence', () => {
   const S0 = normals(dk * dv, 2);
   const ref = reference(s, S0);
 
-  it('recurrentForward: outputs, S_T, and the states kept every 1 and every 2 steps', () => {
-    const o = new Float64Array(T * dv);
+  it('recurrentForward: outputs (over a dirty buffer), S_T, and the states kept every 1 and every 2 steps', () => {
+    const o = new Float64Array(T * dv).fill(7);
     const all = new Float64Array(T * dk * dv);
     close(recurrentForward(s, S0, o, { every: 1, out: all }), ref.ST, 1e-12, 'S_T');
     close(o, ref.o, 1e-12, 'o');
@@ -183,8 +183,8 @@ describe('delta-core forward passes against the matrix-form recurrence', () => {
     const A = new Float64Array(lda * lda);
     const r = rng(9);
     for (let i = 0; i < c; i++) for (let j = 0; j < i; j++) A[i * lda + j] = i === 2 && j === 0 ? 0 : r.normal();
-    // Entries outside the strict lower triangle must be ignored.
-    for (let i = 0; i < c; i++) for (let j = i; j < lda; j++) A[i * lda + j] = 100 + i + j;
+    // Entries outside the strict lower triangle of the leading c×c block must be ignored.
+    for (let i = 0; i < lda; i++) for (let j = i < c ? i : 0; j < lda; j++) A[i * lda + j] = 100 + i + j;
     const R = normals(c * n, 10);
     const X = Float64Array.from(R);
     forwardSubstitute(A, lda, X, c, n);
