@@ -380,13 +380,86 @@ describe('JS delta_rule kernel, directly', () => {
   });
 });
 
+describe('JS delta_rule kernel runs the chosen algorithm', () => {
+  const d = { B: 2, T: 5, H: 2, dk: 2, dv: 3 };
+  const shapes = deltaShapes(d) as number[][];
+  const x: HostTensor[] = shapes.map((sh, i) => ({ shape: sh, data: normals(sh.reduce((a, b) => a * b, 1), 60 + i) }));
+  const dOut: HostTensor[] = [
+    { shape: [2, 5, 6], data: normals(60, 70) },
+    { shape: [2, 2, 2, 3], data: normals(24, 71) },
+  ];
+  /** Head h of batch b of a [B, T, H·w] tensor, gathered here. */
+  const rowsOf = (t: ArrayLike<number>, b: number, h: number, w: number): Float64Array =>
+    Float64Array.from({ length: d.T * w }, (_, j) => t[((b * d.T + Math.floor(j / w)) * d.H + h) * w + (j % w)]!);
+  const run = (algorithm: 'recurrent' | 'chunkwise') => {
+    const n = nodeOf({ heads: 2, algorithm, chunk: 2 }, shapes, 'chunk-states');
+    const f = deltaRule.forward(n, {}, x);
+    return { ...f, back: deltaRule.backward(n, {}, f.residual, dOut) };
+  };
+  const kernels = { recurrent: run('recurrent'), chunkwise: run('chunkwise') };
+  // The core passes on the kernel's own normalised rows, β and kept chunk starts (so the bits agree).
+  const core = (algorithm: 'recurrent' | 'chunkwise', b: number, h: number) => {
+    const r = kernels.chunkwise.residual;
+    const s: HeadSeq = { T: d.T, dk: 2, dv: 3, q: rowsOf(r.qn!.data, b, h, 2), k: rowsOf(r.kn!.data, b, h, 2), v: rowsOf(r.v!.data, b, h, 3), beta: rowsOf(r.beta!.data, b, h, 1) };
+    const bh = b * 2 + h;
+    const S0 = x[4]!.data.subarray(bh * 6, (bh + 1) * 6);
+    const o = new Float64Array(d.T * 3);
+    const kept = r.states!.data.subarray(bh * 3 * 6, (bh + 1) * 3 * 6);
+    const g = headGrads(d.T, 2, 3);
+    const dST = dOut[1]!.data.subarray(bh * 6, (bh + 1) * 6);
+    if (algorithm === 'recurrent') {
+      recurrentForward(s, S0, o);
+      return { o, dv: g.dv, dS0: recurrentBackward(s, segmentSource(s, kept, 2), rowsOf(dOut[0]!.data, b, h, 3), dST, g) };
+    }
+    chunkForward(s, S0, 2, o);
+    return { o, dv: g.dv, dS0: chunkBackward(s, kept, 2, rowsOf(dOut[0]!.data, b, h, 3), dST, g) };
+  };
+
+  it('outputs, dv and dS_0 are, bit for bit, those of the core pass of that algorithm, and the two algorithms differ in their last bits', () => {
+    let differ = 0;
+    for (let b = 0; b < 2; b++)
+      for (let h = 0; h < 2; h++) {
+        const bh = b * 2 + h;
+        const want = { recurrent: core('recurrent', b, h), chunkwise: core('chunkwise', b, h) };
+        for (const a of ['recurrent', 'chunkwise'] as const) {
+          const k = kernels[a];
+          expect([...rowsOf(k.outputs[0]!.data, b, h, 3)], `${a} o`).toEqual([...want[a].o]);
+          expect([...rowsOf(k.back.dInputs[2]!.data, b, h, 3)], `${a} dv`).toEqual([...want[a].dv]);
+          expect([...k.back.dInputs[4]!.data.subarray(bh * 6, (bh + 1) * 6)], `${a} dS0`).toEqual([...want[a].dS0]);
+        }
+        for (const key of ['o', 'dv', 'dS0'] as const) differ += want.recurrent[key].filter((v, i) => v !== want.chunkwise[key][i]).length;
+      }
+    expect(differ).toBeGreaterThan(0);
+  });
+
+  it('float32: every residual variant gives the same gradients, bit for bit (states rounded at chunk starts)', () => {
+    const e = { B: 1, T: 12, H: 1, dk: 4, dv: 4 };
+    const sh = deltaShapes(e) as number[][];
+    const z = sh.map((s, i) => ({ shape: s, data: Float32Array.from(normals(s.reduce((a, b) => a * b, 1), 80 + i)) }));
+    const dz = [
+      { shape: [1, 12, 4], data: Float32Array.from(normals(48, 90)) },
+      { shape: [1, 1, 4, 4], data: Float32Array.from(normals(16, 91)) },
+    ];
+    for (const algorithm of ['recurrent', 'chunkwise'] as const) {
+      const grads = ['all-states', 'chunk-states', 'none'].map((v) => {
+        const n = nodeOf({ heads: 1, algorithm, chunk: 4, betaRange: '[0,2]' }, sh, v);
+        const { outputs, residual } = deltaRule.forward(n, {}, z);
+        expect(residual.states!.data).toBeInstanceOf(Float32Array);
+        return [...outputs, ...deltaRule.backward(n, {}, residual, dz).dInputs].map((t) => [...t!.data]);
+      });
+      expect(grads[1], `${algorithm} chunk-states`).toEqual(grads[0]);
+      expect(grads[2], `${algorithm} none`).toEqual(grads[0]);
+    }
+  });
+});
+
 describe('JS last_position kernel', () => {
-  const n = primNodeOrThrow(lastPositionDef, checkOrThrow(prim('last_position', {}), [[2, 3, 2]]).root as TypedPrim);
+  const n = primNodeOrThrow(lastPositionDef, checkOrThrow(prim('last_position', {}), [[3, 3, 2]]).root as TypedPrim);
   it('forward takes step T−1 of each sequence; backward puts dy there and zeros elsewhere', () => {
-    const xs = { shape: [2, 3, 2], data: Float64Array.from({ length: 12 }, (_, i) => i + 1) };
-    expect([...lastPosition.forward(n, {}, [xs]).outputs[0]!.data]).toEqual([5, 6, 11, 12]);
-    const { dInputs } = lastPosition.backward(n, {}, {}, [{ shape: [2, 2], data: Float64Array.of(1, 2, 3, 4) }]);
-    expect(dInputs[0]!.shape).toEqual([2, 3, 2]);
-    expect([...dInputs[0]!.data]).toEqual([0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 3, 4]);
+    const xs = { shape: [3, 3, 2], data: Float64Array.from({ length: 18 }, (_, i) => i + 1) };
+    expect([...lastPosition.forward(n, {}, [xs]).outputs[0]!.data]).toEqual([5, 6, 11, 12, 17, 18]);
+    const { dInputs } = lastPosition.backward(n, {}, {}, [{ shape: [3, 2], data: Float64Array.of(1, 2, 3, 4, 5, 6) }]);
+    expect(dInputs[0]!.shape).toEqual([3, 3, 2]);
+    expect([...dInputs[0]!.data]).toEqual([0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 3, 4, 0, 0, 0, 0, 5, 6]);
   });
 });
