@@ -33,6 +33,21 @@ beforeAll(async () => {
 /** This process's OS threads (Linux): a Node worker thread adds two, and they end when it is terminated. */
 const osThreads = (): number => Number(/Threads:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]);
 const hasProc = existsSync('/proc/self/status');
+/**
+ * The thread count once it has stopped changing (five equal readings 20 ms apart, at most 3 s): threads
+ * of workers disposed by earlier tests end asynchronously, and must not be counted as a baseline.
+ */
+const settledThreads = async (): Promise<number> => {
+  const end = Date.now() + 3000;
+  let last = osThreads();
+  for (let same = 0; same < 5 && Date.now() < end; ) {
+    await new Promise((r) => setTimeout(r, 20));
+    const n = osThreads();
+    same = n === last ? same + 1 : 0;
+    last = n;
+  }
+  return last;
+};
 /** Wait up to 5 s for the thread count to fall to `n` or below; the count it reached. */
 const threadsFallTo = async (n: number): Promise<number> => {
   const end = Date.now() + 5000;
@@ -69,7 +84,7 @@ describe('data-parallel training', () => {
     if (process.env.SHOW_DP) console.log(two.map((l, i) => Math.abs(l - one[i]!) / one[i]!));
   });
   it.skipIf(!hasProc)('train({ workers: 2 }) stops its worker thread when it returns', async () => {
-    const before = osThreads();
+    const before = await settledThreads();
     run(2);
     expect(await threadsFallTo(before)).toBeLessThanOrEqual(before);
   });
@@ -106,7 +121,7 @@ describe('data-parallel training: refusals and edges', () => {
 
   it('a js backend trains in its workers too, one worker per extra thread; a disposed trainer refuses work', async () => {
     const js = jsBackend('float64');
-    const before = hasProc ? osThreads() : 0;
+    const before = hasProc ? await settledThreads() : 0;
     const dp = new DataParallel({ workers: 2, term, backend: js });
     const during = hasProc ? osThreads() : 0;
     try {
