@@ -164,6 +164,30 @@ describe('the laws reject a wrong kernel', () => {
     expect(ntkPlanInvariant(mlp, drifting, [storeAll, recomputeAll], params, x, { rtol: 1e-15 }).ok).toBe(false);
     // Three plans, the third keeping what the first keeps.
     expect(ntkPlanInvariant(mlp, f64, [storeAll, recomputeAll, {}], params, x).ok).toBe(false);
+    // A drift in example 0 only: K differs in its row and column, and agrees everywhere else; the law
+    // must ask every entry to agree, not some.
+    let rowCalls = 0;
+    const rowDrift = {
+      ...f64,
+      kernel: (p: string) => {
+        const k = f64.kernel(p);
+        if (!k || p !== 'tanh') return k;
+        return { ...k, forward: (n: Parameters<typeof k.forward>[0], ps: Parameters<typeof k.forward>[1], xs: Parameters<typeof k.forward>[2]) => {
+          const r = k.forward(n, ps, xs);
+          rowCalls++;
+          return { ...r, outputs: r.outputs.map((o) => {
+            const h = f64.download(o);
+            const width = h.shape[h.shape.length - 1]!;
+            const data = h.data.slice();
+            for (let j = 0; j < width; j++) data[j] = data[j]! * (1 + 1e-9 * rowCalls);
+            return f64.upload({ shape: h.shape, data });
+          }) };
+        } };
+      },
+    };
+    const oneRow = ntkPlanInvariant(mlp, rowDrift, [storeAll, recomputeAll], params, x);
+    expect(oneRow.ok).toBe(false);
+    expect(oneRow.detail).toBe(`2 plans: K differs by ${oneRow.worst} (wanted bit for bit); residuals differ`);
     // Chunking on the drifting kernel: the chunked K is not the whole batch's.
     const whole = ntkOrThrow(lowerOrThrow(mlp, f64), params, x, { backend: f64 });
     const chunked = ntkChunkingAgrees(mlp, drifting, params, x, whole.plannedBytes - 1);
