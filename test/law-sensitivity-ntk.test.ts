@@ -17,6 +17,26 @@ const f64 = jsBackend('float64');
 const f32 = jsBackend('float32');
 const t = (shape: number[], xs: number[]): HostTensor => ({ shape, data: Float64Array.from(xs) });
 
+/**
+ * f64 with its tanh changed after every run by `change(1 + 1e-9·n)` on the n-th call: a plan that
+ * recomputes sees other values than one that stores.
+ */
+const driftingTanh = (change: (by: number) => (h: HostTensor) => HostTensor) => {
+  let calls = 0;
+  return {
+    ...f64,
+    kernel: (p: string) => {
+      const k = f64.kernel(p);
+      if (!k || p !== 'tanh') return k;
+      return { ...k, forward: (n: Parameters<typeof k.forward>[0], ps: Parameters<typeof k.forward>[1], xs: Parameters<typeof k.forward>[2]) => {
+        const r = k.forward(n, ps, xs);
+        calls++;
+        return { ...r, outputs: r.outputs.map((o) => f64.upload(change(1 + 1e-9 * calls)(f64.download(o)))) };
+      } };
+    },
+  };
+};
+
 describe('helpers by hand', () => {
   it('relativeDifference: max |a − b| / max |b|; absolute when b = 0; ∞ for sizes or non-finite', () => {
     expect(relativeDifference(Float64Array.from([1, 2, 3]), Float64Array.from([1, -4, 3.5]))).toBe(6 / 4);
@@ -143,19 +163,7 @@ describe('the laws reject a wrong kernel', () => {
     const same = ntkPlanInvariant(mlp, f64, [storeAll, {}], params, x);
     expect(same).toMatchObject({ ok: false, detail: '2 plans: K agrees bit for bit; residuals do not all differ from the first plan' });
     // A tanh whose every run drifts by 1e-9 more: a recomputing plan sees other values than a storing one.
-    let calls = 0;
-    const drifting = {
-      ...f64,
-      kernel: (p: string) => {
-        const k = f64.kernel(p);
-        if (!k || p !== 'tanh') return k;
-        return { ...k, forward: (n: Parameters<typeof k.forward>[0], ps: Parameters<typeof k.forward>[1], xs: Parameters<typeof k.forward>[2]) => {
-          const r = k.forward(n, ps, xs);
-          calls++;
-          return { ...r, outputs: r.outputs.map((o) => f64.upload(scaled(1 + 1e-9 * calls)(f64.download(o)))) };
-        } };
-      },
-    };
+    const drifting = driftingTanh(scaled);
     const differs = ntkPlanInvariant(mlp, drifting, [storeAll, recomputeAll], params, x);
     expect(differs.ok).toBe(false);
     expect(differs.worst).toBeGreaterThan(0);
@@ -166,25 +174,12 @@ describe('the laws reject a wrong kernel', () => {
     expect(ntkPlanInvariant(mlp, f64, [storeAll, recomputeAll, {}], params, x).ok).toBe(false);
     // A drift in example 0 only: K differs in its row and column, and agrees everywhere else; the law
     // must ask every entry to agree, not some.
-    let rowCalls = 0;
-    const rowDrift = {
-      ...f64,
-      kernel: (p: string) => {
-        const k = f64.kernel(p);
-        if (!k || p !== 'tanh') return k;
-        return { ...k, forward: (n: Parameters<typeof k.forward>[0], ps: Parameters<typeof k.forward>[1], xs: Parameters<typeof k.forward>[2]) => {
-          const r = k.forward(n, ps, xs);
-          rowCalls++;
-          return { ...r, outputs: r.outputs.map((o) => {
-            const h = f64.download(o);
-            const width = h.shape[h.shape.length - 1]!;
-            const data = h.data.slice();
-            for (let j = 0; j < width; j++) data[j] = data[j]! * (1 + 1e-9 * rowCalls);
-            return f64.upload({ shape: h.shape, data });
-          }) };
-        } };
-      },
-    };
+    const rowDrift = driftingTanh((by) => (h) => {
+      const width = h.shape[h.shape.length - 1]!;
+      const data = h.data.slice();
+      for (let j = 0; j < width; j++) data[j] = data[j]! * by;
+      return { shape: h.shape, data };
+    });
     const oneRow = ntkPlanInvariant(mlp, rowDrift, [storeAll, recomputeAll], params, x);
     expect(oneRow.ok).toBe(false);
     expect(oneRow.detail).toBe(`2 plans: K differs by ${oneRow.worst} (wanted bit for bit); residuals differ`);
