@@ -15,7 +15,6 @@ export const isolatedFiles = [
   'test/kernel-lists.test.ts',
   'test/train-utils.test.ts',
   'test/wasm-hostile.test.ts',
-  'test/planner-variant-tie.test.ts',
   // These vi.mock a library module to feed a law a wrong decoder, ORT program or Gaunt path: the mock
   // must reach modules that a shared worker may already have loaded for another file.
   'test/laws-strings-mocked.test.ts',
