@@ -2,6 +2,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { SlowFirstSequencer } from './vitest.sequencer';
 
 /**
  * Test files that register primitives of their own (named test_…) or otherwise change a global
@@ -41,6 +42,8 @@ export default defineConfig({
     // the example scripts, the fuzz watchdog, worker pools), and the spare worker fills those gaps.
     // Measured on the 2-core machine: 55 s wall with 2 workers, 46 s with 3, 47 s with 4.
     maxWorkers: availableParallelism() + 1,
+    // The slowest files first, even without vitest's results cache (vitest.sequencer.ts).
+    sequence: { sequencer: SlowFirstSequencer },
     projects: [
       {
         extends: true,
