@@ -29,7 +29,7 @@ import type { Plan } from '../plan/plan';
 import { type TypedModel, type TypedPrim, keyOf } from '../term/check';
 import { SpecError } from '../term/error';
 import type { Shape } from '../tensor/shape';
-import { sizeOf } from '../tensor/shape';
+import { shapeEq, sizeOf } from '../tensor/shape';
 import { type Grads, flattenGrads, gradLeaf, gradsMonoid } from './grads';
 import { type Instrument, type NodeOptic, plainInstrument } from './instrument';
 import { type KernelResidual, kernelOptic } from './kernel-optic';
@@ -212,7 +212,7 @@ const checkShapes = <T>(backend: Backend<T>, what: string, ts: readonly (T | nul
     if (t === null && nullable) return;
     if (t === null || t === undefined) throw new SpecError([], `${what} ${i}: expected a tensor of shape [${want.join(',')}], got ${t}`);
     const s = backend.shapeOf(t);
-    if (s.length !== want.length || s.some((d, j) => d !== want[j]))
+    if (!shapeEq(s, want))
       throw new SpecError([], `${what} ${i}: expected shape [${want.join(',')}], got [${s.join(',')}]`);
   });
 };

@@ -6,7 +6,7 @@
 // thread that sleeps between steps (Atomics.wait, or an idle event loop) computes its next shard ~35%
 // slower (a B 16 parity shard: 1.45 ms with the thread kept busy, 2.0 ms after a 0.5 ms sleep), which
 // cost more than the shard split saved.
-import { sizeOf } from '../tensor/shape';
+import { shapeEq, sizeOf } from '../tensor/shape';
 import { dtypeOf, type DType, type FArray, type HostTensor } from '../tensor/tensor';
 
 /** Slots of the control array. */
@@ -68,7 +68,7 @@ export const layoutFits = (layout: Layout, params: Readonly<Record<string, HostT
   if (names.length !== layout.params.length) return false;
   const same = layout.params.every((p, i) => {
     const t = params[names[i]!]!;
-    return p.name === names[i] && p.dtype === dtypeOf(t.data) && p.shape.length === t.shape.length && p.shape.every((d, j) => d === t.shape[j]);
+    return p.name === names[i] && p.dtype === dtypeOf(t.data) && shapeEq(p.shape, t.shape);
   });
   return same && layout.inputsAt + inputBytes(inputs) <= layout.data.byteLength;
 };
