@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loweringIsFunctorial } from '../laws/functor';
+import { uploadAll } from '../src/backend/transfer';
 import { checkOrThrow, id, initParams, jsBackend, lowerOrThrow, par, prim, randn, rng, seq, type HostTensor } from '../src/index';
 
 /**
@@ -24,7 +25,7 @@ describe('a seq split at a wire of labels', () => {
   it('a null output cotangent is zeros; a null input is a clear error', () => {
     const ma = checkOrThrow(a, inputs);
     const p = lowerOrThrow(ma, f64);
-    const ps = Object.fromEntries(Object.entries(initParams(ma, 2, 'float64')).map(([k, t]) => [k, f64.upload(t)]));
+    const ps = uploadAll(f64, initParams(ma, 2, 'float64'));
     const { residual } = p.forward(ps, [x, labels]);
     const dz = randn([4, 3], rng(2));
     const withNull = p.backward(residual, [dz, null]);

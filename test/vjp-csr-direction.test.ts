@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { vjpMatchesFiniteDifferences } from '../laws/index';
+import { uploadAll } from '../src/backend/transfer';
 import { packCsr } from '../src/sparse/csr';
 import { erdosRenyi } from '../src/sparse/generate';
 import { checkOrThrow, csrShape, initParams, jsBackend, lowerOrThrow, prim, randn, rng, type Backend } from '../src/index';
@@ -43,7 +44,7 @@ describe('vjpMatchesFiniteDifferences with nothing to differentiate', () => {
     const emb = checkOrThrow(prim('embedding', { vocab: 5, dim: 3 }), [[4]]);
     const table = initParams(emb, 1, 'float64');
     const p = lowerOrThrow(emb, f64);
-    const dev = Object.fromEntries(Object.entries(table).map(([k, t]) => [k, f64.upload(t)]));
+    const dev = uploadAll(f64, table);
     // The law draws directions for the parameters it is given; given none, only the ids remain.
     const fixed = { ...p, forward: (_ps: unknown, xs: Parameters<typeof p.forward>[1]) => p.forward(dev, xs) } as typeof p;
     const ids = { shape: [4], data: Float64Array.from([0, 4, 2, 4]) };
